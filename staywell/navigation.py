@@ -1,0 +1,44 @@
+"""The navigation of each role, as a template context processor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from staywell.roles import Role, primary_role, user_roles
+
+# (label, url name, roles that see it). Entries whose URL does not exist are skipped.
+NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
+    ("Employees", "accounts:employee_list", (Role.CLERK,)),
+    ("Enter claims", "claims:entry", (Role.CLERK,)),
+    ("Claims", "claims:list", (Role.CLERK, Role.SUPERINTENDENT)),
+    ("Census import", "accounts:census_import", (Role.CLERK,)),
+    ("Dashboard", "reports:dashboard", (Role.SUPERINTENDENT, Role.ADMINISTRATOR)),
+    ("Funds", "vesting:fund_list", (Role.SUPERINTENDENT, Role.CLERK, Role.ADMINISTRATOR)),
+    ("Vesting", "vesting:run_list", (Role.SUPERINTENDENT, Role.ADMINISTRATOR)),
+    ("Payouts", "vesting:payout_list", (Role.CLERK, Role.SUPERINTENDENT)),
+    ("Fund reports", "reports:fund_reports", (Role.SUPERINTENDENT,)),
+    ("Payroll export", "reports:payroll", (Role.PAYROLL,)),
+    ("My account", "reports:my_account", (Role.EMPLOYEE,)),
+    ("Administration", "administration", (Role.ADMINISTRATOR,)),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    roles = user_roles(user)
+    if not roles:
+        return {"nav_items": [], "user_role": None}
+    items = []
+    for label, name, allowed in NAVIGATION:
+        if not roles & set(allowed):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+    role = primary_role(user)
+    return {"nav_items": items, "user_role": role.label if role else None}

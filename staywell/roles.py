@@ -1,0 +1,120 @@
+"""Roles are Django groups. Every page and API endpoint names the roles it admits.
+
+One place decides who may see what: the decorators, mixin and DRF permission here,
+plus the per-record ``get_..._for_user`` selectors of each app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # benefits clerk: members, claims
+    SUPERINTENDENT = "superintendent"  # funds, dashboards, reports; read-only
+    PAYROLL = "payroll"  # monthly premium exports
+    EMPLOYEE = "employee"  # self-service, own records only
+    ADMINISTRATOR = "administrator"  # plan configuration, users
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CLERK: "Benefits clerk",
+    Role.SUPERINTENDENT: "Superintendent",
+    Role.PAYROLL: "Payroll",
+    Role.EMPLOYEE: "Employee",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+# The page each role lands on after login, in order of precedence for a user with several.
+ROLE_HOME = {
+    Role.ADMINISTRATOR: "administration",
+    Role.SUPERINTENDENT: "reports:dashboard",
+    Role.CLERK: "accounts:employee_list",
+    Role.PAYROLL: "reports:payroll",
+    Role.EMPLOYEE: "reports:my_account",
+}
+
+STAFF_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.PAYROLL, Role.ADMINISTRATOR)
+
+
+def user_roles(user: Any) -> frozenset[Role]:
+    """The roles of a user (cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_staywell_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        if user.is_superuser:
+            cached = cached | {Role.ADMINISTRATOR}
+        user._staywell_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def primary_role(user: Any) -> Role | None:
+    roles = user_roles(user)
+    return next((role for role in ROLE_HOME if role in roles), None)
+
+
+def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: login first, then one of ``roles`` or a 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_role(request.user, *roles):
+                raise PermissionDenied(_denied_message(roles))
+            return view(request, *args, **kwargs)
+
+        wrapper.allowed_roles = tuple(roles)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Class-based view mixin: set ``roles`` to the roles admitted."""
+
+    roles: tuple[Role, ...] = ()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not has_role(request.user, *self.roles):
+            raise PermissionDenied(_denied_message(self.roles))
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class HasRole(BasePermission):
+    """DRF permission: the view sets ``roles``; write methods may set ``write_roles``."""
+
+    message = "Your role does not give access to this endpoint."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        roles: Iterable[Role] = getattr(view, "roles", ())
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            roles = getattr(view, "write_roles", roles)
+        return has_role(request.user, *roles)
+
+
+def _denied_message(roles: Iterable[Role]) -> str:
+    names = ", ".join(role.label for role in roles)
+    return f"This page is for: {names}."

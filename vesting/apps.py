@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VestingConfig(AppConfig):
+    name = "vesting"
+    verbose_name = "Ledger and vesting"
