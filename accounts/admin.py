@@ -31,7 +31,13 @@ class PremiumScheduleInline(admin.TabularInline):
 
 @admin.register(PlanYear)
 class PlanYearAdmin(admin.ModelAdmin):
-    list_display = ["label", "deductible", "maximum_vest", "separation_year_vests", "prior_year_hold_from"]
+    list_display = [
+        "label",
+        "deductible",
+        "maximum_vest",
+        "separation_year_vests",
+        "prior_year_hold_from",
+    ]
     inlines = [PremiumScheduleInline]
 
 

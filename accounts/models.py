@@ -38,7 +38,9 @@ class Program(models.Model):
     class Meta:
         ordering = ["employer", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["employer", "code"], name="program_code_unique_per_employer")
+            models.UniqueConstraint(
+                fields=["employer", "code"], name="program_code_unique_per_employer"
+            )
         ]
 
     def __str__(self) -> str:
@@ -62,23 +64,35 @@ class Employee(models.Model):
     last_name = models.CharField(max_length=100)
     birth_date = models.DateField(null=True, blank=True)
     hire_date = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices)  # current status (history: HoursChange)
+    status = models.CharField(
+        max_length=10, choices=Status.choices
+    )  # current status (history: HoursChange)
     weekly_hours = models.DecimalField(  # current weekly hours (history: HoursChange)
         max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    grandfathered = models.BooleanField(default=False)  # R-EL5: employed and covered pro-rata on 6/30/1979
+    grandfathered = models.BooleanField(
+        default=False
+    )  # R-EL5: employed and covered pro-rata on 6/30/1979
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="employees")
     separation_date = models.DateField(null=True, blank=True)  # last day of employment
-    separation_reason = models.CharField(max_length=20, choices=SeparationReason.choices, blank=True)
+    separation_reason = models.CharField(
+        max_length=20, choices=SeparationReason.choices, blank=True
+    )
     # The login of an employee user (self-service); one user per employee record.
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
     )
 
     class Meta:
         ordering = ["last_name", "first_name", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["employer", "number"], name="employee_number_unique_per_employer"),
+            models.UniqueConstraint(
+                fields=["employer", "number"], name="employee_number_unique_per_employer"
+            ),
             models.CheckConstraint(
                 condition=models.Q(weekly_hours__gte=0) & models.Q(weekly_hours__lte=80),
                 name="employee_weekly_hours_0_to_80",
@@ -110,11 +124,19 @@ class PlanYear(models.Model):
         TERMINATION = "termination", "Six months after termination"
 
     start_year = models.PositiveSmallIntegerField(unique=True)  # 1984 for the year 1984-85
-    deductible = models.DecimalField(**MONEY, default=Decimal("500.00"))  # per family per year (R-CL1)
-    maximum_vest = models.DecimalField(**MONEY, default=Decimal("500.00"))  # per employee per year (R-VE2)
-    carrier_maximum = models.DecimalField(**MONEY, default=Decimal("1000000.00"))  # carrier's policy max
+    deductible = models.DecimalField(
+        **MONEY, default=Decimal("500.00")
+    )  # per family per year (R-CL1)
+    maximum_vest = models.DecimalField(
+        **MONEY, default=Decimal("500.00")
+    )  # per employee per year (R-VE2)
+    carrier_maximum = models.DecimalField(
+        **MONEY, default=Decimal("1000000.00")
+    )  # carrier's policy max
     # R-EL5: fraction of the full-tier cost the employer pays for a grandfathered employee.
-    grandfathered_employer_share = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5000"))
+    grandfathered_employer_share = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.5000")
+    )
     # R-VE4: False switches to the introduction's stricter reading (no vest for the year of leaving).
     separation_year_vests = models.BooleanField(default=True)
     # R-VE7: when the prior year's held amount becomes payable.
@@ -136,8 +158,12 @@ class PlanYear(models.Model):
 class PremiumSchedule(models.Model):
     """Monthly premium rates of one tier in one plan year (R-PR1): three lines, two payers."""
 
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="premium_schedules")
-    tier = models.CharField(max_length=20, choices=[(t.value, t.label) for t in Tier if t != Tier.NONE])
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.CASCADE, related_name="premium_schedules"
+    )
+    tier = models.CharField(
+        max_length=20, choices=[(t.value, t.label) for t in Tier if t != Tier.NONE]
+    )
     # Dollars per month, each line split into the employer's and the employee's share.
     major_medical_employer = models.DecimalField(**MONEY, default=Decimal("0.00"))
     major_medical_employee = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -149,7 +175,9 @@ class PremiumSchedule(models.Model):
     class Meta:
         ordering = ["plan_year", "tier"]
         constraints = [
-            models.UniqueConstraint(fields=["plan_year", "tier"], name="premium_schedule_unique_per_tier"),
+            models.UniqueConstraint(
+                fields=["plan_year", "tier"], name="premium_schedule_unique_per_tier"
+            ),
         ]
 
     def __str__(self) -> str:

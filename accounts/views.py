@@ -12,6 +12,8 @@ from staywell.roles import Role, role_required
 
 @role_required(Role.CLERK)
 def employee_list(request: HttpRequest) -> HttpResponse:
-    employees = Employee.objects.select_related("employer", "program").order_by("last_name", "first_name")
+    employees = Employee.objects.select_related("employer", "program").order_by(
+        "last_name", "first_name"
+    )
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/employee_list.html", {"page": page})

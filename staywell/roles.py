@@ -73,7 +73,9 @@ def primary_role(user: Any) -> Role | None:
     return next((role for role in ROLE_HOME if role in roles), None)
 
 
-def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: Role,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """View decorator: login first, then one of ``roles`` or a 403 page."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -43,7 +43,9 @@ def test_unknown_user_gets_the_same_clear_message(client):
     assert "The username or password is not right" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/employees/", "/dashboard/", "/payroll/", "/my/", "/administration/", "/api/v1/"])
+@pytest.mark.parametrize(
+    "path", ["/employees/", "/dashboard/", "/payroll/", "/my/", "/administration/", "/api/v1/"]
+)
 def test_anonymous_visitor_is_sent_to_login(client, path):
     response = client.get(path)
     if path.startswith("/api/"):

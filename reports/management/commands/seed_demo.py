@@ -1,0 +1,55 @@
+"""Build the demo installation: a Mendocino-like county schools office and two districts.
+
+Creates the five demo users (password ``staywell-demo``), the members, several plan years
+of history, and the money that moved. ``--once`` does nothing when the demo is loaded.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Employer
+
+DEMO_PASSWORD = "staywell-demo"  # noqa: S105 - the demo's published password
+DEMO_USERS = ["clerk", "superintendent", "payroll", "employee", "administrator"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo installation (members, claims, ledger, vesting history)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--once", action="store_true", help="skip when demo data already exists"
+        )
+
+    def handle(self, *args, **options):
+        if options["once"] and Employer.objects.exists():
+            self.stdout.write("Demo data already loaded.")
+            return
+        with transaction.atomic():
+            users = seed_users()
+            build_demo(users)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+
+def seed_users() -> dict[str, User]:
+    users = {}
+    for name in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=name, defaults={"first_name": name.title()})
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = name == "administrator"  # the administrator uses the Django admin
+        user.save()
+        user.groups.add(Group.objects.get(name=name))
+        users[name] = user
+    return users
+
+
+def build_demo(users: dict[str, User]) -> None:
+    """Each app contributes its part, in dependency order."""
+    from accounts.demo import seed_members
+
+    employee = seed_members(clerk=users["clerk"])
+    employee.user = users["employee"]
+    employee.save(update_fields=["user"])
