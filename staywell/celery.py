@@ -8,6 +8,6 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
 
-app = Celery("staywell")
+app = Celery("staywell", task_cls="staywell.tasks:ReliableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

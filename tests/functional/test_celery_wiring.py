@@ -1,0 +1,36 @@
+"""Celery is wired for reliability: late acks, one task at a time, bounded retries, on-commit queueing."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+from staywell.celery import app
+from staywell.tasks import ReliableTask, enqueue_on_commit
+
+
+def test_worker_acknowledges_late_and_prefetches_one_task():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_tasks_retry_transient_errors_a_bounded_number_of_times():
+    @app.task(bind=True)
+    def sample(self):
+        return self.max_retries
+
+    assert isinstance(sample._get_current_object(), ReliableTask)
+    assert sample.max_retries == 5
+    assert sample.autoretry_for
+
+
+@pytest.mark.django_db
+def test_enqueue_on_commit_queues_only_after_the_transaction_commits(django_capture_on_commit_callbacks):
+    task = mock.Mock()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        enqueue_on_commit(task, 7, year=1984)
+    task.apply_async.assert_not_called()
+    callbacks[0]()
+    task.apply_async.assert_called_once_with(args=(7,), kwargs={"year": 1984})
