@@ -20,6 +20,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("administration/", views.administration, name="administration"),
     path("healthz", views.healthz, name="healthz"),
+    path("jobs/<uuid:job_id>/", views.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("staywell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 
 from staywell.health import health_report
+from staywell.jobs import job_get_for_user
 from staywell.roles import ROLE_HOME, Role, primary_role, role_required
 
 
@@ -47,3 +48,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@login_required
+def job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    """A job's progress: the full page, or the polled fragment for htmx."""
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    if job is None:
+        raise Http404("No such job")
+    template = "partials/job_progress.html" if request.htmx else "job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request: HttpRequest, job_id: str) -> FileResponse:
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    if job is None or not job.result:
+        raise Http404("No file for this job")
+    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_filename)
