@@ -1,6 +1,30 @@
-from django.contrib import admin
+"""Django admin: administrators configure plan years and premium schedules (R-PR1) here.
 
-from accounts.models import Employee, Employer, PlanYear, PremiumSchedule, Program
+Members and coverage are written through ``accounts.services`` (the API and the clerk
+pages); in the admin the history and the computed timeline are read-only, so that a
+change can never bypass the recomputation of coverage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.models import (
+    BeneficiaryDesignation,
+    CoverageOverride,
+    CoverageSegment,
+    Dependent,
+    Employee,
+    Employer,
+    HoursChange,
+    Marriage,
+    PlanYear,
+    PremiumSchedule,
+    Program,
+)
 
 
 @admin.register(Employer)
@@ -16,12 +40,86 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class HoursChangeInline(ReadOnlyInline):
+    model = HoursChange
+    fields = ["effective_date", "status", "weekly_hours", "created_by", "created_at"]
+    readonly_fields = fields
+
+
+class CoverageSegmentInline(ReadOnlyInline):
+    model = CoverageSegment
+    fields = ["start", "end", "tier", "source", "employer_basis", "reason", "author"]
+    readonly_fields = fields
+
+
+class CoverageOverrideInline(ReadOnlyInline):
+    model = CoverageOverride
+    fields = ["start", "end", "tier", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+
+
+class DependentInline(ReadOnlyInline):
+    model = Dependent
+    fields = ["relationship", "first_name", "last_name", "birth_date", "covered_from", "ended_on"]
+    readonly_fields = fields
+    fk_name = "employee"
+
+
+class BeneficiaryInline(ReadOnlyInline):
+    model = BeneficiaryDesignation
+    fields = ["name", "relationship", "share_percent", "signed_date", "revoked_on"]
+    readonly_fields = fields
+
+
 @admin.register(Employee)
 class EmployeeAdmin(admin.ModelAdmin):
+    """Read-only here: hire, change hours, separate etc. through the services."""
+
     list_display = ["number", "last_name", "first_name", "employer", "status", "weekly_hours"]
-    list_filter = ["employer", "status"]
+    list_filter = ["employer", "status", "grandfathered"]
     search_fields = ["number", "last_name", "first_name"]
     raw_id_fields = ["user", "program"]
+    inlines = [
+        HoursChangeInline,
+        CoverageSegmentInline,
+        CoverageOverrideInline,
+        DependentInline,
+        BeneficiaryInline,
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Only the login link may be changed here; everything else goes through services.
+        return [f.name for f in Employee._meta.fields if f.name not in ("user",)]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Marriage)
+class MarriageAdmin(admin.ModelAdmin):
+    list_display = ["employee_a", "employee_b", "married_on", "retained", "ended_on"]
+    raw_id_fields = ["employee_a", "employee_b", "retained"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class PremiumScheduleInline(admin.TabularInline):
@@ -31,10 +129,17 @@ class PremiumScheduleInline(admin.TabularInline):
 
 @admin.register(PlanYear)
 class PlanYearAdmin(admin.ModelAdmin):
+    """R-PY1 / R-PR1: a plan year's numbers, its plan settings and premium schedule.
+
+    Premium charges are computed from these rows when they are read, so a correction
+    here changes every later read of the year's charges.
+    """
+
     list_display = [
         "label",
         "deductible",
         "maximum_vest",
+        "grandfathered_employer_share",
         "separation_year_vests",
         "prior_year_hold_from",
     ]

@@ -1,16 +1,38 @@
-"""The people of the plan: employers, programs, employees, and the plan-year data."""
+"""The people of the plan: employers, programs, employees, and the plan-year data.
+
+Also the effective-dated history that coverage is computed from (hours changes,
+continuation elections, marriages, overrides, separation continuations) and the
+materialized coverage timeline (:class:`CoverageSegment`), recomputed by
+``accounts.services`` inside the transaction of every change.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from accounts.rules import Tier, policy_year_label
+from accounts.rules import CoverageSource, Tier, policy_year_label
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+HOURS = {"max_digits": 5, "decimal_places": 2}  # weekly hours, 0.00 to 80.00
+
+TIER_CHOICES = [(t.value, t.label) for t in Tier]
+# CoverageSource values as stored: the enum's name in lower case ("continuation_election").
+SOURCE_CHOICES = [(s.name.lower(), s.value.capitalize()) for s in CoverageSource]
+
+
+def source_to_db(source: CoverageSource) -> str:
+    return source.name.lower()
+
+
+def source_from_db(value: str) -> CoverageSource:
+    return CoverageSource[value.upper()]
 
 
 class Employer(models.Model):
@@ -78,6 +100,10 @@ class Employee(models.Model):
     separation_reason = models.CharField(
         max_length=20, choices=SeparationReason.choices, blank=True
     )
+    # R-EL4: an under-20 regular is covered only when enrolled by paying the entire cost.
+    self_pay_enrolled = models.BooleanField(default=False)
+    # R-EL5: a grandfathered employee elected to continue (else SELF_PAY rules apply).
+    grandfathered_elected = models.BooleanField(default=True)
     # The login of an employee user (self-service); one user per employee record.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -101,6 +127,14 @@ class Employee(models.Model):
         indexes = [
             models.Index(fields=["employer", "last_name", "first_name"]),
             models.Index(fields=["number"]),
+            # The clerk's list: ordered by name over the whole pool, paginated.
+            models.Index(
+                fields=["last_name", "first_name", "number"], name="employee_name_order_idx"
+            ),
+            # Search by the start of a name or number: see migration 0004 (expression
+            # indexes with text_pattern_ops, written in SQL because OpClass needs
+            # django.contrib.postgres in INSTALLED_APPS).
+            models.Index(fields=["program"], name="employee_program_idx"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +212,15 @@ class PremiumSchedule(models.Model):
             models.UniqueConstraint(
                 fields=["plan_year", "tier"], name="premium_schedule_unique_per_tier"
             ),
+            models.CheckConstraint(
+                condition=models.Q(major_medical_employer__gte=0)
+                & models.Q(major_medical_employee__gte=0)
+                & models.Q(trust_fund_employer__gte=0)
+                & models.Q(trust_fund_employee__gte=0)
+                & models.Q(dental_employer__gte=0)
+                & models.Q(dental_employee__gte=0),
+                name="premium_schedule_amounts_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,3 +233,349 @@ class PremiumSchedule(models.Model):
     @property
     def employee_total(self) -> Decimal:
         return self.major_medical_employee + self.trust_fund_employee + self.dental_employee
+
+
+# ---------------------------------------------------------------------------------------
+# The history coverage is computed from
+# ---------------------------------------------------------------------------------------
+
+
+class HoursChange(models.Model):
+    """An effective-dated status and weekly hours (R-EL1..R-EL8).
+
+    The first change of an employee is the hire state, on the hire date (written by
+    ``employee_hire``); ``Employee.status`` / ``weekly_hours`` mirror the latest one.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="hours_changes")
+    effective_date = models.DateField()  # first day the new status and hours apply
+    status = models.CharField(max_length=10, choices=Employee.Status.choices)  # R-EL1
+    weekly_hours = models.DecimalField(**HOURS)  # hours per week, 0.00 to 80.00
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "effective_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "effective_date"], name="hours_change_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekly_hours__gte=0) & models.Q(weekly_hours__lte=80),
+                name="hours_change_weekly_hours_0_to_80",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.effective_date}: {self.status} {self.weekly_hours} h"
+
+
+class ContinuationElection(models.Model):
+    """R-EL8: the employee elected to keep the prior coverage to June 30 after a
+    reduction effective October 1 to May 31, paying what the employer no longer pays."""
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="continuation_elections"
+    )
+    reduction = models.OneToOneField(HoursChange, on_delete=models.CASCADE, related_name="election")
+    elected_on = models.DateField()  # the day the employee signed the election
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "reduction__effective_date"]
+
+    def __str__(self) -> str:
+        return f"Continuation elected {self.elected_on} by employee {self.employee_id}"
+
+
+class SeparationContinuation(models.Model):
+    """R-VE8 / R-VE9: coverage continued after separation, the person paying the premium.
+
+    ``until`` is the last covered day (None: indefinitely, retirees only, R-VE8).
+    """
+
+    employee = models.OneToOneField(
+        Employee, on_delete=models.CASCADE, related_name="separation_continuation"
+    )
+    until = models.DateField(null=True, blank=True)  # last covered day; None = while paid (R-VE8)
+    dental = models.BooleanField(default=True)  # dental continued too
+    elected_on = models.DateField()  # the day the person signed the election
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Continuation of employee {self.employee_id} until {self.until or 'further notice'}"
+
+
+class Marriage(models.Model):
+    """R-EL11: two employees of the plan married; one policy between them.
+
+    From ``rules.marriage_policy_end(married_on)`` the spouse whose policy is not
+    retained is a dependent (:class:`Dependent`) on the retained policy.
+    """
+
+    employee_a = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    employee_b = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    married_on = models.DateField()
+    # Whose policy is retained: employee_a or employee_b (the other becomes a dependent).
+    retained = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(null=True, blank=True)  # divorce or death; None = active
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-married_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(employee_a=models.F("employee_b")), name="marriage_two_people"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retained=models.F("employee_a"))
+                | models.Q(retained=models.F("employee_b")),
+                name="marriage_retained_is_a_spouse",
+            ),
+            models.UniqueConstraint(
+                fields=["employee_a"],
+                condition=models.Q(ended_on__isnull=True),
+                name="marriage_a_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["employee_b"],
+                condition=models.Q(ended_on__isnull=True),
+                name="marriage_b_one_active",
+            ),
+        ]
+        triggers = [
+            # Across the two columns: nobody is in two active marriages, as a or as b.
+            pgtrigger.Trigger(
+                name="marriage_one_active_per_employee",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func="""
+                IF NEW.ended_on IS NULL AND EXISTS (
+                    SELECT 1 FROM accounts_marriage m
+                    WHERE m.id <> NEW.id AND m.ended_on IS NULL
+                      AND (m.employee_a_id IN (NEW.employee_a_id, NEW.employee_b_id)
+                           OR m.employee_b_id IN (NEW.employee_a_id, NEW.employee_b_id))
+                ) THEN
+                    RAISE EXCEPTION 'an employee can be in only one active marriage'
+                        USING ERRCODE = 'unique_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Marriage of {self.employee_a_id} and {self.employee_b_id} on {self.married_on}"
+
+    @property
+    def other_id(self) -> int:
+        """The spouse whose own policy ends (R-EL11)."""
+        return self.employee_b_id if self.retained_id == self.employee_a_id else self.employee_a_id
+
+
+class CoverageOverride(models.Model):
+    """R-EL10: a clerk's override of the computed coverage (a transfer, a correction).
+
+    Never deleted: a later override wins over an earlier one for the days both cover.
+    """
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="coverage_overrides"
+    )
+    start = models.DateField()  # first overridden day
+    end = models.DateField(null=True, blank=True)  # last overridden day; None = open
+    tier = models.CharField(
+        max_length=20, choices=TIER_CHOICES
+    )  # tier in force (none = not covered)
+    reason = models.TextField()  # required (R-EL10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="coverage_override_reason_required"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="coverage_override_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Override of employee {self.employee_id} from {self.start}: {self.tier}"
+
+
+# ---------------------------------------------------------------------------------------
+# The computed coverage timeline (materialized)
+# ---------------------------------------------------------------------------------------
+
+
+class CoverageSegment(models.Model):
+    """A stretch of an employee's computed coverage, ``start`` to ``end`` inclusive.
+
+    Written only by ``accounts.services.employee_recompute_coverage`` (delete +
+    insert of the employee's segments from ``accounts.rules.coverage_timeline``) and by
+    ``generate_pool``. The segments of an employee partition [hire date, forever): the
+    last one is open (``end`` NULL); uncovered stretches are ``tier = 'none'``.
+
+    For raw SQL: the table is ``accounts_coveragesegment``; the date columns are
+    ``start_date`` and ``end_date`` (``end`` is a reserved word). Covered on day D:
+    ``start_date <= D AND (end_date IS NULL OR end_date >= D) AND tier <> 'none'``.
+    """
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="coverage_segments"
+    )
+    start = models.DateField(db_column="start_date")  # first day of the segment
+    end = models.DateField(db_column="end_date", null=True, blank=True)  # last day; NULL = open
+    tier = models.CharField(
+        max_length=20, choices=TIER_CHOICES
+    )  # tier in force; 'none' = uncovered
+    source = models.CharField(max_length=30, choices=SOURCE_CHOICES)  # why (rules.CoverageSource)
+    # R-EL8 elected continuation: the tier the hours give; the employer pays that tier's
+    # employer share, the employee pays the rest. NULL otherwise.
+    employer_basis = models.CharField(max_length=20, choices=TIER_CHOICES, blank=True, default="")
+    # R-EL8: True while the employee pays what the employer no longer pays.
+    employee_pays_difference = models.BooleanField(default=False)
+    dental = models.BooleanField(default=True)  # False: a separation continuation without dental
+    reason = models.TextField(blank=True, default="")  # R-EL10: the override's reason
+    author = models.CharField(max_length=150, blank=True, default="")  # R-EL10: override author
+
+    class Meta:
+        ordering = ["employee_id", "start"]
+        constraints = [
+            # Also the (employee, start) index every timeline read uses.
+            models.UniqueConstraint(
+                fields=["employee", "start"], name="coverage_segment_employee_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="coverage_segment_end_after_start",
+            ),
+            # No two segments of an employee overlap (core range types: no extension).
+            ExclusionConstraint(
+                name="coverage_segment_no_overlap",
+                expressions=[
+                    (
+                        models.Func(
+                            models.F("employee_id"),
+                            models.F("employee_id"),
+                            models.Value("[]"),
+                            function="int8range",
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    (
+                        models.Func(
+                            models.F("start"),
+                            models.F("end"),
+                            models.Value("[]"),
+                            function="daterange",
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+        indexes = [
+            # "Who is covered on the 1st of month M" over the pool; payroll and vesting.
+            models.Index(
+                fields=["start", "end"],
+                name="coverage_segment_dates_idx",
+                condition=~models.Q(tier="none"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.start}..{self.end or ''} {self.tier}"
+
+    @property
+    def source_enum(self) -> CoverageSource:
+        return source_from_db(self.source)
+
+
+# ---------------------------------------------------------------------------------------
+# Family and beneficiaries
+# ---------------------------------------------------------------------------------------
+
+
+class Dependent(models.Model):
+    """A spouse or child covered on the employee's policy; the family shares one
+    deductible (IV.A). A spouse who is also an employee of the plan (R-EL11) links to
+    that employee."""
+
+    class Relationship(models.TextChoices):
+        SPOUSE = "spouse", "Spouse"
+        CHILD = "child", "Child"
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="dependents")
+    relationship = models.CharField(max_length=10, choices=Relationship.choices)  # spouse|child
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField(null=True, blank=True)
+    # R-EL11: the spouse's own employee record, when the spouse is employed in the plan.
+    spouse_employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="dependent_records"
+    )
+    covered_from = models.DateField(null=True, blank=True)  # first day on the policy (None: always)
+    ended_on = models.DateField(null=True, blank=True)  # last day on the policy; None = current
+    end_reason = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "relationship", "birth_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee"],
+                condition=models.Q(relationship="spouse", ended_on__isnull=True),
+                name="dependent_one_current_spouse",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.get_relationship_display()})"
+
+
+class BeneficiaryDesignation(models.Model):
+    """III.D.7: a beneficiary named on the employee's signed beneficiary statement.
+
+    The shares of an employee's current beneficiaries add up to at most 100 percent.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="beneficiaries")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100)  # e.g. "spouse", "daughter", "estate"
+    share_percent = models.DecimalField(max_digits=5, decimal_places=2)  # percent, 0.01 to 100.00
+    signed_date = models.DateField()  # the day the statement was signed
+    revoked_on = models.DateField(null=True, blank=True)  # None = current
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "-share_percent", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(share_percent__gt=0) & models.Q(share_percent__lte=100),
+                name="beneficiary_share_0_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship}) {self.share_percent}%"

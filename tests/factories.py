@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -65,3 +66,66 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if extracted:
             self.groups.add(Group.objects.get(name=extracted))
+
+
+# --- Members and coverage (issue 3): history rows written through the services ----------
+
+
+_HIRE_NUMBERS = itertools.count(50000)
+
+
+def hire(**kwargs):
+    """An employee hired through ``accounts.services.employee_hire`` (coverage computed).
+
+    Defaults: a regular 40-hour employee hired 1980-07-01 at a fresh employer/program.
+    """
+    from accounts import services
+
+    program = kwargs.pop("program", None) or ProgramFactory()
+    values = {
+        "employer_id": program.employer_id,
+        "program_id": program.pk,
+        "number": f"H{next(_HIRE_NUMBERS)}",
+        "first_name": "Pat",
+        "last_name": "Example",
+        "hire_date": date(1980, 7, 1),
+        "weekly_hours": Decimal("40.00"),
+    }
+    values.update(kwargs)
+    return services.employee_hire(**values)
+
+
+class PremiumScheduleFactory(factory.django.DjangoModelFactory):
+    """A FULL-tier row of the 1983 schedule unless told otherwise (R-PR1)."""
+
+    class Meta:
+        model = "accounts.PremiumSchedule"
+        django_get_or_create = ("plan_year", "tier")
+
+    plan_year = factory.SubFactory(PlanYearFactory)
+    tier = "full"
+    major_medical_employer = Decimal("133.93")
+    trust_fund_employer = Decimal("41.67")
+    dental_employer = Decimal("30.00")
+
+
+class DependentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Dependent"
+
+    employee = factory.SubFactory(EmployeeFactory)
+    relationship = "child"
+    first_name = factory.Faker("first_name")
+    last_name = factory.SelfAttribute("employee.last_name")
+    birth_date = date(1975, 3, 2)
+
+
+class BeneficiaryDesignationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.BeneficiaryDesignation"
+
+    employee = factory.SubFactory(EmployeeFactory)
+    name = factory.Faker("name")
+    relationship = "spouse"
+    share_percent = Decimal("100.00")
+    signed_date = date(1980, 7, 1)

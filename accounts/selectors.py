@@ -1,0 +1,423 @@
+"""Reads of members, coverage and premiums; who may see what.
+
+THE CONTRACT OTHER ISSUES USE: :class:`ChargeLine`, :class:`MonthlyCharges`,
+:func:`monthly_premium_charges`, :func:`monthly_premium_charges_all`,
+:func:`covered_on` (who is covered on a day, in what tier: one SQL query).
+
+Premium amounts come from ``accounts.rules.premium_lines_for_month`` (the single source
+of the premium arithmetic, R-PR1/R-PR2/R-EL8): the selectors fetch the covered segments
+of the month's first day in one query and the plan year's schedule in another, then
+compute the lines once per distinct kind of segment (tier, source, employer basis,
+dental), which there are only a handful of, and expand them to the employees.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import rules
+from accounts.models import (
+    BeneficiaryDesignation,
+    CoverageSegment,
+    Employee,
+    PremiumSchedule,
+    source_from_db,
+)
+from staywell.money import ZERO
+from staywell.roles import STAFF_ROLES, Role, has_role
+
+LINES = tuple(kind.value for kind in rules.PremiumLineKind)  # major_medical, trust_fund, dental
+PAYERS = tuple(payer.value for payer in rules.Payer)  # employer, employee
+
+
+# ---------------------------------------------------------------------------------------
+# Employees
+# ---------------------------------------------------------------------------------------
+
+
+def _covered_segment_on(day: date) -> QuerySet[CoverageSegment]:
+    """The segment of the outer employee covering ``day`` (one (employee, start) probe)."""
+    return (
+        CoverageSegment.objects.filter(employee=OuterRef("pk"), start__lte=day)
+        .filter(Q(end__isnull=True) | Q(end__gte=day))
+        .order_by("-start")
+    )
+
+
+def with_current_tier(queryset: QuerySet[Employee], on: date | None = None) -> QuerySet[Employee]:
+    """Annotate ``current_tier``: the tier of the segment covering ``on`` (default today)."""
+    day = on or timezone.localdate()
+    return queryset.annotate(current_tier=Subquery(_covered_segment_on(day).values("tier")[:1]))
+
+
+def employee_list(
+    *,
+    search: str | None = None,
+    employer_id: int | None = None,
+    program_id: int | None = None,
+    tier: str | None = None,
+    status: str | None = None,
+    separated: bool | None = None,
+    on: date | None = None,
+    user: Any = None,
+) -> QuerySet[Employee]:
+    """Employees, ordered by name, with ``current_tier`` (the tier on ``on``, default
+    today) annotated; filters: search (the start of a last or first name, or of the
+    employee number; several words must all match), employer, program, tier on ``on``,
+    status (regular/temporary), separated or not. With ``user``, only the employees that
+    user may see (:func:`employees_visible_to`).
+
+    Uses the name/number prefix indexes and the (employee, start) segment index; the
+    tier annotation is one index probe per row of the page.
+    """
+    day = on or timezone.localdate()
+    queryset = with_current_tier(Employee.objects.select_related("employer", "program"), day)
+    if user is not None and not has_role(user, *STAFF_ROLES):
+        queryset = queryset.filter(pk__in=employees_visible_to(user).values("pk"))
+    if employer_id:
+        queryset = queryset.filter(employer_id=employer_id)
+    if program_id:
+        queryset = queryset.filter(program_id=program_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    if separated is not None:
+        queryset = queryset.filter(separation_date__isnull=not separated)
+    if tier:
+        if tier == rules.Tier.NONE:
+            covered = _covered_segment_on(day).exclude(tier=rules.Tier.NONE)
+            queryset = queryset.filter(~Exists(covered))
+        else:
+            queryset = queryset.filter(Exists(_covered_segment_on(day).filter(tier=tier)))
+    for word in (search or "").split():
+        queryset = queryset.filter(
+            Q(last_name__istartswith=word)
+            | Q(first_name__istartswith=word)
+            | Q(number__startswith=word)
+        )
+    return queryset.order_by("last_name", "first_name", "number")
+
+
+def employees_visible_to(user: Any) -> QuerySet[Employee]:
+    """Staff roles see every employee; an employee sees only their own record."""
+    if has_role(user, *STAFF_ROLES):
+        return Employee.objects.all()
+    if has_role(user, Role.EMPLOYEE):
+        return Employee.objects.filter(user=user)
+    return Employee.objects.none()
+
+
+def employee_get_for_user(user: Any, employee_id: int | str) -> Employee:
+    """One employee the user may see, with ``current_tier``; else Http404 (never 403, so
+    that guessing ids confirms nothing)."""
+    try:
+        pk = int(employee_id)
+        return with_current_tier(
+            employees_visible_to(user).select_related("employer", "program")
+        ).get(pk=pk)
+    except (Employee.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such employee.") from None
+
+
+def employees_without_beneficiary(*, employer_id: int | None = None) -> QuerySet[Employee]:
+    """III.D.7: employees with no current beneficiary statement on file."""
+    current = BeneficiaryDesignation.objects.filter(employee=OuterRef("pk"), revoked_on=None)
+    queryset = Employee.objects.filter(~Exists(current)).select_related("employer", "program")
+    if employer_id:
+        queryset = queryset.filter(employer_id=employer_id)
+    return queryset.order_by("last_name", "first_name", "number")
+
+
+# ---------------------------------------------------------------------------------------
+# Coverage
+# ---------------------------------------------------------------------------------------
+
+
+def coverage_timeline_for(employee: Employee | int) -> list[CoverageSegment]:
+    """The employee's materialized coverage timeline, oldest first."""
+    employee_id = employee if isinstance(employee, int) else employee.pk
+    return list(CoverageSegment.objects.filter(employee_id=employee_id).order_by("start"))
+
+
+def rule_segments(segments: Iterable[CoverageSegment]) -> list[rules.CoverageSegment]:
+    """Model rows as ``accounts.rules.CoverageSegment`` values (for the pure rules)."""
+    return [
+        rules.CoverageSegment(
+            start=row.start,
+            end=row.end,
+            tier=rules.Tier(row.tier),
+            source=source_from_db(row.source),
+            employer_basis=rules.Tier(row.employer_basis) if row.employer_basis else None,
+            reason=row.reason,
+            author=row.author,
+            dental=row.dental,
+        )
+        for row in segments
+    ]
+
+
+def covered_on(*, day: date, employer_id: int | None = None) -> QuerySet[CoverageSegment]:
+    """Who is covered on ``day`` and in what tier: one segment per covered employee.
+
+    One SQL query (``.values(...)`` or iterate); R-PR2 uses the first of the month.
+    """
+    queryset = (
+        CoverageSegment.objects.filter(start__lte=day)
+        .filter(Q(end__isnull=True) | Q(end__gte=day))
+        .exclude(tier=rules.Tier.NONE)
+    )
+    if employer_id is not None:
+        queryset = queryset.filter(employee__employer_id=employer_id)
+    return queryset
+
+
+# ---------------------------------------------------------------------------------------
+# Premiums (R-PR1, R-PR2)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One premium charge of a month: an employee, a line, a payer, an amount.
+
+    Employee shares are payroll deductions; employer shares are charges to the
+    employee's program (R-PR2).
+    """
+
+    employee_id: int
+    employee_number: str
+    employee_name: str  # "Last, First"
+    program_code: str  # the budget code the month is charged to (II.D)
+    tier: str  # rules.Tier value of the segment covering the month's first day
+    line: str  # "major_medical" | "trust_fund" | "dental"
+    payer: str  # "employer" | "employee"
+    amount: Decimal  # dollars, two places
+
+
+@dataclass(frozen=True)
+class MonthlyCharges:
+    """An employer's premium charges for one month (R-PR2)."""
+
+    employer_id: int
+    year: int
+    month: int
+    lines: list[ChargeLine] = field(default_factory=list)
+
+    def total(self, *, line: str | None = None, payer: str | None = None) -> Decimal:
+        return sum(
+            (
+                item.amount
+                for item in self.lines
+                if (line is None or item.line == line) and (payer is None or item.payer == payer)
+            ),
+            ZERO,
+        )
+
+    def totals_by_program(self) -> dict[str, dict[str, Decimal]]:
+        """Program code -> {"employer": .., "employee": .., "total": ..}, sorted by code."""
+        totals: dict[str, dict[str, Decimal]] = {}
+        for item in self.lines:
+            entry = totals.setdefault(
+                item.program_code, {"employer": ZERO, "employee": ZERO, "total": ZERO}
+            )
+            entry[item.payer] += item.amount
+            entry["total"] += item.amount
+        return dict(sorted(totals.items()))
+
+    @property
+    def employee_count(self) -> int:
+        """Employees charged for the month (covered on its first day)."""
+        return len({item.employee_id for item in self.lines})
+
+
+@dataclass(frozen=True)
+class PlanYearRates:
+    """A plan year's premium schedule as the rules take it."""
+
+    start_year: int
+    rates_by_tier: Mapping[rules.Tier, rules.PremiumRates]
+    grandfathered_employer_share: Decimal
+
+
+def plan_year_rates(start_year: int) -> PlanYearRates | None:
+    """R-PR1: the premium schedule of a plan year, in one query (None when the year has
+    no schedule rows)."""
+    rows = list(
+        PremiumSchedule.objects.select_related("plan_year").filter(plan_year__start_year=start_year)
+    )
+    if not rows:
+        return None
+    rates = {
+        rules.Tier(row.tier): rules.PremiumRates(
+            major_medical_employer=row.major_medical_employer,
+            major_medical_employee=row.major_medical_employee,
+            trust_fund_employer=row.trust_fund_employer,
+            trust_fund_employee=row.trust_fund_employee,
+            dental_employer=row.dental_employer,
+            dental_employee=row.dental_employee,
+        )
+        for row in rows
+    }
+    return PlanYearRates(start_year, rates, rows[0].plan_year.grandfathered_employer_share)
+
+
+# The whole pool: one pass over the segments covering the day (hash join).
+_CHARGE_SQL_POOL = """
+SELECT e.employer_id, e.id, e.number, e.last_name, e.first_name, p.code,
+       s.tier, s.source, s.employer_basis, s.dental
+FROM accounts_coveragesegment s
+JOIN accounts_employee e ON e.id = s.employee_id
+JOIN accounts_program p ON p.id = e.program_id
+WHERE s.start_date <= %(day)s
+  AND (s.end_date IS NULL OR s.end_date >= %(day)s)
+  AND s.tier <> 'none'
+ORDER BY e.employer_id, p.code, e.last_name, e.first_name, e.number
+"""
+
+# Some employees (one employer, one employee): for each, the last segment starting on or
+# before the day, one backward probe of the (employee, start) index.
+_CHARGE_SQL_EMPLOYEES = """
+SELECT e.employer_id, e.id, e.number, e.last_name, e.first_name, p.code,
+       s.tier, s.source, s.employer_basis, s.dental
+FROM accounts_employee e
+JOIN accounts_program p ON p.id = e.program_id
+CROSS JOIN LATERAL (
+    SELECT tier, source, employer_basis, dental, end_date
+    FROM accounts_coveragesegment
+    WHERE employee_id = e.id AND start_date <= %(day)s
+    ORDER BY start_date DESC
+    LIMIT 1
+) s
+WHERE {where}
+  AND (s.end_date IS NULL OR s.end_date >= %(day)s)
+  AND s.tier <> 'none'
+ORDER BY e.employer_id, p.code, e.last_name, e.first_name, e.number
+"""
+
+
+class _LineMaker:
+    """Premium lines per distinct kind of segment, computed once by the rules."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        self._rates: PlanYearRates | None = None
+        self._loaded = False
+        self._cache: dict[tuple[str, str, str, bool], list[tuple[str, str, Decimal]]] = {}
+
+    def rates(self) -> PlanYearRates:
+        if not self._loaded:
+            self._rates = plan_year_rates(rules.policy_year_of(self.day))
+            self._loaded = True
+        if self._rates is None:
+            label = rules.policy_year_label(rules.policy_year_of(self.day))
+            raise ValidationError(
+                {
+                    "month": f"The plan year {label} has no premium schedule; an administrator "
+                    "must set it up first."
+                }
+            )
+        return self._rates
+
+    def lines(
+        self, tier: str, source: str, employer_basis: str, dental: bool
+    ) -> list[tuple[str, str, Decimal]]:
+        key = (tier, source, employer_basis, dental)
+        cached = self._cache.get(key)
+        if cached is None:
+            rates = self.rates()
+            segment = rules.CoverageSegment(
+                start=self.day,
+                end=self.day,
+                tier=rules.Tier(tier),
+                source=source_from_db(source),
+                employer_basis=rules.Tier(employer_basis) if employer_basis else None,
+                dental=dental,
+            )
+            try:
+                result = rules.premium_lines_for_month(
+                    [segment],
+                    year=self.day.year,
+                    month=self.day.month,
+                    rates_by_tier=rates.rates_by_tier,
+                    grandfathered_employer_share=rates.grandfathered_employer_share,
+                )
+            except ValueError as exc:
+                label = rules.policy_year_label(rates.start_year)
+                raise ValidationError({"month": f"Plan year {label}: {exc}."}) from exc
+            cached = [(item.line.value, item.payer.value, item.amount) for item in result]
+            self._cache[key] = cached
+        return cached
+
+
+def _charges(day: date, where: str | None, params: dict[str, Any]) -> dict[int, list[ChargeLine]]:
+    maker = _LineMaker(day)
+    by_employer: dict[int, list[ChargeLine]] = defaultdict(list)
+    sql = _CHARGE_SQL_POOL if where is None else _CHARGE_SQL_EMPLOYEES.format(where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"day": day, **params})
+        rows = cursor.fetchall()
+    for (
+        employer_id,
+        employee_id,
+        number,
+        last_name,
+        first_name,
+        program_code,
+        tier,
+        source,
+        basis,
+        dental,
+    ) in rows:
+        name = f"{last_name}, {first_name}"
+        out = by_employer[employer_id]
+        for line, payer, amount in maker.lines(tier, source, basis, dental):
+            out.append(
+                ChargeLine(employee_id, number, name, program_code, tier, line, payer, amount)
+            )
+    return by_employer
+
+
+def monthly_premium_charges(*, employer_id: int, year: int, month: int) -> MonthlyCharges:
+    """R-PR2: every employee of the employer covered on the month's first day, with the
+    month's premium lines by payer (R-PR1 schedule of the plan year containing the month;
+    R-EL8 elected continuation: the employer pays the lower tier's employer share, the
+    employee the rest; R-VE8/R-VE9 post-separation continuation: the person pays all).
+
+    Two SQL queries (segments joined to employees and programs; the plan year's
+    schedule). Lines are ordered by program code, employee name, line, payer.
+    """
+    day = date(year, month, 1)
+    lines = _charges(day, "e.employer_id = %(employer_id)s", {"employer_id": employer_id})
+    return MonthlyCharges(employer_id, year, month, lines.get(employer_id, []))
+
+
+def monthly_premium_charges_all(*, year: int, month: int) -> dict[int, MonthlyCharges]:
+    """:func:`monthly_premium_charges` of every employer of the pool, in one pass
+    (employer id -> charges; employers with nobody covered have no lines)."""
+    from accounts.models import Employer
+
+    day = date(year, month, 1)
+    by_employer = _charges(day, None, {})
+    return {
+        employer_id: MonthlyCharges(employer_id, year, month, by_employer.get(employer_id, []))
+        for employer_id in Employer.objects.order_by("pk").values_list("pk", flat=True)
+    }
+
+
+def premium_lines_for(employee: Employee | int, year: int, month: int) -> list[ChargeLine]:
+    """R-PR1 / R-PR2: one employee's premium lines for a month (none when not covered on
+    the month's first day)."""
+    employee_id = employee if isinstance(employee, int) else employee.pk
+    day = date(year, month, 1)
+    by_employer = _charges(day, "e.id = %(employee_id)s", {"employee_id": employee_id})
+    return [line for lines in by_employer.values() for line in lines]
