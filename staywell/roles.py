@@ -120,3 +120,10 @@ class HasRole(BasePermission):
 def _denied_message(roles: Iterable[Role]) -> str:
     names = ", ".join(role.label for role in roles)
     return f"This page is for: {names}."
+
+
+def role_group(role: Role | str) -> Any:
+    """The group of a role (created if missing, e.g. after a test flushed the database)."""
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get_or_create(name=Role(role).value)[0]

@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from accounts.models import Employee, Employer, PlanYear, Program
+from staywell.roles import role_group
 
 
 class EmployerFactory(factory.django.DjangoModelFactory):
@@ -65,7 +66,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(role_group(extracted))
 
 
 # --- Members and coverage (issue 3): history rows written through the services ----------

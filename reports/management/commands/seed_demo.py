@@ -6,11 +6,12 @@ of history, and the money that moved. ``--once`` does nothing when the demo is l
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Employer
+from staywell.roles import role_group
 
 DEMO_PASSWORD = "staywell-demo"  # noqa: S105 - the demo's published password
 DEMO_USERS = ["clerk", "superintendent", "payroll", "employee", "administrator"]
@@ -41,7 +42,7 @@ def seed_users() -> dict[str, User]:
         user.set_password(DEMO_PASSWORD)
         user.is_staff = name == "administrator"  # the administrator uses the Django admin
         user.save()
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(role_group(name))
         users[name] = user
     return users
 
@@ -50,6 +51,4 @@ def build_demo(users: dict[str, User]) -> None:
     """Each app contributes its part, in dependency order."""
     from accounts.demo import seed_members
 
-    employee = seed_members(clerk=users["clerk"])
-    employee.user = users["employee"]
-    employee.save(update_fields=["user"])
+    seed_members(employee_user=users["employee"])
