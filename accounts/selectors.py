@@ -14,7 +14,7 @@ dental), which there are only a handful of, and expand them to the employees.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -421,3 +421,243 @@ def premium_lines_for(employee: Employee | int, year: int, month: int) -> list[C
     day = date(year, month, 1)
     by_employer = _charges(day, "e.id = %(employee_id)s", {"employee_id": employee_id})
     return [line for lines in by_employer.values() for line in lines]
+
+
+# ---------------------------------------------------------------------------------------
+# Clerk pages (issue 3): the list's program filter, the employee page, the R-EL8 offer
+# ---------------------------------------------------------------------------------------
+
+
+def program_code_choices() -> list[tuple[str, str]]:
+    """The budget codes of the pool, each with one of its names (the list's filter).
+
+    Decision: the employee list filters by budget code, across employers unless one is
+    chosen: a pool of 300 employers has some 1,400 programs that share a few dozen codes.
+    """
+    from django.db.models import Min
+
+    from accounts.models import Program
+
+    rows = Program.objects.values("code").annotate(name=Min("name")).order_by("code")
+    return [(row["code"], f"{row['code']} {row['name']}") for row in rows]
+
+
+def employee_directory(*, program_code: str | None = None, **filters: Any) -> QuerySet[Employee]:
+    """:func:`employee_list` plus a filter by budget code (:func:`program_code_choices`)."""
+    queryset = employee_list(**filters)
+    if program_code:
+        queryset = queryset.filter(program__code=program_code)
+    return queryset
+
+
+@dataclass(frozen=True)
+class EmployeeFile:
+    """What the clerk's employee page shows besides the employee row (one query each)."""
+
+    segments: list[CoverageSegment]  # the coverage timeline, oldest first
+    hours_changes: list[Any]  # HoursChange rows, oldest first, with election / created_by
+    dependents: list[Any]  # Dependent rows, current first
+    beneficiaries: list[BeneficiaryDesignation]  # current first, then revoked
+    marriages: list[Any]  # Marriage rows with both spouses, newest first
+    separation_continuation: Any  # SeparationContinuation or None
+
+    @property
+    def current_beneficiaries(self) -> list[BeneficiaryDesignation]:
+        """III.D.7: the designations not revoked (none: flag it, R-VE10)."""
+        return [row for row in self.beneficiaries if row.revoked_on is None]
+
+    @property
+    def current_share(self) -> Decimal:
+        """The current beneficiaries' shares together, in percent (at most 100)."""
+        return sum((row.share_percent for row in self.current_beneficiaries), Decimal("0"))
+
+
+def employee_file(employee: Employee) -> EmployeeFile:
+    """The employee page's history, family and designations (six queries)."""
+    from accounts.models import Dependent, HoursChange, Marriage, SeparationContinuation
+
+    marriages = (
+        Marriage.objects.filter(Q(employee_a=employee) | Q(employee_b=employee))
+        .select_related("employee_a__employer", "employee_b__employer")
+        .order_by("-married_on")
+    )
+    return EmployeeFile(
+        segments=coverage_timeline_for(employee),
+        hours_changes=list(
+            HoursChange.objects.filter(employee=employee)
+            .select_related("created_by", "election")
+            .order_by("effective_date")
+        ),
+        dependents=list(
+            Dependent.objects.filter(employee=employee)
+            .select_related("spouse_employee")
+            .order_by(F("ended_on").desc(nulls_first=True), "relationship", "birth_date", "id")
+        ),
+        beneficiaries=list(
+            BeneficiaryDesignation.objects.filter(employee=employee).order_by(
+                F("revoked_on").desc(nulls_first=True), "-share_percent", "name"
+            )
+        ),
+        marriages=list(marriages),
+        separation_continuation=SeparationContinuation.objects.filter(employee=employee).first(),
+    )
+
+
+# R-EL7 / R-EL8: the order of tiers that tells an increase from a reduction (the two
+# under-20 tiers share a rank), as in ``accounts.rules``.
+_TIER_RANK = {
+    rules.Tier.NONE: 0,
+    rules.Tier.SELF_PAY: 1,
+    rules.Tier.GRANDFATHERED: 1,
+    rules.Tier.THREE_QUARTER: 2,
+    rules.Tier.FULL: 3,
+}
+
+
+@dataclass(frozen=True)
+class ElectionOffer:
+    """R-EL8: a reduction that lets the employee keep the prior coverage to June 30."""
+
+    effective: date  # the reduction's effective date
+    prior_tier: rules.Tier  # the tier the employee may keep by paying the difference
+    lower_tier: rules.Tier  # the tier the new hours give
+    lower_tier_starts: date  # first day in the lower tier without an election
+    continuation_ends: date  # June 30: last day an elected continuation covers
+    sign_by: date  # last day the election may be signed (services' Decision)
+
+
+def reduction_election_offer(
+    *, employee: Employee, effective_date: date, status: str, weekly_hours: Decimal
+) -> ElectionOffer | None:
+    """R-EL8: would a change to ``status`` / ``weekly_hours`` effective on the date be a
+    reduction for which the employee may elect to continue the prior coverage?
+
+    The tier in force is read from the stored timeline on the effective date (during an
+    elected continuation: the tier the hours give, as the rules count it); the new tier
+    from ``rules.tier_for``; the choice from ``rules.reduction_outcome`` (October 1 to
+    May 31). Losing regular status is no reduction with a choice (rules' Decision).
+    One query.
+    """
+    outcome = rules.reduction_outcome(effective_date)
+    if not outcome.election_offered or outcome.continuation_ends is None:
+        return None
+    try:
+        new = rules.tier_for(
+            status=rules.EmploymentStatus(status),
+            weekly_hours=weekly_hours,
+            grandfathered=employee.grandfathered,
+            grandfathered_elected=employee.grandfathered_elected,
+        )
+    except (ValueError, TypeError):
+        return None
+    segment = (
+        CoverageSegment.objects.filter(employee=employee, start__lte=effective_date)
+        .filter(Q(end__isnull=True) | Q(end__gte=effective_date))
+        .first()
+    )
+    if new is rules.Tier.NONE or segment is None or segment.tier == rules.Tier.NONE:
+        return None
+    electing = source_from_db(segment.source) is rules.CoverageSource.CONTINUATION_ELECTION
+    current = rules.Tier(
+        segment.employer_basis if electing and segment.employer_basis else segment.tier
+    )
+    if _TIER_RANK[new] >= _TIER_RANK[current]:
+        return None
+    return ElectionOffer(
+        effective=effective_date,
+        prior_tier=rules.Tier(segment.tier),
+        lower_tier=new,
+        lower_tier_starts=outcome.lower_tier_starts,
+        continuation_ends=outcome.continuation_ends,
+        sign_by=rules.last_of_month(effective_date),
+    )
+
+
+# The coverage grid of the employee page: one text symbol per tier (never colour alone).
+TIER_SYMBOLS: dict[rules.Tier, str] = {
+    rules.Tier.FULL: "F",
+    rules.Tier.THREE_QUARTER: "¾",
+    rules.Tier.SELF_PAY: "S",
+    rules.Tier.GRANDFATHERED: "G",
+    rules.Tier.NONE: "\u2013",  # en dash
+}
+# Marks after the symbol for coverage that is not simply what the hours give.
+SOURCE_MARKS: dict[rules.CoverageSource, tuple[str, str]] = {
+    rules.CoverageSource.CONTINUATION_ELECTION: (
+        "E",
+        "continued by election; the employee pays the difference (R-EL8)",
+    ),
+    rules.CoverageSource.OVERRIDE: ("O", "set by a clerk's override (R-EL10)"),
+    rules.CoverageSource.SEPARATION_CONTINUATION: (
+        "C",
+        "continued after separation, paid by the person (R-VE8, R-VE9)",
+    ),
+}
+MONTH_ABBREVIATIONS = (
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+)
+
+
+@dataclass(frozen=True)
+class MonthCell:
+    """One month of the coverage grid: the tier on the month's first day (R-PR2)."""
+
+    first_day: date
+    symbol: str  # TIER_SYMBOLS, or "" before the hire date
+    mark: str  # SOURCE_MARKS letter or ""
+    tier: str  # rules.Tier value ("" before the hire date)
+    description: str  # the words for screen readers and the tooltip
+
+
+@dataclass(frozen=True)
+class PlanYearRow:
+    """R-PY1: one policy year of the coverage grid, July to June."""
+
+    label: str  # "1983-84"
+    cells: list[MonthCell]
+
+
+def coverage_by_month(segments: Sequence[CoverageSegment]) -> list[PlanYearRow]:
+    """The coverage grid: one row per policy year (R-PY1), one cell per month, the tier
+    charged for the month being the tier on its first day (R-PR2).
+
+    Decision: the rows run from the policy year of the hire to the policy year in which
+    the last segment of the timeline starts; the last segment (open-ended) continues
+    after that, which the page says in words. Nothing in the grid is computed here
+    beyond reading the stored timeline.
+    """
+    timeline = rule_segments(segments)
+    if not timeline:
+        return []
+    first_year = rules.policy_year_of(timeline[0].start)
+    last_year = rules.policy_year_of(timeline[-1].start)
+    rows = []
+    for start_year in range(first_year, last_year + 1):
+        cells = []
+        for first_day in rules.policy_year_months(start_year):
+            segment = rules.segment_on(timeline, first_day)
+            if segment is None:
+                cells.append(MonthCell(first_day, "", "", "", "before the hire date"))
+                continue
+            mark, why = SOURCE_MARKS.get(segment.source, ("", ""))
+            if segment.tier is rules.Tier.NONE:
+                mark, why = "", ""
+            description = segment.tier.label + (f", {why}" if why else "")
+            cells.append(
+                MonthCell(
+                    first_day, TIER_SYMBOLS[segment.tier], mark, segment.tier.value, description
+                )
+            )
+        rows.append(PlanYearRow(rules.policy_year_label(start_year), cells))
+    return rows

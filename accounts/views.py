@@ -1,19 +1,176 @@
-"""Clerk pages for members and coverage."""
+"""Clerk pages for members and coverage (issue 3). Thin: parse with a form, call one
+selector or service (through the form's ``save``), render.
+
+Who: benefits clerks and administrators. Employees have their own self-service page and
+get 403 here (``role_required``); an unknown employee id is a 404.
+
+Decision: the list counts its matches only up to ``COUNT_LIMIT`` (10,000): past that it
+says "more than 10,000" and offers the first 200 pages, so that a broad filter over a
+pool of 100,000 never counts the whole pool; a clerk narrows the search instead.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from accounts.models import Employee
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
+
+from accounts import census, forms, rules, selectors
+from accounts.models import BeneficiaryDesignation, Dependent, Employee
 from staywell.roles import Role, role_required
 
+CLERKS = (Role.CLERK, Role.ADMINISTRATOR)
+PAGE_SIZE = 50
+COUNT_LIMIT = 10_000
 
-@role_required(Role.CLERK)
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_LIMIT`` (one bounded COUNT query)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_LIMIT + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_LIMIT
+
+
+def _posted(request: HttpRequest, *, files: bool = False) -> tuple[Any, ...]:
+    """The form data of a POST (even an empty one: it shows "required"), else None."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _page(queryset: QuerySet[Employee], number: Any) -> Any:
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(number)
+    page.elided_range = page.paginator.get_elided_page_range(page.number, on_each_side=2)
+    for employee in page:
+        employee.tier = rules.Tier(employee.current_tier or rules.Tier.NONE)
+    return page
+
+
+@role_required(*CLERKS)
 def employee_list(request: HttpRequest) -> HttpResponse:
-    employees = Employee.objects.select_related("employer", "program").order_by(
-        "last_name", "first_name"
+    form = forms.EmployeeFilterForm(request.GET)
+    page = _page(selectors.employee_directory(**form.filters()), request.GET.get("page"))
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {"form": form, "page": page, "query": form.querystring(), "partial": partial}
+    context["count_limit"] = COUNT_LIMIT
+    template = "accounts/_employee_results.html" if partial else "accounts/employee_list.html"
+    return render(request, template, context)
+
+
+def _form_page(request: HttpRequest, form: forms.ServiceForm, employee: Employee | None) -> Any:
+    """Shared by every form page: on a valid POST call the service via ``form.save``;
+    its ValidationError goes back on the form; success redirects to the employee page."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = form.save(user=request.user)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, form.success_message(result))
+            return redirect("accounts:employee_detail", (employee or result).pk)
+    return render(request, "accounts/employee_form.html", {"form": form, "employee": employee})
+
+
+@role_required(*CLERKS)
+def employee_hire(request: HttpRequest) -> HttpResponse:
+    return _form_page(request, forms.HireForm(*_posted(request)), None)
+
+
+@role_required(*CLERKS)
+def program_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the hire form's program select for the employer chosen (swapped in place)."""
+    form = forms.HireForm(initial={"employer": request.GET.get("employer")})
+    return render(request, "accounts/_program_options.html", {"field": form["program"]})
+
+
+@role_required(*CLERKS)
+def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.employee_get_for_user(request.user, employee_id)
+    month_form = forms.MonthForm(request.GET)
+    file = selectors.employee_file(employee)
+    context = {
+        "employee": employee,
+        "file": file,
+        "grid": selectors.coverage_by_month(file.segments),
+        "month_names": selectors.MONTH_ABBREVIATIONS,
+        "tier_today": rules.Tier(employee.current_tier or rules.Tier.NONE),
+        "month_form": month_form,
+        "premiums": month_form.premiums(employee),
+    }
+    partial = request.htmx and request.htmx.target == "premium-lines"
+    template = "accounts/_premium_lines.html" if partial else "accounts/employee_detail.html"
+    return render(request, template, context)
+
+
+def _employee_form(form_class: type[forms.EmployeeForm]) -> Any:
+    """A page with one form about one employee (hours, separation, marriage, ...)."""
+
+    @role_required(*CLERKS)
+    def view(request: HttpRequest, employee_id: int) -> HttpResponse:
+        employee = selectors.employee_get_for_user(request.user, employee_id)
+        return _form_page(request, form_class(*_posted(request), employee=employee), employee)
+
+    view.__name__ = view.__qualname__ = f"{form_class.__name__}_view"
+    return view
+
+
+hours_change = _employee_form(forms.HoursChangeForm)
+separation = _employee_form(forms.SeparationForm)
+marriage = _employee_form(forms.MarriageForm)
+dependent_add = _employee_form(forms.DependentAddForm)
+beneficiary_add = _employee_form(forms.BeneficiaryForm)
+override_add = _employee_form(forms.OverrideForm)
+
+
+@role_required(*CLERKS)
+def dependent_remove(request: HttpRequest, employee_id: int, dependent_id: int) -> HttpResponse:
+    employee = selectors.employee_get_for_user(request.user, employee_id)
+    dependent = get_object_or_404(Dependent, pk=dependent_id, employee=employee)
+    form = forms.DependentRemoveForm(*_posted(request), employee=employee, dependent=dependent)
+    return _form_page(request, form, employee)
+
+
+@role_required(*CLERKS)
+def beneficiary_revoke(request: HttpRequest, employee_id: int, beneficiary_id: int) -> HttpResponse:
+    employee = selectors.employee_get_for_user(request.user, employee_id)
+    beneficiary = get_object_or_404(BeneficiaryDesignation, pk=beneficiary_id, employee=employee)
+    form = forms.BeneficiaryRevokeForm(
+        *_posted(request), employee=employee, beneficiary=beneficiary
     )
-    page = Paginator(employees, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/employee_list.html", {"page": page})
+    return _form_page(request, form, employee)
+
+
+@role_required(*CLERKS)
+def census_import(request: HttpRequest) -> HttpResponse:
+    form = forms.CensusUploadForm(*_posted(request, files=True))
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = census.census_import(
+            file=upload, user=request.user, check_only=form.cleaned_data["check_only"]
+        )
+    context = {
+        "form": form,
+        "result": result,
+        "columns": census.COLUMN_DOCS,
+        "max_rows": census.MAX_ROWS,
+    }
+    return render(request, "accounts/census_import.html", context)
+
+
+@role_required(*CLERKS)
+def census_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(census.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="census-template.csv"'
+    return response
