@@ -27,7 +27,9 @@ def test_tasks_retry_transient_errors_a_bounded_number_of_times():
 
 
 @pytest.mark.django_db
-def test_enqueue_on_commit_queues_only_after_the_transaction_commits(django_capture_on_commit_callbacks):
+def test_enqueue_on_commit_queues_only_after_the_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
     task = mock.Mock()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         enqueue_on_commit(task, 7, year=1984)

@@ -1,0 +1,356 @@
+"""Benchmark of the trust-fund ledger (issue 4). Not a test: prints figures, gates nothing.
+
+    .venv/bin/python bench/bench_ledger.py [--employers 50] [--employees 20000]
+                                           [--postings 3000000] [--runs 5]
+
+Runs against its own database, ``staywell_bench_ledger``, on the same PostgreSQL server as
+the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server of
+``DATABASE_URL``): drops and recreates it, migrates, then prints
+
+1. single operations: ``post_transaction`` (2 postings, its own database transaction, one
+   client) in operations/s and postings/s, median of ``--runs`` runs of 1,000; the named
+   operation ``post_claim_payment`` (which also looks its accounts up); and 4 concurrent
+   clients;
+2. the time of one batch of 100,000 postings (50,000 vesting transfers) through
+   ``post_transactions_batch`` (COPY), median of 3;
+3. after loading ``--postings`` postings (batches of 100,000 over ten policy years):
+   balance reads as of a date (account, fund, employer, pool), a statement page, and
+   ``balances_check`` recomputing everything from the postings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+BENCH_DB = "staywell_bench_ledger"
+FIRST_DAY = date(1980, 7, 1)
+DAYS = 3652  # ten policy years
+
+
+def _bench_database_url() -> str:
+    """Create a fresh ``staywell_bench_ledger`` database and return its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    base = os.environ.get("DATABASE_URL", "").strip()
+    if not base:
+        from staywell import embedded
+
+        base = embedded.postgres_url(BASE_DIR)
+    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+
+
+def _timed(fn, runs: int = 20) -> tuple[float, float]:
+    """Median and max of ``runs`` calls, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employers", type=int, default=50)
+    parser.add_argument("--employees", type=int, default=20_000)
+    parser.add_argument("--postings", type=int, default=3_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import Employee, Employer, Program
+    from vesting import selectors, services
+    from vesting.models import (
+        SIDE_ACCOUNT_NAME,
+        Account,
+        Fund,
+        FundKind,
+    )
+    from vesting.services import (
+        PAYEES_ACCOUNT,
+        PROGRAM_CHARGES_ACCOUNT,
+        TransactionSpec,
+        credit,
+        debit,
+    )
+
+    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
+    call_command("migrate", verbosity=0)
+
+    # --- Set-up (not ledger writes): employers, employees, their side accounts -------------
+    started = time.perf_counter()
+    employers = Employer.objects.bulk_create(
+        [Employer(code=f"B{i:03d}", name=f"Bench district {i}") for i in range(args.employers)]
+    )
+    programs = Program.objects.bulk_create(
+        [Program(employer=e, code="0100", name="General") for e in employers]
+    )
+    per_employer = max(1, args.employees // args.employers)
+    employees = Employee.objects.bulk_create(
+        [
+            Employee(
+                employer=e,
+                program=p,
+                number=str(n),
+                first_name="Pat",
+                last_name=f"Worker{n}",
+                hire_date=date(1979, 7, 1),
+                status="regular",
+                weekly_hours=Decimal("40"),
+                separation_date=date(1990, 6, 30),
+                separation_reason="retirement",
+            )
+            for e, p in zip(employers, programs, strict=True)
+            for n in range(per_employer)
+        ],
+        batch_size=5000,
+    )
+    ledgers = {e.pk: services.ledger_accounts_for_employer(e) for e in employers}
+    vested = {
+        e.pk: Fund.objects.get_or_create(employer=e, kind=FundKind.VESTED_TRUST)[0]
+        for e in employers
+    }
+    sides = Account.objects.bulk_create(
+        [
+            Account(
+                fund=vested[emp.employer_id],
+                employee=emp,
+                name=SIDE_ACCOUNT_NAME,
+                normal_balance="debit",
+                never_negative=True,
+            )
+            for emp in employees
+        ],
+        batch_size=5000,
+    )
+    sides_by_employer: dict[int, list[Account]] = {}
+    for account, emp in zip(sides, employees, strict=True):
+        sides_by_employer.setdefault(emp.employer_id, []).append(account)
+    print(
+        f"set-up: {len(employers)} employers, {len(employees)} employees and side accounts "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+    # --- 1. Single operations ------------------------------------------------------------
+    first = ledgers[employers[0].pk]
+    gtf, payees = first.general_trust, first.account(PAYEES_ACCOUNT)
+    rates = []
+    for run in range(args.runs):
+        started = time.perf_counter()
+        for i in range(1000):
+            services.post_transaction(
+                kind="claim_payment",
+                effective_date=FIRST_DAY + timedelta(days=i % 365),
+                lines=[debit(payees, "12.34"), credit(gtf, "12.34")],
+                employer=first.employer_id,
+                reference=f"claim {run}-{i}",
+            )
+        rates.append(1000 / (time.perf_counter() - started))
+    ops = statistics.median(rates)
+    print(
+        f"single post_transaction, 1 client: {ops:,.0f} operations/s = {2 * ops:,.0f} postings/s "
+        f"(median of {args.runs} x 1,000; runs {', '.join(f'{r:,.0f}' for r in rates)})"
+    )
+    started = time.perf_counter()
+    for i in range(500):
+        services.post_claim_payment(
+            employer=employers[0],
+            amount=Decimal("5.00"),
+            effective_date=FIRST_DAY,
+            payee_name="Ukiah Valley Medical Center",
+            reference=f"claim n{i}",
+        )
+    named = 500 / (time.perf_counter() - started)
+    print(f"named post_claim_payment, 1 client: {named:,.0f} operations/s (500)")
+
+    def client(number: int, count: int, out: list[float]) -> None:
+        ledger = ledgers[employers[number % len(employers)].pk]
+        for i in range(count):
+            services.post_transaction(
+                kind="claim_payment",
+                effective_date=FIRST_DAY + timedelta(days=i % 365),
+                lines=[
+                    debit(ledger.account(PAYEES_ACCOUNT), "1.00"),
+                    credit(ledger.general_trust, "1.00"),
+                ],
+                employer=ledger.employer_id,
+            )
+        out.append(count)
+        connection.close()
+
+    for clients in (4,):
+        done: list[float] = []
+        threads = [threading.Thread(target=client, args=(n, 500, done)) for n in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rate = sum(done) / (time.perf_counter() - started)
+        print(
+            f"single post_transaction, {clients} clients (different employers): "
+            f"{rate:,.0f} operations/s = {2 * rate:,.0f} postings/s"
+        )
+
+    # --- 2. A batch of 100,000 postings --------------------------------------------------
+    rng = random.Random(1)
+
+    def vesting_batch(size: int, year: int) -> list[TransactionSpec]:
+        entries = []
+        employer_ids = list(sides_by_employer)
+        for i in range(size):
+            employer_id = employer_ids[i % len(employer_ids)]
+            side = sides_by_employer[employer_id][
+                (i // len(employer_ids)) % len(sides_by_employer[employer_id])
+            ]
+            amount = Decimal(rng.randint(1, 50_000)) / 100
+            entries.append(
+                TransactionSpec(
+                    kind="vesting_transfer",
+                    effective_date=date(year + 1, 7, 1),
+                    lines=[debit(side, amount), credit(ledgers[employer_id].general_trust, amount)],
+                    employee_id=side.employee_id,
+                    idempotency_key=f"vest:{year}:{side.employee_id}:{i}",
+                    period_start=date(year, 7, 1),
+                    period_end=date(year + 1, 6, 30),
+                )
+            )
+        return entries
+
+    times = []
+    for year in (1980, 1981, 1982):
+        entries = vesting_batch(50_000, year)
+        started = time.perf_counter()
+        services.post_transactions_batch(entries=entries)
+        times.append(time.perf_counter() - started)
+    batch = statistics.median(times)
+    print(
+        f"batch of 100,000 postings (50,000 transactions): {batch:.2f} s = "
+        f"{100_000 / batch:,.0f} postings/s (median of 3: {', '.join(f'{t:.2f}' for t in times)})"
+    )
+
+    # --- 3. Load to --postings, then reads -------------------------------------------------
+    def mixed_batch(size: int) -> list[TransactionSpec]:
+        entries = []
+        for _ in range(size):
+            employer_id = rng.choice(list(ledgers))
+            ledger = ledgers[employer_id]
+            day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+            amount = Decimal(rng.randint(100, 200_000)) / 100
+            roll = rng.random()
+            if roll < 0.7:
+                lines = [
+                    debit(ledger.account(PAYEES_ACCOUNT), amount),
+                    credit(ledger.general_trust, amount),
+                ]
+                kind = "claim_payment"
+            elif roll < 0.9:
+                side = rng.choice(sides_by_employer[employer_id])
+                lines = [debit(side, amount), credit(ledger.general_trust, amount)]
+                kind = "vesting_transfer"
+            else:
+                lines = [
+                    debit(ledger.general_trust, amount),
+                    credit(ledger.account(PROGRAM_CHARGES_ACCOUNT), amount),
+                ]
+                kind = "employer_contribution"
+            entries.append(TransactionSpec(kind=kind, effective_date=day, lines=lines))
+        return entries
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM vesting_posting")
+        loaded = cursor.fetchone()[0]
+    started = time.perf_counter()
+    while loaded < args.postings:
+        services.post_transactions_batch(entries=mixed_batch(50_000))
+        loaded += 100_000
+    print(f"loaded to {loaded:,} postings in {time.perf_counter() - started:.0f} s")
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as raw:
+        raw.execute("VACUUM ANALYZE")
+        sizes = raw.execute(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'vesting_%' "
+            "ORDER BY n_live_tup DESC"
+        ).fetchall()
+    print(
+        "rows: " + ", ".join(f"{name.removeprefix('vesting_')} {count:,}" for name, count in sizes)
+    )
+
+    as_of = date(1985, 12, 31)
+    big = ledgers[employers[0].pk]
+    general_fund = big.general_trust.fund
+    side = sides_by_employer[employers[0].pk][0]
+    reads = [
+        (
+            "account_balance(general trust) now",
+            lambda: selectors.account_balance(big.general_trust),
+        ),
+        (
+            "account_balance(general trust, as_of)",
+            lambda: selectors.account_balance(big.general_trust, as_of=as_of),
+        ),
+        (
+            "account_balance(side account, as_of)",
+            lambda: selectors.account_balance(side, as_of=as_of),
+        ),
+        (
+            "fund_balance(general trust, as_of)",
+            lambda: selectors.fund_balance(general_fund, as_of=as_of),
+        ),
+        ("fund_balance(vested trust) now", lambda: selectors.fund_balance(vested[employers[0].pk])),
+        (
+            "employer_fund_balances(as_of)",
+            lambda: selectors.employer_fund_balances(employers[0].pk, as_of=as_of),
+        ),
+        ("pool_fund_balances() now", lambda: selectors.pool_fund_balances()),
+        ("pool_fund_balances(as_of)", lambda: selectors.pool_fund_balances(as_of=as_of)),
+        ("fund_overview(as_of), all employers", lambda: selectors.fund_overview(as_of=as_of)),
+        (
+            "statement page (50 rows, policy year)",
+            lambda: list(
+                selectors.account_statement(big.general_trust, date(1985, 7, 1), date(1986, 6, 30))[
+                    1
+                ][:50]
+            ),
+        ),
+    ]
+    for label, read in reads:
+        median, worst = _timed(read)
+        print(f"  {label:<42} median {median:8.2f} ms   max {worst:8.2f} ms")
+    started = time.perf_counter()
+    problems = selectors.balances_check()
+    print(
+        f"balances_check over {loaded:,} postings: {time.perf_counter() - started:.1f} s, "
+        f"{len(problems)} mismatches"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Demonstration ledger: a few policy years of month closes, interest and expenses.
+
+``seed_ledger(employers)`` posts everything through ``vesting.services`` (so the demo
+ledger obeys every rule of the real one) and is idempotent: run twice, it posts nothing
+the second time (month closes are once per month; interest and expenses carry
+idempotency keys). ``seed_demo`` (foundation) calls it after the members exist.
+
+Decisions:
+- Decision: contributions come from closing each month, i.e. from the members' premium
+  charges (``accounts.selectors.monthly_premium_charges``). Where that selector is not
+  installed, a month's contribution is the number of regular employees with 30 or more
+  weekly hours employed on its first day times the month's share of the deductible
+  (R-VE1, R-PY2: 41.67, June 41.63).
+- Decision: interest is posted quarterly at 2% of each trust fund's balance at the
+  quarter's end (about 8% a year, the rates of the mid-1980s), earned by the fund
+  (R-FU2); administrative expenses quarterly: a claims-administration fee of $75 a month
+  plus $0.50 per employee charged that month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from accounts.models import Employee, Employer
+from accounts.rules import add_months, policy_year_start
+from staywell.money import ZERO, money
+from vesting import selectors, services
+from vesting.models import FundKind, MonthClose
+from vesting.rules import monthly_shares, policy_month_index
+
+QUARTERLY_RATE = Decimal("0.02")
+MONTHLY_FEE = Decimal("75.00")
+FEE_PER_EMPLOYEE = Decimal("0.50")
+
+
+def seed_ledger(
+    employers: Iterable[Employer],
+    *,
+    first_year: int = 1983,
+    last_year: int = 1985,
+    posted_by: Any = None,
+) -> dict[str, int]:
+    """Close every month of policy years ``first_year``..``last_year`` for each employer,
+    with quarterly interest and expenses. Returns counts of what was posted."""
+    counts = {"months": 0, "interest": 0, "expenses": 0}
+    months = [
+        add_months(policy_year_start(first_year), i)
+        for i in range(12 * (last_year - first_year + 1))
+    ]
+    for employer in employers:
+        for first in months:
+            if not MonthClose.objects.filter(
+                employer=employer, year=first.year, month=first.month
+            ).exists():
+                _close(employer, first, posted_by)
+                counts["months"] += 1
+            if first.month in (9, 12, 3, 6):
+                quarter_end = add_months(first, 1) - timedelta(days=1)
+                counts["interest"] += _interest(employer, quarter_end, posted_by)
+                counts["expenses"] += _expense(employer, quarter_end, posted_by)
+    return counts
+
+
+def _close(employer: Employer, first: date, posted_by: Any) -> MonthClose:
+    try:
+        from accounts.selectors import monthly_premium_charges  # noqa: F401
+    except ImportError:
+        count = _full_tier_count(employer, first)
+        share = monthly_shares()[policy_month_index(first)]
+        return services._record_month_close(
+            employer_id=employer.pk,
+            first=first,
+            employer_amount=share * count,
+            employee_amount=ZERO,
+            employee_count=count,
+            closed_by=posted_by,
+        )
+    return services.month_close(
+        employer_id=employer.pk, year=first.year, month=first.month, closed_by=posted_by
+    )
+
+
+def _full_tier_count(employer: Employer, first: date) -> int:
+    employees = Employee.objects.filter(
+        employer=employer,
+        status=Employee.Status.REGULAR,
+        weekly_hours__gte=30,
+        hire_date__lt=first,
+    ).exclude(separation_date__lt=first)
+    return employees.count()
+
+
+def _interest(employer: Employer, quarter_end: date, posted_by: Any) -> int:
+    balances = selectors.employer_fund_balances(employer.pk, as_of=quarter_end)
+    posted = 0
+    for kind in (FundKind.GENERAL_TRUST, FundKind.VESTED_TRUST):
+        amount = money(balances[kind] * QUARTERLY_RATE)
+        if amount <= ZERO:
+            continue
+        services.post_interest(
+            employer=employer,
+            amount=amount,
+            period_start=add_months(quarter_end + timedelta(days=1), -3),
+            period_end=quarter_end,
+            earned_by=kind,
+            posted_by=posted_by,
+            idempotency_key=f"demo-interest:{employer.code}:{quarter_end}:{kind}",
+        )
+        posted += 1
+    return posted
+
+
+def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
+    start = add_months(quarter_end + timedelta(days=1), -3)
+    closes = MonthClose.objects.filter(
+        employer=employer,
+        year__in={start.year, quarter_end.year},
+    )
+    employee_months = sum(
+        c.employee_count for c in closes if start <= date(c.year, c.month, 1) <= quarter_end
+    )
+    amount = money(MONTHLY_FEE * 3 + FEE_PER_EMPLOYEE * employee_months)
+    services.post_administrative_expense(
+        employer=employer,
+        amount=amount,
+        period_start=start,
+        period_end=quarter_end,
+        description=f"Claims administration, quarter ending {quarter_end:%B %Y}",
+        payee_name="Claims administrator",
+        posted_by=posted_by,
+        idempotency_key=f"demo-expense:{employer.code}:{quarter_end}",
+    )
+    return 1
