@@ -50,5 +50,9 @@ def seed_users() -> dict[str, User]:
 def build_demo(users: dict[str, User]) -> None:
     """Each app contributes its part, in dependency order."""
     from accounts.demo import seed_members
+    from vesting.demo import seed_ledger
 
     seed_members(employee_user=users["employee"])
+    employers = list(Employer.objects.order_by("pk"))
+    # Monthly contributions of every closed month, quarterly interest and expenses.
+    seed_ledger(employers, first_year=1979, last_year=1985, posted_by=users["superintendent"])
