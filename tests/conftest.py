@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from tests.factories import EmployeeFactory, UserFactory
 
+SHIPPED_DATA = import_module("accounts.migrations.0003_plan_year_1983")
+
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded and produced files of a test go to a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data(request):
+    """Put back the data the migrations ship (role groups, the 1983 schedule of R-PR1).
+
+    A transactional test empties every table when it ends, so the tests after it would
+    otherwise run without them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction", False):
+        return
+    request.getfixturevalue("transactional_db")
+    from staywell.roles import Role, role_group
+
+    for role in Role:
+        role_group(role)
+    SHIPPED_DATA.create_1983(apps, None)
 
 
 def _client_for(user) -> Client:
