@@ -1,0 +1,113 @@
+"""Forms of the report pages: which employer, which month, which year."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from accounts.models import Employer
+from accounts.rules import policy_year_label
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def parse_month(value: str) -> date:
+    """ "1986-03" -> date(1986, 3, 1); ``ValueError`` with a readable message otherwise."""
+    match = _MONTH.match(value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise ValueError("Enter the month as YYYY-MM, such as 1986-03.")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+
+class _Uswds(forms.Form):
+    """USWDS classes on every widget; after validation, error state and aria links."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = "usa-select" if isinstance(field.widget, forms.Select) else "usa-input"
+            field.widget.attrs.setdefault("class", css)
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] += " usa-input--error"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}-error-1"
+
+
+class EmployerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Employer) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
+class ScopeForm(_Uswds):
+    """The dashboard's employer filter: empty = the whole pool."""
+
+    employer = EmployerChoiceField(
+        queryset=Employer.objects.order_by("name"),
+        required=False,
+        empty_label="All employers (pool)",
+        label="Employer",
+    )
+
+
+class PayrollForm(_Uswds):
+    employer = EmployerChoiceField(
+        queryset=Employer.objects.order_by("name"), label="Employer", empty_label="Choose"
+    )
+    month = forms.CharField(
+        label="Month",
+        help_text="YYYY-MM, such as 1986-03",
+        widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
+        error_messages={"required": "Enter the month, such as 1986-03."},
+    )
+
+    def clean_month(self) -> date:
+        try:
+            return parse_month(self.cleaned_data["month"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class PayrollAllForm(_Uswds):
+    prefix = "all"
+    month = PayrollForm.base_fields["month"]
+
+    clean_month = PayrollForm.clean_month
+
+
+class FundReportForm(_Uswds):
+    policy_year = forms.TypedChoiceField(label="Policy year (as of June 30)", coerce=int)
+    employer = EmployerChoiceField(
+        queryset=Employer.objects.order_by("name"),
+        required=False,
+        empty_label="All employers (pool)",
+        label="Employer",
+    )
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_year"].choices = [
+            (year, f"{policy_year_label(year)} (June 30, {year + 1})") for year in years
+        ]
+
+
+class GenerateForm(_Uswds):
+    prefix = "generate"
+    policy_year = forms.TypedChoiceField(label="Policy year", coerce=int)
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_year"].choices = [(y, policy_year_label(y)) for y in years]

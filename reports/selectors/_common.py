@@ -1,0 +1,121 @@
+"""What the report selectors share: ledger conventions, the reporting date and the
+switch-over to the models of the apps built next to this one."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import (
+    Employer,
+    PlanYear,
+)
+from vesting.models import (
+    PLAN_FUNDS,
+    FundKind,
+    TransactionKind,
+)
+
+logger = logging.getLogger(__name__)
+
+
+DEFAULT_DEDUCTIBLE = Decimal("500.00")  # R-CL1 default when a plan year is not set up
+
+
+# Money that leaves an employee's side account to the employee or on their behalf.
+# Decision (R-VE6, R-VE8, R-VE10): "refunds" are lump sums, continuation premiums paid
+# from the side account, and beneficiary payments: all are the employee's vested money
+# paid out after separation (constructive receipt).
+REFUND_KINDS = (
+    TransactionKind.LUMP_SUM_PAYOUT.value,
+    TransactionKind.CONTINUATION_PREMIUM.value,
+    TransactionKind.BENEFICIARY_PAYMENT.value,
+)
+
+
+# Moves between the General and the Vested Trust Fund: no change to the employees' total.
+INTERNAL_KINDS = (TransactionKind.VESTING_TRANSFER.value, TransactionKind.RUNOUT_RECOVERY.value)
+
+
+EMPLOYEE_FUNDS = (FundKind.GENERAL_TRUST.value, FundKind.VESTED_TRUST.value)
+
+
+def plan_fund_values() -> list[str]:
+    return [str(kind) for kind in PLAN_FUNDS]
+
+
+def today_or(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def employer_filter(employer_id: int | None, alias: str = "f") -> str:
+    return "" if employer_id is None else f"AND {alias}.employer_id = %(employer_id)s"
+
+
+def employer_name(employer_id: int | None) -> str:
+    if employer_id is None:
+        return "All employers of the pool"
+    return Employer.objects.filter(pk=employer_id).values_list("name", flat=True).first() or ""
+
+
+def deductible_of(policy_year: int) -> Decimal:
+    value = (
+        PlanYear.objects.filter(start_year=policy_year).values_list("deductible", flat=True).first()
+    )
+    return value if value is not None else DEFAULT_DEDUCTIBLE
+
+
+def optional_model(app_label: str, name: str, *fields: str) -> Any:
+    """The model ``app_label.name`` if it is installed with ``fields``, else ``None``.
+
+    Decision: the vesting rollover (``VestingLine``, ``Payout``) and the claims app
+    (``FamilyYear``) are built next to this app. Until they exist every figure is
+    computed from the ledger (and the coverage rules); once they do, the functions
+    below read them. Each such function says what it falls back to.
+    """
+    try:
+        model = apps.get_model(app_label, name)
+    except LookupError:
+        return None
+    try:
+        for name_ in fields:
+            model._meta.get_field(name_)
+    except FieldDoesNotExist:
+        return None
+    if model._meta.db_table not in _TABLES_SEEN:
+        if model._meta.db_table not in connection.introspection.table_names():
+            return None  # the app's migration is not applied yet
+        _TABLES_SEEN.add(model._meta.db_table)
+    return model
+
+
+_TABLES_SEEN: set[str] = set()  # tables once found stay (a migration is not undone)
+
+
+def reporting_date(*, employer_id: int | None = None, today: date | None = None) -> date:
+    """The day the dashboard and the self-service pages report on.
+
+    Decision: today, or the ledger's latest effective date if that is earlier (an
+    installation whose ledger stops in the past, such as the demo living in 1986, still
+    shows its last months rather than empty ones). One index probe per fund.
+    """
+    day = today_or(today)
+    sql = f"""
+        SELECT max(last.day) FROM vesting_fund f
+        CROSS JOIN LATERAL (
+            SELECT max(d.day) AS day FROM vesting_funddaytotal d
+             WHERE d.fund_id = f.id AND d.day <= %(today)s
+        ) last
+        WHERE f.kind = ANY(%(funds)s) {employer_filter(employer_id)}
+    """  # noqa: S608 - fixed SQL fragments only; values are bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"today": day, "funds": plan_fund_values(), "employer_id": employer_id})
+        latest = cursor.fetchone()[0]
+    return latest or day
