@@ -60,6 +60,7 @@ from accounts.models import (
     SeparationContinuation,
     source_to_db,
 )
+from accounts.signals import employee_separated
 
 MAX_WEEKLY_HOURS = Decimal("80")
 GRANDFATHER_DATE = date(1979, 6, 30)  # R-EL5: employed as of June 30, 1979
@@ -595,6 +596,7 @@ def employee_separate(
     employee.separation_reason = reason
     employee.save(update_fields=["separation_date", "separation_reason"])
     employee_recompute_coverage(employee=employee, error_field="separation_date")
+    employee_separated.send(sender=Employee, employee=employee)  # vesting: R-VE4, R-VE7
     return employee
 
 

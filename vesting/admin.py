@@ -69,3 +69,63 @@ class MonthCloseAdmin(ReadOnlyAdmin):
         "transaction",
     ]
     list_filter = ["employer"]
+
+
+# --- Vesting (issue 6): read-only too; runs, lines and payouts change only through services.
+
+from vesting.models import (  # noqa: E402
+    Payout,
+    PayoutRegister,
+    VestingAdjustment,
+    VestingLine,
+    VestingRun,
+    VestingRunEmployerStep,
+)
+
+
+@admin.register(VestingRun)
+class VestingRunAdmin(ReadOnlyAdmin):
+    list_display = ["policy_year", "status", "employers_done", "employers_total", "amount_vested"]
+    list_filter = ["status"]
+
+
+@admin.register(VestingRunEmployerStep)
+class VestingRunEmployerStepAdmin(ReadOnlyAdmin):
+    list_display = ["run", "employer", "lines_written", "amount_vested", "done_at"]
+    list_select_related = ["run", "employer"]
+
+
+@admin.register(VestingLine)
+class VestingLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "employee",
+        "policy_year",
+        "allotment",
+        "trust_fund_claims",
+        "amount",
+        "outcome",
+    ]
+    list_filter = ["outcome", "policy_year"]
+    search_fields = ["employee__last_name", "employee__number"]
+    list_select_related = ["employee"]
+    raw_id_fields = ["employee", "spouse", "transaction", "run", "settled_run"]
+
+
+@admin.register(VestingAdjustment)
+class VestingAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ["line", "claim_amount", "recovered", "paid_on", "reference"]
+    raw_id_fields = ["line", "transaction"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "kind", "policy_year", "amount", "due_on", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["employee__last_name", "employee__number", "payee_name"]
+    list_select_related = ["employee"]
+    raw_id_fields = ["employee", "register", "transaction"]
+
+
+@admin.register(PayoutRegister)
+class PayoutRegisterAdmin(ReadOnlyAdmin):
+    list_display = ["id", "date", "count", "total", "created_by"]

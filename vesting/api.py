@@ -586,6 +586,14 @@ urlpatterns = [
 
 def register(router: BaseRouter) -> None:
     """Register this app's viewsets on the shared router."""
+    api_vesting.register(router)  # issue 6: vesting runs
     router.register("funds", FundViewSet, basename="fund")
     router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
     router.register("ledger/transactions", TransactionViewSet, basename="ledger-transaction")
+
+
+# Issue 6 (vesting runs, side accounts, payouts) lives in its own module, which uses the
+# parameter helpers above; imported last for that reason.
+from vesting import api_vesting  # noqa: E402
+
+urlpatterns += api_vesting.urlpatterns

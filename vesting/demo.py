@@ -1,4 +1,5 @@
-"""Demonstration ledger: a few policy years of month closes, interest and expenses.
+"""Demonstration ledger: a few policy years of month closes, interest and expenses; then
+the vesting history (``seed_vesting``: the July 1 rollovers with their payouts).
 
 ``seed_ledger(employers)`` posts everything through ``vesting.services`` (so the demo
 ledger obeys every rule of the real one) and is idempotent: run twice, it posts nothing
@@ -134,3 +135,52 @@ def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
         idempotency_key=f"demo-expense:{employer.code}:{quarter_end}",
     )
     return 1
+
+
+# --- Vesting history (issue 6) -------------------------------------------------------------
+
+
+def seed_vesting(
+    *,
+    first_year: int = 1979,
+    last_year: int = 1985,
+    posted_by: Any = None,
+    process_through: date = date(1986, 6, 30),
+) -> dict[str, int]:
+    """The July 1 rollovers of ``first_year``..``last_year`` (1979-80 .. 1985-86), run after
+    the members, the ledger and the claims exist, each followed by a year of the daily and
+    monthly jobs (on the first of each month, up to ``process_through``): the separated
+    employees' lump sums and beneficiary payments go into payout registers, the retirees'
+    continuation premiums are paid from their side accounts (R-VE3..R-VE10).
+
+    Everything goes through the services, dated in the plan's history, so the demo obeys
+    every rule of the real thing; idempotent (a year that ran is not run again, a payout is
+    paid once). Returns counts of what was done.
+    """
+    from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
+    from vesting.rollover import rollover_execute, rollover_start
+
+    counts = {"runs": 0, "registers": 0, "premiums": 0}
+    for year in range(first_year, last_year + 1):
+        rollover_day = policy_year_start(year + 1)
+        run = rollover_start(
+            policy_year=year, started_by=posted_by, today=rollover_day, queue=False
+        )
+        if run.status != run.Status.COMPLETED:
+            rollover_execute(run.pk)
+            counts["runs"] += 1
+        for index in range(12):
+            first = add_months(rollover_day, index)
+            if first > process_through:
+                break
+            # The members were seeded before any rollover ran: their separations are
+            # recorded again (idempotent) in the month after they happened, as the clerk
+            # would have then, so that the year of separation vests at separation (R-VE4).
+            for employee in Employee.objects.filter(
+                separation_date__gte=add_months(first, -1), separation_date__lt=first
+            ).order_by("pk"):
+                separation_record(employee=employee)
+            counts["premiums"] += continuation_premiums_post(month=first, posted_by=posted_by)
+            if payouts_process(today=first, created_by=posted_by) is not None:
+                counts["registers"] += 1
+    return counts

@@ -425,3 +425,236 @@ def fund_overview(*, as_of: date | None = None, employer_id: int | None = None) 
         for kind, value in row.balances.items():
             pool[kind] += value
     return {"rows": rows, "pool": pool, "pool_held": plan_fund_total(pool)}
+
+
+# --- Vesting (issue 6): runs, side accounts, payouts ---------------------------------------
+
+VESTING_RUN_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # start runs, see their pages
+SIDE_ACCOUNT_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+PAYOUT_VIEW_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+PAYOUT_WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)  # registers, continuation, flags
+
+
+def vesting_runs() -> QuerySet[Any]:
+    from vesting.models import VestingRun
+
+    return VestingRun.objects.select_related("started_by").order_by("-policy_year")
+
+
+def side_account_employee_for_user(user: Any, employee_id: int | str) -> Any:
+    """The employee whose side account ``user`` may see, else Http404 (never 403): staff
+    see every employee's; an employee only their own (``accounts`` decides who is who)."""
+    from django.http import Http404
+
+    from accounts.selectors import employee_get_for_user
+
+    if not (has_role(user, *SIDE_ACCOUNT_ROLES) or has_role(user, Role.EMPLOYEE)):
+        raise Http404("No such employee.")
+    return employee_get_for_user(user, employee_id)
+
+
+def trust_fund_claims(employee: Any, policy_year: int, as_of: date | None = None) -> Decimal:
+    """R-VE2: what the trust fund paid for the family's claims of ``policy_year``, read
+    from the ledger (claim payments and their reversals by date of service)."""
+    from accounts.rules import policy_year_end
+
+    general_trust = (
+        Account.objects.filter(
+            fund__employer_id=employee.employer_id,
+            fund__kind=FundKind.GENERAL_TRUST,
+            employee__isnull=True,
+            name="General Deductible Trust Fund",
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if general_trust is None:
+        return ZERO
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(sum(CASE WHEN p.direction = 'credit' THEN p.amount
+                                     ELSE -p.amount END), 0)
+              FROM vesting_transaction t
+              JOIN vesting_posting p ON p.transaction_id = t.id AND p.account_id = %(account)s
+              LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
+             WHERE t.employee_id = %(employee)s
+               AND t.period_start BETWEEN %(ys)s AND %(ye)s
+               AND (%(as_of)s::date IS NULL OR t.effective_date <= %(as_of)s::date)
+               AND (t.kind = 'claim_payment' OR (t.kind = 'reversal' AND o.kind = 'claim_payment'))
+            """,
+            {
+                "account": general_trust,
+                "employee": employee.pk,
+                "ys": policy_year_start(policy_year),
+                "ye": policy_year_end(policy_year),
+                "as_of": as_of,
+            },
+        )
+        row = cursor.fetchone()
+    return max(row[0] if row else ZERO, ZERO)
+
+
+@dataclass(frozen=True)
+class SideAccountSummary:
+    """Everything the side-account page and API show of one employee (R-VE1..R-VE10)."""
+
+    employee: Any
+    account: Account | None
+    balance: Decimal  # dollars in the Vested Trust Fund side account now
+    lines: list[Any]  # VestingLine, oldest year first, with their adjustments
+    payouts: list[Any]  # Payout, by due date
+    position: Any  # vesting.rules.AccountPosition for the policy year of ``on``
+    on: date
+    continuation: Any  # accounts SeparationContinuation or None
+    continuation_offer: str  # R-VE8 / R-VE9, for a separated employee; else ""
+
+    @property
+    def year_label(self) -> str:
+        """The policy year of ``on``, "1984-85" (R-PY1)."""
+        year = policy_year_of(self.on)
+        return f"{year}-{(year + 1) % 100:02d}"
+
+    @property
+    def vested_total(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.outcome == "vested"), ZERO)
+
+    @property
+    def open_payouts_total(self) -> Decimal:
+        return sum((p.amount for p in self.payouts if p.open), ZERO)
+
+
+def side_account_summary(employee: Any, on: date | None = None) -> SideAccountSummary:
+    """The side account of an employee: balance, per-year lines, payouts, and the account
+    "held in his name" this year (the introduction: "$800 in the account, $500 of which
+    he can use"). A handful of queries whatever the history's length."""
+    from django.utils import timezone
+
+    from accounts.models import PlanYear, SeparationContinuation
+    from accounts.rules import Tier, policy_year_months, tier_on
+    from accounts.selectors import coverage_timeline_for, rule_segments
+    from vesting.models import Payout, VestingLine
+    from vesting.rules import account_position, allotment
+
+    on = on or timezone.localdate()
+    account = (
+        Account.objects.filter(
+            fund__employer_id=employee.employer_id,
+            fund__kind=FundKind.VESTED_TRUST,
+            employee=employee,
+        )
+        .select_related("fund")
+        .first()
+    )
+    balance = account_balance(account) if account is not None else ZERO
+    lines = list(
+        VestingLine.objects.filter(employee=employee)
+        .select_related("spouse", "transaction")
+        .prefetch_related("adjustments")
+        .order_by("policy_year")
+    )
+    payouts = list(
+        Payout.objects.filter(employee=employee)
+        .select_related("register", "transaction")
+        .order_by("due_on", "kind", "policy_year", "id")
+    )
+    year = policy_year_of(on)
+    plan = PlanYear.objects.filter(start_year=year).first() or PlanYear(start_year=year)
+    segments = rule_segments(coverage_timeline_for(employee))
+    full_months = [
+        index
+        for index, first in enumerate(policy_year_months(year))
+        if tier_on(segments, first) is Tier.FULL
+    ]
+    position = account_position(
+        vested=max(balance, ZERO),
+        allotment=allotment(full_months, plan.deductible),
+        absorbed=min(trust_fund_claims(employee, year, as_of=on), plan.deductible),
+        deductible=plan.deductible,
+    )
+    continuation = SeparationContinuation.objects.filter(employee=employee).first()
+    return SideAccountSummary(
+        employee=employee,
+        account=account,
+        balance=balance,
+        lines=lines,
+        payouts=payouts,
+        position=position,
+        on=on,
+        continuation=continuation,
+        continuation_offer=_continuation_offer(employee),
+    )
+
+
+def _continuation_offer(employee: Any) -> str:
+    """R-VE8 / R-VE9: the continuation the plan offers a separated employee."""
+    from accounts.rules import add_months, coverage_end
+
+    if employee.separation_date is None or employee.separation_reason == "death":
+        return ""
+    ended = coverage_end(employee.separation_date)
+    if employee.separation_reason == "retirement":
+        return (
+            f"Coverage may continue from {add_months(ended, 1):%B %-d, %Y} for as long as the "
+            "retiree pays the major-medical premium (and dental if kept); the side account "
+            "pays the premiums each month until exhausted, then they are billed to the "
+            "retiree (R-VE8)."
+        )
+    return (
+        f"Coverage may continue for up to three months, to {add_months(ended, 4) - timedelta(days=1):%B %-d, %Y}, "
+        "if the person pays the major-medical premium; the side account may pay it (R-VE9)."
+    )
+
+
+def payouts_list(
+    *,
+    due_by: date | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    employer_id: int | None = None,
+) -> QuerySet[Any]:
+    """Payouts with their employee and employer, by due date (the payouts page and API).
+
+    ``due_by``: unpaid payouts payable by that day (scheduled, held or due). ``status``:
+    that status only ("open": everything still to pay or resolve)."""
+    from vesting.models import OPEN_PAYOUT_STATUSES, Payout
+
+    queryset = Payout.objects.select_related("employee__employer", "register")
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_PAYOUT_STATUSES)
+    elif status:
+        queryset = queryset.filter(status=status)
+    if due_by is not None:
+        queryset = queryset.filter(
+            due_on__lte=due_by,
+            status__in=[Payout.Status.SCHEDULED, Payout.Status.HELD, Payout.Status.DUE],
+        )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if employer_id:
+        queryset = queryset.filter(employee__employer_id=employer_id)
+    return queryset.order_by("due_on", "employee__last_name", "employee__first_name", "id")
+
+
+def beneficiary_flags() -> QuerySet[Any]:
+    """R-VE10: deaths with no beneficiary statement on file, for the clerk."""
+    from vesting.models import Payout
+
+    return (
+        Payout.objects.filter(kind=Payout.Kind.BENEFICIARY, status=Payout.Status.FLAGGED)
+        .select_related("employee__employer")
+        .order_by("due_on", "employee__last_name")
+    )
+
+
+def payout_registers() -> QuerySet[Any]:
+    from vesting.models import PayoutRegister
+
+    return PayoutRegister.objects.select_related("created_by").order_by("-date", "-id")
+
+
+def payout_register_rows(register: Any) -> QuerySet[Any]:
+    """The payouts of a register, for the county's CSV."""
+    return register.payouts.select_related("employee__employer", "transaction").order_by(
+        "employee__employer__code", "employee__last_name", "employee__first_name", "id"
+    )

@@ -1316,3 +1316,87 @@ def _record_month_close(
             },
         )
     return close
+
+
+# --- Vesting (issue 6): the rollover, separations, payouts ------------------------------------
+# The implementations live in ``vesting.rollover`` and ``vesting.payouts`` (which post through
+# the functions above); these are the entry points other apps and the pages call.
+
+
+def rollover_start(
+    *, policy_year: int, started_by: Any = None, today: date | None = None, queue: bool = True
+) -> Any:
+    """Ask for (and queue) the July 1 rollover of a policy year (R-VE3); see
+    :func:`vesting.rollover.rollover_start`. Refused for a year that has not ended."""
+    from vesting.rollover import rollover_start as start
+
+    return start(policy_year=policy_year, started_by=started_by, today=today, queue=queue)
+
+
+def rollover_execute(run_id: int, **kwargs: Any) -> Any:
+    """Run or finish a rollover in this process (:func:`vesting.rollover.rollover_execute`)."""
+    from vesting.rollover import rollover_execute as execute
+
+    return execute(run_id, **kwargs)
+
+
+def separation_record(*, employee: Employee) -> Any:
+    """R-VE4, R-VE7, R-VE10 at separation (:func:`vesting.payouts.separation_record`)."""
+    from vesting.payouts import separation_record as record
+
+    return record(employee=employee)
+
+
+def payouts_process(*, today: date | None = None, created_by: Any = None) -> Any:
+    """The daily payouts job (:func:`vesting.payouts.payouts_process`)."""
+    from vesting.payouts import payouts_process as process
+
+    return process(today=today, created_by=created_by)
+
+
+def continuation_premium_record(
+    *, employee: Employee | int, month: date, amount: Decimal | None = None, posted_by: Any = None
+) -> Any:
+    """A month of continued coverage paid from the side account (R-VE8, R-VE9)."""
+    from vesting.payouts import continuation_premium_record as record
+
+    return record(employee=employee, month=month, amount=amount, posted_by=posted_by)
+
+
+def runout_claim_paid(
+    *,
+    employee: Employee,
+    policy_year: int,
+    amount: Decimal,
+    paid_on: date,
+    reference: str = "",
+    posted_by: Any = None,
+) -> Decimal:
+    """R-CL6: the claims app calls this after every trust-fund claim payment.
+
+    When ``policy_year`` has vested for the employee, the late claim reduces that year's
+    vested amount: what is still held for the year is taken back from the side account to
+    the General Deductible Trust Fund, the held payout is reduced, the vesting line keeps
+    an audit (``VestingAdjustment``). Returns the dollars recovered; 0.00 when the year has
+    not vested (see :func:`vesting.payouts.runout_claim_paid`).
+    """
+    from vesting.payouts import runout_claim_paid as recover
+
+    return recover(
+        employee=employee,
+        policy_year=policy_year,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference,
+        posted_by=posted_by,
+    )
+
+
+def side_account_withdraw(
+    *, employee: Employee, amount: Decimal, kind: str, on: date | None = None
+) -> None:
+    """R-VE5: withdrawals, loans and interest from a side account are refused with the
+    plan's reason (``ValidationError``); see :func:`vesting.payouts.side_account_withdraw`."""
+    from vesting.payouts import side_account_withdraw as withdraw
+
+    withdraw(employee=employee, amount=amount, kind=kind, on=on)

@@ -14,6 +14,21 @@ MONEY_FIELDS = (
     "FundDayTotal.net_change",
     "MonthClose.employer_amount",
     "MonthClose.employee_amount",
+    # Vesting (issue 6): runs, lines, payouts, registers, run-out adjustments.
+    "VestingRun.amount_vested",
+    "VestingRun.amount_to_district",
+    "VestingRunEmployerStep.amount_vested",
+    "VestingRunEmployerStep.amount_to_district",
+    "VestingLine.allotment",
+    "VestingLine.trust_fund_claims",
+    "VestingLine.unused",
+    "VestingLine.amount",
+    "VestingLine.runout_recovered",
+    "PayoutRegister.total",
+    "Payout.amount",
+    "Payout.billed_amount",
+    "VestingAdjustment.claim_amount",
+    "VestingAdjustment.recovered",
 )
 
 

@@ -1,0 +1,196 @@
+"""Benchmark of the July 1 rollover (issue 6). Not a test: prints figures, gates nothing.
+
+    .venv/bin/python bench/bench_vesting.py [--employers 300] [--employees 100000]
+                                            [--claims 1000000] [--year 1985]
+                                            [--history 2] [--seed 1]
+
+Runs against its own database, ``staywell_bench_vesting``, on the same PostgreSQL server as
+the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server of
+``DATABASE_URL``): drops and recreates it, migrates, then
+
+1. ``generate_pool --employers --employees`` (COPY; ten policy years ending 1986-87);
+2. the rollovers of the ``--history`` years before ``--year`` (so that earlier full and
+   partial years exist, as they would), timed but not the point;
+3. ``--claims`` trust-fund claim payments with dates of service in ``--year``, posted
+   through the ledger's batch path (``post_transactions_batch``, COPY) with the claim's
+   employee and date of service, exactly as ``post_claim_payment`` records them;
+
+and prints the time of the rollover of ``--year`` (target: under 60 s), of a second
+(no-op) run of the same year (target: under 5 s), and of a third run with the step
+checkpoints removed, which re-checks every employer against the unique vesting lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+BENCH_DB = "staywell_bench_vesting"
+BATCH = 50_000  # claim payments per post_transactions_batch call (100,000 postings)
+
+
+def _bench_database_url() -> str:
+    """Create a fresh ``staywell_bench_vesting`` database and return its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    base = os.environ.get("DATABASE_URL", "").strip()
+    if not base:
+        from staywell import embedded
+
+        base = embedded.postgres_url(BASE_DIR)
+    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employers", type=int, default=300)
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--year", type=int, default=1985, help="the policy year rolled over")
+    parser.add_argument("--history", type=int, default=2, help="earlier years rolled first")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("vesting").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.rules import policy_year_end, policy_year_start
+    from vesting import services
+    from vesting.models import VestingLine, VestingRun, VestingRunEmployerStep
+    from vesting.services import PAYEES_ACCOUNT, TransactionSpec, credit, debit
+    from vesting.signals import rollover_completed
+
+    rollover_completed.receivers = []  # the reports' year-end jobs are not measured here
+    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
+    call_command("migrate", verbosity=0)
+
+    # --- 1. The pool ----------------------------------------------------------------------
+    started = time.perf_counter()
+    call_command(
+        "generate_pool",
+        employers=args.employers,
+        employees=args.employees,
+        seed=args.seed,
+        until=1986,
+        stdout=open(os.devnull, "w"),
+    )
+    print(
+        f"generate_pool: {args.employers} employers, {args.employees:,} employees "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+    def rollover(year: int) -> tuple[float, VestingRun]:
+        begun = time.perf_counter()
+        run = services.rollover_start(
+            policy_year=year, today=policy_year_start(year + 1), queue=False
+        )
+        run = services.rollover_execute(run.pk)
+        return time.perf_counter() - begun, run
+
+    # --- 2. Earlier years -----------------------------------------------------------------
+    for year in range(args.year - args.history, args.year):
+        seconds, run = rollover(year)
+        print(
+            f"history: rollover of {run.label} in {seconds:.1f} s "
+            f"({run.lines_written:,} lines, {run.amount_vested:,} vested)"
+        )
+
+    # --- 3. A year of claims, through the ledger's batch path ------------------------------
+    ys, ye = policy_year_start(args.year), policy_year_end(args.year)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT s.employee_id, e.employer_id
+              FROM accounts_coveragesegment s JOIN accounts_employee e ON e.id = s.employee_id
+             WHERE s.tier = 'full' AND s.start_date <= %s
+               AND (s.end_date IS NULL OR s.end_date >= %s)
+             ORDER BY 1
+            """,
+            [ye, ys],
+        )
+        covered = cursor.fetchall()
+    ledgers = {}
+    for _, employer_id in covered:
+        if employer_id not in ledgers:
+            ledger = services.ledger_accounts_for_employer(employer_id)
+            ledgers[employer_id] = (ledger.general_trust.pk, ledger.account(PAYEES_ACCOUNT).pk)
+    rng = random.Random(args.seed)
+    days = (ye - ys).days + 1
+    started = time.perf_counter()
+    posted = 0
+    while posted < args.claims:
+        entries = []
+        for _ in range(min(BATCH, args.claims - posted)):
+            employee_id, employer_id = covered[rng.randrange(len(covered))]
+            general_trust, payees = ledgers[employer_id]
+            service = ys + timedelta(days=rng.randrange(days))
+            paid = min(service + timedelta(days=rng.randrange(10, 60)), date(args.year + 1, 9, 30))
+            amount = Decimal(rng.randrange(500, 9000)) / 100  # 5.00 .. 89.99
+            entries.append(
+                TransactionSpec(
+                    kind="claim_payment",
+                    effective_date=paid,
+                    lines=[debit(payees, amount), credit(general_trust, amount)],
+                    employee_id=employee_id,
+                    period_start=service,
+                    period_end=service,
+                    reference=f"bench claim {posted + len(entries)}",
+                )
+            )
+        services.post_transactions_batch(entries=entries)
+        posted += len(entries)
+    print(
+        f"claims: {posted:,} trust-fund claim payments for {len(covered):,} employees "
+        f"posted in {time.perf_counter() - started:.1f} s (set-up, not measured)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    # --- 4. The rollover, then again -----------------------------------------------------
+    seconds, run = rollover(args.year)
+    print(
+        f"ROLLOVER of {run.label}: {seconds:.1f} s  (target < 60 s) - {run.status}, "
+        f"{run.employers_done} employers, {run.lines_written:,} lines, "
+        f"{run.employees_vested:,} employees vested, {run.amount_vested:,} vested, "
+        f"{run.amount_to_district:,} to the districts"
+    )
+    lines_before = VestingLine.objects.count()
+    seconds, run = rollover(args.year)
+    print(f"SECOND RUN (no-op) of {run.label}: {seconds:.2f} s  (target < 5 s)")
+    VestingRunEmployerStep.objects.filter(run=run).delete()
+    VestingRun.objects.filter(pk=run.pk).update(status="running")
+    begun = time.perf_counter()
+    run = services.rollover_execute(run.pk)
+    seconds = time.perf_counter() - begun
+    assert VestingLine.objects.count() == lines_before, "a repeat wrote lines"
+    print(
+        f"THIRD RUN with the checkpoints removed (every employer re-checked against the "
+        f"unique lines): {seconds:.1f} s, nothing written"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,442 @@
+"""REST endpoints of vesting, on the /api/v1/ router (issue 6).
+
+- ``GET|POST vesting-runs/``: the rollovers; start one with ``{"policy_year": "1984-85"}``
+  (400 for a year that has not ended; a year already run returns its run, 200).
+- ``GET vesting-runs/{id}/``: status, progress, counts, totals, errors.
+- ``GET employees/{id}/side-account/``: balance, per-year lines, payouts (an employee: own
+  only, others 404).
+- ``POST employees/{id}/side-account/withdrawals/``: always 400 with the plan's reason (R-VE5).
+- ``GET payouts/?due_by=YYYY-MM-DD&status=&kind=&employer=``: payouts by due date.
+- ``POST employees/{id}/continuation-payments/``: a month of continued coverage paid from
+  the side account (R-VE8, R-VE9).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from accounts.rules import parse_policy_year
+from staywell.roles import HasRole, Role
+from vesting import selectors, services
+from vesting.api import _date_param, _int_param
+from vesting.models import Payout, VestingLine, VestingRun
+from vesting.selectors import (
+    PAYOUT_VIEW_ROLES,
+    PAYOUT_WRITE_ROLES,
+    SIDE_ACCOUNT_ROLES,
+    VESTING_RUN_ROLES,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- Serializers --------------------------------------------------------------------------
+
+
+class VestingRunSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="label", help_text='The policy year, "1984-85".')
+    percent = serializers.IntegerField(help_text="Employers done, in percent.")
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    errors = serializers.JSONField(help_text='[{"employer": "MCOE", "message": "..."}]')
+    status = serializers.CharField(help_text="queued, running, completed or failed.")
+
+    class Meta:
+        model = VestingRun
+        fields = [
+            "id",
+            "policy_year",
+            "status",
+            "percent",
+            "employers_total",
+            "employers_done",
+            "lines_written",
+            "employees_vested",
+            "amount_vested",
+            "amount_to_district",
+            "errors",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class VestingRunInputSerializer(serializers.Serializer):
+    policy_year = serializers.CharField(max_length=9, help_text='The year that ended, "1984-85".')
+
+    def validate_policy_year(self, value: str) -> int:
+        try:
+            return parse_policy_year(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class VestingLineSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="label")
+    spouse = serializers.PrimaryKeyRelatedField(read_only=True, help_text="R-VE11 pooling.")
+
+    class Meta:
+        model = VestingLine
+        fields = [
+            "policy_year",
+            "full_year",
+            "allotment",
+            "trust_fund_claims",
+            "unused",
+            "amount",
+            "outcome",
+            "vested_on",
+            "spouse",
+            "runout_recovered",
+            "transaction",
+        ]
+        read_only_fields = fields
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="year_label", help_text='"1984-85", or blank.')
+    employee_number = serializers.CharField(source="employee.number", read_only=True)
+    employee_name = serializers.CharField(source="employee.full_name", read_only=True)
+    employer_code = serializers.CharField(source="employee.employer.code", read_only=True)
+    status = serializers.CharField(
+        help_text="scheduled, held, due, paid, billed, cancelled or flagged (see the model)."
+    )
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "employee",
+            "employee_number",
+            "employee_name",
+            "employer_code",
+            "kind",
+            "policy_year",
+            "amount",
+            "billed_amount",
+            "due_on",
+            "status",
+            "payee_name",
+            "reason",
+            "register",
+            "transaction",
+            "paid_on",
+        ]
+        read_only_fields = fields
+
+
+class PositionSerializer(serializers.Serializer):
+    vested = serializers.DecimalField(**MONEY, help_text="Earlier years' savings carried ahead.")
+    allotment = serializers.DecimalField(**MONEY, help_text="This policy year's allotment.")
+    in_name = serializers.DecimalField(**MONEY, help_text="Held in the employee's name.")
+    usable = serializers.DecimalField(**MONEY, help_text="What the trust fund can still pay.")
+
+
+class SideAccountSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee.pk")
+    employee_number = serializers.CharField(source="employee.number")
+    employee_name = serializers.CharField(source="employee.full_name")
+    account = serializers.IntegerField(source="account.pk", allow_null=True)
+    balance = serializers.DecimalField(**MONEY, help_text="Dollars in the side account now.")
+    on = serializers.DateField(help_text="The day of the position below.")
+    position = PositionSerializer()
+    lines = VestingLineSerializer(many=True)
+    payouts = PayoutSerializer(many=True)
+    separation_date = serializers.DateField(source="employee.separation_date", allow_null=True)
+    separation_reason = serializers.CharField(source="employee.separation_reason")
+    continuation_offer = serializers.CharField()
+
+
+class WithdrawalInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["withdrawal", "loan", "interest"])
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+
+
+class ContinuationInputSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-\d{1,2}$", help_text="The month of coverage, YYYY-MM.", max_length=7
+    )
+    amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        min_value=0,
+        help_text="The month's premium; default: the continued coverage's premium.",
+    )
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+RUN_EXAMPLE = {
+    "id": 3,
+    "policy_year": "1984-85",
+    "status": "running",
+    "percent": 40,
+    "employers_total": 10,
+    "employers_done": 4,
+    "lines_written": 412,
+    "employees_vested": 380,
+    "amount_vested": "151230.55",
+    "amount_to_district": "2083.30",
+    "errors": [],
+    "started_by": "superintendent",
+    "created_at": "1985-07-01T01:00:00-07:00",
+    "started_at": "1985-07-01T01:00:01-07:00",
+    "finished_at": None,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The rollovers, latest policy year first"),
+    retrieve=extend_schema(
+        summary="A rollover's status, progress, counts, totals and errors",
+        examples=[OpenApiExample("A running rollover", value=RUN_EXAMPLE, response_only=True)],
+    ),
+)
+class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [HasRole]
+    roles = VESTING_RUN_ROLES
+    write_roles = VESTING_RUN_ROLES
+    serializer_class = VestingRunSerializer
+
+    def get_queryset(self) -> QuerySet[VestingRun]:
+        return selectors.vesting_runs()
+
+    @extend_schema(
+        summary="Start the July 1 rollover of a policy year that has ended (R-VE3)",
+        request=VestingRunInputSerializer,
+        responses={201: VestingRunSerializer, 200: VestingRunSerializer},
+        examples=[
+            OpenApiExample("1984-85", value={"policy_year": "1984-85"}, request_only=True),
+            OpenApiExample(
+                "Queued",
+                value={**RUN_EXAMPLE, "status": "queued", "percent": 0},
+                response_only=True,
+            ),
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        serializer = VestingRunInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        year = serializer.validated_data["policy_year"]
+        existed = VestingRun.objects.filter(policy_year=year).exists()
+        run = services.rollover_start(policy_year=year, started_by=request.user)
+        run.refresh_from_db()
+        return Response(
+            VestingRunSerializer(run).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+
+class _EmployeeSideAccountMixin:
+    permission_classes = [HasRole]
+    roles = (*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+
+    def _employee(self, request: Request, employee_id: int) -> Any:
+        return selectors.side_account_employee_for_user(request.user, employee_id)
+
+
+class SideAccountView(_EmployeeSideAccountMixin, GenericAPIView):
+    serializer_class = SideAccountSerializer
+
+    @extend_schema(
+        summary="An employee's side account: balance, per-year lines, payout schedule",
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Default: today.")],
+        examples=[
+            OpenApiExample(
+                "Three years vested",
+                value={
+                    "employee": 12,
+                    "employee_number": "1001",
+                    "employee_name": "Ana Rivera",
+                    "account": 88,
+                    "balance": "1300.00",
+                    "on": "1985-07-02",
+                    "position": {
+                        "vested": "1300.00",
+                        "allotment": "500.00",
+                        "in_name": "1800.00",
+                        "usable": "500.00",
+                    },
+                    "lines": [
+                        {
+                            "policy_year": "1984-85",
+                            "full_year": True,
+                            "allotment": "500.00",
+                            "trust_fund_claims": "200.00",
+                            "unused": "300.00",
+                            "amount": "300.00",
+                            "outcome": "vested",
+                            "vested_on": "1985-07-01",
+                            "spouse": None,
+                            "runout_recovered": "0.00",
+                            "transaction": 5012,
+                        }
+                    ],
+                    "payouts": [],
+                    "separation_date": None,
+                    "separation_reason": "",
+                    "continuation_offer": "",
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        summary = selectors.side_account_summary(employee, on=_date_param(request, "on"))
+        return Response(SideAccountSerializer(summary).data)
+
+
+class WithdrawalView(_EmployeeSideAccountMixin, GenericAPIView):
+    serializer_class = WithdrawalInputSerializer
+    write_roles = (*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+
+    @extend_schema(
+        summary="Ask for a withdrawal or loan: always refused (R-VE5)",
+        request=WithdrawalInputSerializer,
+        responses={400: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "A withdrawal", value={"kind": "withdrawal", "amount": "250.00"}, request_only=True
+            ),
+            OpenApiExample(
+                "Refused",
+                value={
+                    "non_field_errors": [
+                        "The vested money cannot be withdrawn during employment. (R-VE5)"
+                    ]
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def post(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        serializer = WithdrawalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.side_account_withdraw(
+            employee=employee,
+            amount=serializer.validated_data["amount"],
+            kind=serializer.validated_data["kind"],
+        )
+        raise ApiValidationError({"non_field_errors": ["Refused."]})  # not reached
+
+
+class PayoutListView(GenericAPIView):
+    permission_classes = [HasRole]
+    roles = PAYOUT_VIEW_ROLES
+    serializer_class = PayoutSerializer
+
+    def get_queryset(self) -> QuerySet[Payout]:
+        request = self.request
+        status_value = request.query_params.get("status") or None
+        if status_value and status_value not in (*Payout.Status.values, "open"):
+            raise ApiValidationError({"status": f"Unknown status: {status_value}."})
+        kind = request.query_params.get("kind") or None
+        if kind and kind not in Payout.Kind.values:
+            raise ApiValidationError({"kind": f"Unknown kind: {kind}."})
+        return selectors.payouts_list(
+            due_by=_date_param(request, "due_by"),
+            status=status_value,
+            kind=kind,
+            employer_id=_int_param(request, "employer"),
+        )
+
+    @extend_schema(
+        summary="Payouts by due date (unpaid ones due by a date with due_by)",
+        parameters=[
+            OpenApiParameter("due_by", OpenApiTypes.DATE, description="Unpaid, due by then."),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[*Payout.Status.values, "open"]),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=Payout.Kind.values),
+            OpenApiParameter("employer", OpenApiTypes.INT),
+        ],
+        responses=PayoutSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+
+class ContinuationPaymentView(_EmployeeSideAccountMixin, GenericAPIView):
+    roles = PAYOUT_VIEW_ROLES
+    write_roles = PAYOUT_WRITE_ROLES
+    serializer_class = ContinuationInputSerializer
+
+    @extend_schema(
+        summary="Record a month of continued coverage paid from the side account (R-VE8, R-VE9)",
+        request=ContinuationInputSerializer,
+        responses={201: PayoutSerializer, 200: PayoutSerializer},
+        examples=[
+            OpenApiExample("January 1985", value={"month": "1985-01"}, request_only=True),
+            OpenApiExample(
+                "With the premium",
+                value={"month": "1985-01", "amount": "175.30"},
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        serializer = ContinuationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        year, month = (int(part) for part in serializer.validated_data["month"].split("-"))
+        if not 1 <= month <= 12:
+            raise ApiValidationError({"month": ["Give the month as YYYY-MM, e.g. 1985-01."]})
+        first = date(year, month, 1)
+        existed = Payout.objects.filter(
+            employee=employee, kind=Payout.Kind.CONTINUATION, due_on=first
+        ).exists()
+        payout = services.continuation_premium_record(
+            employee=employee,
+            month=first,
+            amount=serializer.validated_data.get("amount"),
+            posted_by=request.user,
+        )
+        payout = Payout.objects.select_related("employee__employer").get(pk=payout.pk)
+        return Response(
+            PayoutSerializer(payout).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+
+urlpatterns = [
+    path(
+        "employees/<int:employee_id>/side-account/",
+        SideAccountView.as_view(),
+        name="employee-side-account",
+    ),
+    path(
+        "employees/<int:employee_id>/side-account/withdrawals/",
+        WithdrawalView.as_view(),
+        name="employee-side-account-withdrawals",
+    ),
+    path(
+        "employees/<int:employee_id>/continuation-payments/",
+        ContinuationPaymentView.as_view(),
+        name="employee-continuation-payments",
+    ),
+    path("payouts/", PayoutListView.as_view(), name="payouts"),
+]
+
+
+def register(router: BaseRouter) -> None:
+    router.register("vesting-runs", VestingRunViewSet, basename="vesting-run")

@@ -1,0 +1,117 @@
+"""Forms of the vesting pages: start a rollover, filter payouts, make a register, record a
+continuation premium, name a beneficiary's payee, and the (always refused) withdrawal."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from accounts.models import Employer
+from accounts.rules import parse_policy_year
+from vesting.forms import MONEY_ERRORS, DateInput, UswdsForm
+from vesting.models import Payout
+
+
+class RunStartForm(UswdsForm):
+    policy_year = forms.CharField(
+        label="Policy year",
+        max_length=9,
+        help_text="The year that ended on June 30, written like 1984-85.",
+        error_messages={"required": "Enter the policy year, e.g. 1984-85."},
+    )
+
+    def clean_policy_year(self) -> int:
+        try:
+            return parse_policy_year(self.cleaned_data["policy_year"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class WithdrawalForm(UswdsForm):
+    """R-VE5: the request is always refused, with the plan's reason."""
+
+    kind = forms.ChoiceField(
+        label="Request",
+        choices=[("withdrawal", "A withdrawal"), ("loan", "A loan against the account")],
+    )
+    amount = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages=MONEY_ERRORS,
+        help_text="Dollars and cents, e.g. 250.00",
+    )
+
+
+class ContinuationPaymentForm(UswdsForm):
+    """R-VE8 / R-VE9: a month of continued coverage paid from the side account."""
+
+    month = forms.DateField(
+        label="Month of coverage",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        error_messages={
+            "required": "Enter the month.",
+            "invalid": "Enter a month such as 1985-01.",
+        },
+    )
+    premium = forms.DecimalField(
+        label="Premium",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages=MONEY_ERRORS,
+        help_text="Leave blank for the month's premium of the continued coverage.",
+    )
+
+
+class PayoutFilterForm(UswdsForm):
+    due_by = forms.DateField(
+        label="Due by", required=False, widget=DateInput, help_text="Unpaid payouts due by then."
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All"), ("open", "Still to pay"), *Payout.Status.choices],
+    )
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "All"), *Payout.Kind.choices]
+    )
+    employer = forms.ModelChoiceField(
+        queryset=Employer.objects.order_by("name"), required=False, empty_label="All employers"
+    )
+
+
+class RegisterForm(UswdsForm):
+    date = forms.DateField(
+        label="Payable by",
+        widget=DateInput,
+        help_text="Every payout due by this day goes into the register.",
+        error_messages={
+            "required": "Enter the date.",
+            "invalid": "Enter a date such as 1985-01-01.",
+        },
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_date(self) -> date:
+        value: date = self.cleaned_data["date"]
+        if value > self.today:
+            raise forms.ValidationError("A register cannot pay ahead: choose today or earlier.")
+        return value
+
+
+class FlagResolveForm(UswdsForm):
+    payee_name = forms.CharField(
+        label="Pay to",
+        max_length=200,
+        help_text="The person or estate entitled to the balance, e.g. Estate of Pat Ortiz.",
+        error_messages={"required": "Name the person or estate to be paid."},
+    )

@@ -1,0 +1,55 @@
+"""Celery tasks of vesting: take ids or dates, call one service (idempotency is theirs).
+
+- ``vesting.rollover_run(run_id)``: run or finish a rollover; a restart is calling it again
+  (completed employer steps are skipped).
+- ``vesting.rollover_year_just_ended()``: beat, 01:00 on July 1: the rollover of the policy
+  year that ended the day before.
+- ``vesting.payouts_process(today=None)``: beat, daily: due payouts to a payout register.
+- ``vesting.continuation_premiums_post(month=None)``: beat, the 1st of each month: the
+  retirees' continuation premiums from their side accounts (R-VE8).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.rules import policy_year_of
+from staywell.tasks import ReliableTask
+
+
+@shared_task(base=ReliableTask, name="vesting.rollover_run")
+def rollover_run(run_id: int) -> dict[str, object]:
+    from vesting.rollover import rollover_execute
+
+    run = rollover_execute(run_id)
+    return {"run": run.pk, "status": run.status, "employers_done": run.employers_done}
+
+
+@shared_task(base=ReliableTask, name="vesting.rollover_year_just_ended")
+def rollover_year_just_ended(today: str | None = None) -> int:
+    """Start the rollover of the year that has just ended (July 1: the year before)."""
+    from vesting.rollover import rollover_execute, rollover_start
+
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    run = rollover_start(policy_year=policy_year_of(day) - 1, today=day, queue=False)
+    rollover_execute(run.pk)
+    return run.pk
+
+
+@shared_task(base=ReliableTask, name="vesting.payouts_process")
+def payouts_process(today: str | None = None) -> int | None:
+    from vesting.payouts import payouts_process as process
+
+    register = process(today=date.fromisoformat(today) if today else None)
+    return register.pk if register else None
+
+
+@shared_task(base=ReliableTask, name="vesting.continuation_premiums_post")
+def continuation_premiums_post(month: str | None = None) -> int:
+    from vesting.payouts import continuation_premiums_post as post
+
+    day = date.fromisoformat(month) if month else timezone.localdate()
+    return post(month=day.replace(day=1))

@@ -1,0 +1,298 @@
+"""Vesting pages: the rollover runs (with a live progress bar), an employee's side account,
+the payouts due and held with the county's registers, and the beneficiary flags.
+
+Thin: parse, call one service or selector, render. Who may do what:
+
+- runs: the superintendent and administrators start and follow them;
+- side accounts: clerk, superintendent, administrator; an employee sees their own (others
+  are 404, never 403);
+- payouts and flags: clerk, superintendent, administrator see them; clerks and
+  administrators make registers, record continuation premiums and name payees.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.rules import policy_year_label, policy_year_of
+from staywell.roles import Role, has_role, role_required
+from vesting import payouts, selectors, services
+from vesting.forms import add_service_errors
+from vesting.forms_vesting import (
+    ContinuationPaymentForm,
+    FlagResolveForm,
+    PayoutFilterForm,
+    RegisterForm,
+    RunStartForm,
+    WithdrawalForm,
+)
+from vesting.models import Payout, PayoutRegister, VestingRun
+from vesting.selectors import PAYOUT_VIEW_ROLES, PAYOUT_WRITE_ROLES, VESTING_RUN_ROLES
+
+PAGE_SIZE = 50
+
+
+# --- Runs ----------------------------------------------------------------------------------
+
+
+@role_required(*VESTING_RUN_ROLES)
+def run_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    last_ended = policy_year_label(policy_year_of(today) - 1)
+    form = RunStartForm(request.POST or None, initial={"policy_year": last_ended})
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.rollover_start(
+                policy_year=form.cleaned_data["policy_year"], started_by=request.user, today=today
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"The rollover of {run.label} is {run.get_status_display().lower()}."
+            )
+            return redirect("vesting:run_detail", run_id=run.pk)
+    page = Paginator(selectors.vesting_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "vesting/run_list.html", {"form": form, "page": page}, status=status)
+
+
+@role_required(*VESTING_RUN_ROLES)
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(VestingRun.objects.select_related("started_by"), pk=run_id)
+    return render(request, "vesting/run_detail.html", {"run": run})
+
+
+@role_required(*VESTING_RUN_ROLES)
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress partial the run page polls every second (htmx)."""
+    run = get_object_or_404(VestingRun, pk=run_id)
+    return render(request, "vesting/_run_progress.html", {"run": run})
+
+
+# --- Side accounts -------------------------------------------------------------------------
+
+
+def _side_account_page(
+    request: HttpRequest,
+    employee_id: int,
+    *,
+    withdrawal: WithdrawalForm | None = None,
+    continuation: ContinuationPaymentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    summary = selectors.side_account_summary(employee)
+    return render(
+        request,
+        "vesting/side_account.html",
+        {
+            "summary": summary,
+            "employee": employee,
+            "withdrawal_form": withdrawal or WithdrawalForm(),
+            "continuation_form": continuation or ContinuationPaymentForm(),
+            "can_record": has_role(request.user, *PAYOUT_WRITE_ROLES)
+            and employee.separation_date is not None
+            and employee.separation_reason != "death",
+            "is_staff": has_role(request.user, *selectors.SIDE_ACCOUNT_ROLES),
+        },
+        status=status,
+    )
+
+
+@role_required(*selectors.SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+def side_account(request: HttpRequest, employee_id: int) -> HttpResponse:
+    return _side_account_page(request, employee_id)
+
+
+@role_required(*selectors.SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+def side_account_withdrawal(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """R-VE5: a withdrawal or loan request, refused inline with the plan's reason."""
+    if request.method != "POST":
+        return redirect("vesting:side_account", employee_id=employee_id)
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    form = WithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.side_account_withdraw(
+                employee=employee,
+                amount=form.cleaned_data["amount"],
+                kind=form.cleaned_data["kind"],
+                on=timezone.localdate(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return _side_account_page(request, employee_id, withdrawal=form, status=400)
+
+
+@role_required(*PAYOUT_WRITE_ROLES)
+def continuation_payment(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """R-VE8 / R-VE9: record a month of continued coverage paid from the side account."""
+    if request.method != "POST":
+        return redirect("vesting:side_account", employee_id=employee_id)
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    form = ContinuationPaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payout = services.continuation_premium_record(
+                employee=employee,
+                month=form.cleaned_data["month"],
+                amount=form.cleaned_data.get("premium"),
+                posted_by=request.user,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "amount" in exc.error_dict:
+                exc = ValidationError({"premium": exc.error_dict.pop("amount"), **exc.error_dict})
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{payout.due_on:%B %Y}: {payout.amount} paid from the side account"
+                + (f", {payout.billed_amount} billed." if payout.billed_amount else "."),
+            )
+            return redirect("vesting:side_account", employee_id=employee_id)
+    return _side_account_page(request, employee_id, continuation=form, status=400)
+
+
+# --- Payouts -------------------------------------------------------------------------------
+
+
+@role_required(*PAYOUT_VIEW_ROLES)
+def payout_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PayoutFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    employer = data.get("employer")
+    rows = selectors.payouts_list(
+        due_by=data.get("due_by"),
+        status=data.get("status") or ("open" if not request.GET else None),
+        kind=data.get("kind") or None,
+        employer_id=employer.pk if employer else None,
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "vesting/payout_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "register_form": RegisterForm(initial={"date": today}, today=today),
+            "can_register": has_role(request.user, *PAYOUT_WRITE_ROLES),
+            "registers": selectors.payout_registers()[:10],
+            "flag_count": selectors.beneficiary_flags().count(),
+            "due_count": selectors.payouts_list(due_by=today).count(),
+        },
+    )
+
+
+@role_required(*PAYOUT_WRITE_ROLES)
+def register_create(request: HttpRequest) -> HttpResponse:
+    """Put every payout due by the chosen day into a payout register, and post them."""
+    if request.method != "POST":
+        return redirect("vesting:payout_list")
+    form = RegisterForm(request.POST, today=timezone.localdate())
+    if form.is_valid():
+        register = services.payouts_process(
+            today=form.cleaned_data["date"], created_by=request.user
+        )
+        if register is None:
+            messages.info(request, "No payout is due by that day: no register was made.")
+        else:
+            messages.success(
+                request,
+                f"Payout register #{register.pk}: {register.count} payouts, {register.total}.",
+            )
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(reverse("vesting:payout_list"))
+
+
+@role_required(*PAYOUT_VIEW_ROLES)
+def register_csv(request: HttpRequest, register_id: int) -> HttpResponse:
+    """The county's copy of a payout register, as CSV."""
+    register = get_object_or_404(PayoutRegister, pk=register_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="payout-register-{register.pk}-{register.date}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "register",
+            "date",
+            "employer",
+            "employee_number",
+            "employee",
+            "kind",
+            "policy_year",
+            "payee",
+            "amount",
+            "transaction",
+        ]
+    )
+    for payout in selectors.payout_register_rows(register):
+        writer.writerow(_register_row(register, payout))
+    writer.writerow(["", "", "", "", "", "", "", "Total", f"{register.total:.2f}", ""])
+    return response
+
+
+def _register_row(register: PayoutRegister, payout: Payout) -> list[Any]:
+    employee = payout.employee
+    return [
+        register.pk,
+        register.date.isoformat(),
+        employee.employer.code,
+        employee.number,
+        f"{employee.last_name}, {employee.first_name}",
+        payout.get_kind_display(),
+        policy_year_label(payout.policy_year) if payout.policy_year else "",
+        payout.payee_name or employee.full_name,
+        f"{payout.amount:.2f}",
+        payout.transaction_id or "",
+    ]
+
+
+@role_required(*PAYOUT_VIEW_ROLES)
+def beneficiary_flags(request: HttpRequest) -> HttpResponse:
+    """R-VE10: deaths with no beneficiary on file; the clerk names the payee."""
+    can_resolve = has_role(request.user, *PAYOUT_WRITE_ROLES)
+    forms: dict[int, FlagResolveForm] = {}
+    if request.method == "POST":
+        if not can_resolve:
+            return render(request, "403.html", status=403)
+        payout_id = int(request.POST.get("payout") or 0)
+        form = FlagResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                payouts.beneficiary_flag_resolve(
+                    payout=payout_id, payee_name=form.cleaned_data["payee_name"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"The balance will be paid to {form.cleaned_data['payee_name']}."
+                )
+                return redirect("vesting:beneficiary_flags")
+        forms[payout_id] = form
+    flags = list(selectors.beneficiary_flags())
+    rows = [(flag, forms.get(flag.pk) or FlagResolveForm()) for flag in flags]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "vesting/beneficiary_flags.html",
+        {"rows": rows, "can_resolve": can_resolve},
+        status=status,
+    )
