@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from staywell import embedded
@@ -226,25 +227,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Vesting (issue 6). Only this dict is vesting's to edit, hence the inline import.
     # R-VE3: the rollover of the year just ended, at 01:00 on July 1.
     "vesting-rollover-july-1": {
         "task": "vesting.rollover_year_just_ended",
-        "schedule": __import__("celery.schedules").schedules.crontab(
-            minute=0, hour=1, day_of_month=1, month_of_year=7
-        ),
+        "schedule": crontab(minute=0, hour=1, day_of_month=1, month_of_year=7),
     },
     # R-VE7, R-VE10: due payouts to a payout register, daily (after the rollover's hour).
     "vesting-payouts-daily": {
         "task": "vesting.payouts_process",
-        "schedule": __import__("celery.schedules").schedules.crontab(minute=0, hour=2),
+        "schedule": crontab(minute=0, hour=2),
     },
     # R-VE8: retirees' continuation premiums from their side accounts, on the 1st.
     "vesting-continuation-premiums-monthly": {
         "task": "vesting.continuation_premiums_post",
-        "schedule": __import__("celery.schedules").schedules.crontab(
-            minute=30, hour=2, day_of_month=1
-        ),
+        "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
 }
 
