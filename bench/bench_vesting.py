@@ -31,29 +31,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from benchdb import fresh_database_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 BENCH_DB = "staywell_bench_vesting"
 BATCH = 50_000  # claim payments per post_transactions_batch call (100,000 postings)
-
-
-def _bench_database_url() -> str:
-    """Create a fresh ``staywell_bench_vesting`` database and return its URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg.conninfo import make_conninfo
-
-    base = os.environ.get("DATABASE_URL", "").strip()
-    if not base:
-        from staywell import embedded
-
-        base = embedded.postgres_url(BASE_DIR)
-    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/" + BENCH_DB))
 
 
 def main() -> None:
@@ -66,7 +49,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import logging
 
