@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,19 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)  # noqa: S603
 
 
+def wait_for_port(
+    host: str, port: int, process: subprocess.Popen[bytes], timeout: float = 120
+) -> None:
+    """Return once the web server accepts connections (or has died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.3)
+
+
 def main() -> None:
     os.environ.setdefault("DEBUG", "true")
     manage("migrate", "--no-input", "-v", "0")
@@ -43,7 +57,7 @@ def main() -> None:
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)],
     }
     processes = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}  # noqa: S603
-    time.sleep(2)
+    wait_for_port(HOST, int(PORT), processes["web"])
     print(f"\nStay-Well is running at http://{HOST}:{PORT}/", flush=True)
     print("Demo logins (password for all: staywell-demo):")
     for username, what in DEMO_LOGINS:
