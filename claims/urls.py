@@ -1,2 +1,34 @@
+from django.urls import path
+
+from claims import views
+
 app_name = "claims"
-urlpatterns: list = []
+urlpatterns = [
+    path("claims/", views.claim_list, name="list"),
+    path("claims/enter/", views.entry, name="entry"),
+    path("claims/enter/employees/", views.entry_employees, name="entry_employees"),
+    path("claims/enter/preview/", views.entry_preview, name="entry_preview"),
+    path("claims/<int:claim_id>/", views.claim_detail, name="detail"),
+    path("claims/<int:claim_id>/void/", views.claim_void, name="void"),
+    path("claims/<int:claim_id>/adjust/", views.claim_adjust, name="adjust"),
+    path("claims/<int:claim_id>/attachments/", views.attachment_add, name="attachment_add"),
+    path(
+        "claims/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("claims/import/", views.claim_import, name="import"),
+    path("claims/import/template.csv", views.import_template, name="import_template"),
+    path("claims/payment-runs/", views.payment_runs, name="payment_runs"),
+    path("claims/payment-runs/<int:number>/", views.payment_run, name="payment_run"),
+    path(
+        "claims/payment-runs/<int:number>/register.csv",
+        views.payment_run_csv,
+        name="payment_run_csv",
+    ),
+    path(
+        "claims/payment-runs/<int:number>/register.pdf",
+        views.payment_run_pdf,
+        name="payment_run_pdf",
+    ),
+]

@@ -130,3 +130,178 @@ class BeneficiaryDesignationFactory(factory.django.DjangoModelFactory):
     relationship = "spouse"
     share_percent = Decimal("100.00")
     signed_date = date(1980, 7, 1)
+
+
+# --- Ledger helpers for the report tests (issue 7) ----------------------------------------
+
+
+def pay_claim(*, employee, amount, paid_on, service_date, payee_name="Ukiah Valley Medical Center"):
+    """A trust-fund claim payment with its date of service (R-CL3, R-CL6), through the
+    ledger service. Uses ``post_claim_payment(service_date=...)`` when the ledger has that
+    keyword, else ``post_transaction`` with the period the keyword stores."""
+    import inspect
+
+    from vesting import services
+    from vesting.models import TransactionKind
+
+    if "service_date" in inspect.signature(services.post_claim_payment).parameters:
+        return services.post_claim_payment(
+            employer=employee.employer_id,
+            amount=Decimal(amount),
+            effective_date=paid_on,
+            service_date=service_date,
+            employee=employee,
+            payee_name=payee_name,
+        )
+    ledger = services.ledger_accounts_for_employer(employee.employer_id)
+    payee = services.payee_account_for(ledger, name=payee_name)
+    return services.post_transaction(
+        kind=TransactionKind.CLAIM_PAYMENT,
+        effective_date=paid_on,
+        lines=[
+            services.debit(payee, Decimal(amount)),
+            services.credit(ledger.general_trust, Decimal(amount)),
+        ],
+        employee=employee,
+        employer=employee.employer_id,
+        period_start=service_date,
+        period_end=service_date,
+        memo=f"Claim paid to {payee_name}",
+    )
+
+
+def mark_separated(employee, *, on, reason="resignation"):
+    """Record a separation on the row only (no services): the report tests build their
+    ledger entry by entry, and the separation service's listeners (vesting) would post
+    vesting entries of their own."""
+    Employee.objects.filter(pk=employee.pk).update(separation_date=on, separation_reason=reason)
+    employee.refresh_from_db()
+    return employee
+
+
+def reports_scenario():
+    """A small installation for the report pages (issue 7): one employer with a year of
+    ledger history to June 1985 and two employees with vested money.
+
+    - ``ann`` (login ``employee1``): FULL tier since 1980, vested 1981-82 .. 1983-84, a
+      claim in 1984-85; no beneficiary on file.
+    - ``bob``: vested 777.77 for 1983-84, beneficiary "Secret Beneficiary".
+    - months July 1984 .. June 1985 closed through ``vesting.services.month_close``;
+      quarterly interest and an administrative expense.
+    """
+    from types import SimpleNamespace
+
+    from accounts import services as member_services
+    from accounts.demo import ensure_plan_years
+    from vesting import services as ledger
+
+    ensure_plan_years(1979, 1986)
+    employer = EmployerFactory(code="MCS", name="Mendocino County Schools")
+    program = ProgramFactory(employer=employer, code="0100", name="General administration")
+    user = UserFactory(username="employee1", role="employee")
+    ann = hire(program=program, number="1001", first_name="Ann", last_name="Able", user=user)
+    bob = hire(program=program, number="1002", first_name="Bob", last_name="Baker")
+    hire(
+        program=program,
+        number="1003",
+        first_name="Cal",
+        last_name="Cole",
+        weekly_hours=Decimal("25.00"),
+    )
+    member_services.beneficiary_designate(
+        employee=bob,
+        name="Secret Beneficiary",
+        relationship="spouse",
+        share_percent=Decimal("100.00"),
+        signed_date=date(1980, 7, 1),
+    )
+    for year, amount in ((1981, "412.50"), (1982, "500.00"), (1983, "318.25")):
+        ledger.post_vesting_transfer(employee=ann, amount=Decimal(amount), policy_year=year)
+    ledger.post_vesting_transfer(employee=bob, amount=Decimal("777.77"), policy_year=1983)
+    for month in range(12):
+        first = date(1984 + (6 + month) // 12, (6 + month) % 12 + 1, 1)
+        ledger.month_close(employer_id=employer.pk, year=first.year, month=first.month)
+    pay_claim(
+        employee=ann, amount="120.00", paid_on=date(1984, 10, 5), service_date=date(1984, 9, 20)
+    )
+    pay_claim(
+        employee=bob, amount="610.00", paid_on=date(1985, 2, 5), service_date=date(1985, 1, 9)
+    )
+    for end in (date(1984, 9, 30), date(1984, 12, 31), date(1985, 3, 31), date(1985, 6, 30)):
+        ledger.post_interest(
+            employer=employer,
+            amount=Decimal("55.25"),
+            period_start=date(end.year, end.month - 2, 1),
+            period_end=end,
+            earned_by="general_trust",
+        )
+    ledger.post_administrative_expense(
+        employer=employer,
+        amount=Decimal("90.00"),
+        period_start=date(1985, 4, 1),
+        period_end=date(1985, 6, 30),
+        description="Claims administration",
+    )
+    return SimpleNamespace(employer=employer, program=program, ann=ann, bob=bob, user=user)
+
+
+# --- Claims (issue 5) ----------------------------------------------------------------------
+
+
+def claims_family(**kwargs):
+    """A FULL-tier policyholder (hired 1983-07-01, covered from 1983-08-01, R-EL6) with a
+    spouse and a child, and the plan years 1983-84 .. 1985-86 set up ($500 deductible).
+
+    Returns ``(employee, spouse, child)``; keyword arguments go to :func:`hire`.
+    """
+    from accounts import services
+
+    for year in (1983, 1984, 1985):
+        PlanYearFactory(start_year=year)
+    values = {"hire_date": date(1983, 7, 1), "last_name": "Castillo", "first_name": "Linda"}
+    values.update(kwargs)
+    employee = hire(**values)
+    spouse = services.dependent_add(
+        employee=employee, relationship="spouse", first_name="Ramon", last_name="Castillo"
+    )
+    child = services.dependent_add(
+        employee=employee, relationship="child", first_name="Sofia", last_name="Castillo"
+    )
+    return employee, spouse, child
+
+
+def enter_claim(employee, allowed, *, number=None, billed=None, **kwargs):
+    """``claims.services.claim_enter`` with defaults: the employee as patient, service on
+    1984-10-15, provider "Ukiah Valley Medical Center", billed = allowed."""
+    from claims import services
+
+    values = {
+        "employee": employee,
+        "date_of_service": date(1984, 10, 15),
+        "provider": "Ukiah Valley Medical Center",
+        "admin_claim_number": number or f"A{next(_CLAIM_NUMBERS)}",
+        "billed": billed or allowed,
+        "allowed": allowed,
+    }
+    values.update(kwargs)
+    return services.claim_enter(**values)
+
+
+_CLAIM_NUMBERS = itertools.count(840001)
+
+
+import contextlib  # noqa: E402 - appended with the claims helpers
+
+
+@contextlib.contextmanager
+def celery_eager():
+    """Run Celery tasks in this process while the block runs (the app's configuration is
+    read once, so a settings override alone would come too late)."""
+    from staywell.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = saved

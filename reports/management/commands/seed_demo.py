@@ -56,3 +56,11 @@ def build_demo(users: dict[str, User]) -> None:
     employers = list(Employer.objects.order_by("pk"))
     # Monthly contributions of every closed month, quarterly interest and expenses.
     seed_ledger(employers, first_year=1979, last_year=1985, posted_by=users["superintendent"])
+    # Claim histories 1982-83 .. 1985-86, before the rollovers read the trust fund's payments.
+    from claims.demo import seed_claims
+
+    seed_claims(employers, first_year=1982, last_year=1985, entered_by=users["clerk"])
+    from vesting.demo import seed_vesting
+
+    # The July 1 rollovers 1979-80 .. 1985-86, with the payouts of the separated employees.
+    seed_vesting(posted_by=users["superintendent"])

@@ -1,0 +1,253 @@
+"""Benchmark of claims entry (issue 5). Not a test: prints figures, gates nothing.
+
+    .venv/bin/python bench/bench_claims.py [--employees 100000] [--claims 1000000]
+                                           [--entries 500] [--reuse]
+
+Runs against its own database, ``staywell_bench_claims``, on the same PostgreSQL server as
+the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server of
+``DATABASE_URL``): drops and recreates it, migrates, then
+
+1. ``generate_pool`` (default 100,000 employees, 300 employers, 10 years) and
+   ``generate_claims`` (about ``--claims`` claims over the last and the current policy
+   year, set-based, paid through the ledger's batch function), with their times;
+2. claims created per second through the API (``POST /api/v1/claims/``, the Django test
+   client in this process, one clerk, ``--entries`` claims one after the other, random
+   families and dates of service of the current policy year);
+3. the p50/p95 of the clerk's entry request on the entry page: the live preview
+   (``POST /claims/enter/preview/``) and the save (``POST /claims/enter/``), each and
+   together (preview + save of one claim), over ``--entries`` more claims;
+4. for reference, the claims list page with its totals over the whole pool and for one
+   employer.
+
+Decision: the claims entered are dated in the current policy year (plan years are set up
+for it and the year before with the 1986-87 numbers) so that entering them is the
+everyday case, not a run-out claim of a year long vested; half the generated claims are
+in the current year, so that a family has about six claims so far and many are still
+under the deductible: most claims entered are paid from the trust fund through the
+ledger (the output says how many).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+BENCH_DB = "staywell_bench_claims"
+
+
+def _bench_database_url(reuse: bool) -> str:
+    """Create a fresh ``staywell_bench_claims`` database (``reuse``: keep the one there)
+    and return its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    base = os.environ.get("DATABASE_URL", "").strip()
+    if not base:
+        from staywell import embedded
+
+        base = embedded.postgres_url(BASE_DIR)
+    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + BENCH_DB))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def generate(args: argparse.Namespace, today: date, year: int) -> None:
+    """The pool and its claims (step 1)."""
+    from django.core.management import call_command
+
+    from accounts.models import Employee, PlanYear
+    from accounts.rules import policy_year_start
+    from claims.models import Claim
+
+    started = time.perf_counter()
+    call_command(
+        "generate_pool",
+        employers=args.employers,
+        employees=args.employees,
+        years=10,
+        until=1986,
+        seed=1,
+        prefix="G",
+    )
+    print(f"generate_pool: {time.perf_counter() - started:.1f} s")
+
+    model = PlanYear.objects.get(start_year=1986)
+    for start_year in (year - 1, year):
+        PlanYear.objects.get_or_create(
+            start_year=start_year,
+            defaults={"deductible": model.deductible, "carrier_maximum": model.carrier_maximum},
+        )
+    eligible = sum(
+        Employee.objects.filter(hire_date__lte=today)
+        .exclude(separation_date__lt=policy_year_start(start_year))
+        .count()
+        for start_year in (year - 1, year)
+    )
+    per = max(1, math.ceil(args.claims / eligible))
+    started = time.perf_counter()
+    call_command("generate_claims", per_employee_year=per, years=2, until=year)
+    seconds = time.perf_counter() - started
+    total = Claim.objects.count()
+    print(
+        f"generate_claims {per} per employee-year x {eligible:,} employee-years: {total:,} claims "
+        f"in {seconds:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employers", type=int, default=300)
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--entries", type=int, default=500)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the pool and claims of the last run"
+    )
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = _bench_database_url(args.reuse)
+    os.environ["DEBUG"] = "false"  # no query log in memory
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Employee
+    from accounts.rules import policy_year_of, policy_year_start
+    from claims.models import Claim
+    from tests.factories import UserFactory
+
+    print(f"database: {connection.settings_dict['NAME']}")
+    call_command("migrate", verbosity=0)
+
+    today = timezone.localdate()
+    year = policy_year_of(today)
+    year_start = policy_year_start(year)
+    if args.reuse and Claim.objects.exists():
+        print(f"reusing {Employee.objects.count():,} employees, {Claim.objects.count():,} claims")
+    else:
+        generate(args, today, year)
+
+    clerk = UserFactory(username="bench-clerk", role="clerk")
+    token, _ = Token.objects.get_or_create(user=clerk)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    page = Client()
+    page.force_login(clerk)
+    rng = random.Random(time.time_ns())
+    run = f"{time.time_ns() % 10**9:09d}"  # unique claim numbers when --reuse
+    families = list(
+        Employee.objects.filter(separation_date__isnull=True, hire_date__lt=year_start).values_list(
+            "pk", flat=True
+        )[:50_000]
+    )
+    days = (today - year_start).days
+
+    def claim_body(number: str) -> dict[str, object]:
+        allowed = f"{rng.randint(1500, 40000) / 100:.2f}"
+        return {
+            "employee": rng.choice(families),
+            "date_of_service": (year_start + timedelta(days=rng.randint(0, days))).isoformat(),
+            "provider": rng.choice(
+                ["Ukiah Valley Medical Center", "Mendocino Pharmacy", "Dr. Ames"]
+            ),
+            "admin_claim_number": number,
+            "billed": allowed,
+            "allowed": allowed,
+        }
+
+    # Warm up (connections, prepared statements, templates).
+    for n in range(20):
+        api.post("/api/v1/claims/", claim_body(f"{run}-WARM-{n}"), content_type="application/json")
+
+    timings = []
+    trust_fund_paid = 0
+    started = time.perf_counter()
+    for n in range(args.entries):
+        one = time.perf_counter()
+        response = api.post(
+            "/api/v1/claims/", claim_body(f"{run}-API-{n}"), content_type="application/json"
+        )
+        timings.append(time.perf_counter() - one)
+        assert response.status_code == 201, response.content
+        trust_fund_paid += response.json()["payment_transaction"] is not None
+    elapsed = time.perf_counter() - started
+    print(
+        f"API POST /api/v1/claims/: {args.entries} claims in {elapsed:.2f} s = "
+        f"{args.entries / elapsed:.0f} claims/s (p50 {ms(statistics.median(timings))}, "
+        f"p95 {ms(percentile(timings, 0.95))}); {trust_fund_paid} of them paid from the "
+        "trust fund through the ledger"
+    )
+
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    previews, saves, both = [], [], []
+    for n in range(args.entries):
+        body = claim_body(f"{run}-PAGE-{n}")
+        body["date_of_service"] = date.fromisoformat(str(body["date_of_service"])).strftime(
+            "%m/%d/%Y"
+        )
+        one = time.perf_counter()
+        response = page.post("/claims/enter/preview/", body, **htmx)
+        two = time.perf_counter()
+        assert (response.status_code == 200 and b"split-trust-fund" in response.content) or (
+            b"Will be denied" in response.content
+        ), response.content[:500]
+        response = page.post("/claims/enter/", body, **htmx)
+        three = time.perf_counter()
+        assert response.status_code == 200 and b"Saved" in response.content, response.content[:800]
+        previews.append(two - one)
+        saves.append(three - two)
+        both.append(three - one)
+    for label, values in (("preview", previews), ("save", saves), ("preview + save", both)):
+        print(
+            f"entry page {label}: p50 {ms(statistics.median(values))}, "
+            f"p95 {ms(percentile(values, 0.95))} ({len(values)} claims)"
+        )
+
+    for label, url in (
+        ("claims list + totals, whole pool", "/claims/"),
+        (
+            "claims list + totals, one employer",
+            f"/claims/?employer={Employee.objects.first().employer_id}",
+        ),
+        ("claims list, employee search", "/claims/?employee=smi"),
+    ):
+        runs = []
+        for _ in range(5):
+            one = time.perf_counter()
+            response = page.get(url)
+            runs.append(time.perf_counter() - one)
+            assert response.status_code == 200
+        print(f"{label}: median {ms(statistics.median(runs))} of 5")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Forms of the claims pages: they parse what was typed; ``claims.services`` decides.
+
+Decision: the entry form leaves every plan rule (amounts, dates, the family) to the
+service, so that the page and the API give the same messages; the form only turns text
+into a date. A date of service may be typed as 1984-10-15, 10/15/1984 or 10/15/84: a
+clerk copying from a paper explanation of benefits types what is printed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.forms import UswdsForm, date_field
+from accounts.models import Employee, Employer
+from accounts.rules import parse_policy_year, policy_year_label
+from claims import selectors
+from claims.models import Claim
+from claims.selectors import ClaimFilters
+
+DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"]
+
+
+class ClaimsForm(UswdsForm):
+    """USWDS form whose aria links follow the form's prefix (two forms on one page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def mark_errors(self) -> None:
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            if "usa-input--error" not in attrs.get("class", ""):
+                attrs["class"] = f"{attrs.get('class', '')} usa-input--error".strip()
+            attrs["aria-invalid"] = "true"
+            auto_id = self[name].auto_id
+            described = [f"{auto_id}-error"]
+            if self.fields[name].help_text:
+                described.insert(0, f"{auto_id}-hint")
+            attrs["aria-describedby"] = " ".join(described)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = []
+        for name, errors in self.errors.items():
+            anchor = self[name].auto_id if name in self.fields else ""
+            if name in self.fields and isinstance(self.fields[name].widget, forms.HiddenInput):
+                anchor = ""
+            items.extend((anchor, str(error)) for error in errors)
+        return items
+
+
+class FamilyChoiceField(forms.ChoiceField):
+    """The patient select: any value passes the form; the service says whether that
+    person is in the family (one message for the page and the API)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class ClaimEntryForm(ClaimsForm):
+    """The clerk's entry form for one claim of one family."""
+
+    employee = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    patient = FamilyChoiceField(label="Patient", required=False)
+    date_of_service = forms.DateField(
+        label="Date of service",
+        required=False,
+        input_formats=DATE_FORMATS,
+        help_text="MM/DD/YYYY or YYYY-MM-DD",
+        error_messages={"invalid": "Enter a date such as 10/15/1984 or 1984-10-15."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    provider = forms.CharField(
+        label="Provider", required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    admin_claim_number = forms.CharField(
+        label="Administrator's claim number",
+        required=False,
+        help_text="As printed on the explanation of benefits",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    billed = forms.CharField(
+        label="Billed",
+        required=False,
+        help_text="Dollars and cents",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
+    )
+    allowed = forms.CharField(
+        label="Allowed",
+        required=False,
+        help_text="Only the allowed amount counts (R-CL2)",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label="This is not a duplicate: save it anyway", required=False
+    )
+    year = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, employee: Employee | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.employee = employee
+        self.fields["patient"].choices = (
+            [(p.value, p.label) for p in selectors.family_patients(employee)] if employee else []
+        )
+        for name in ("billed", "allowed", "provider", "admin_claim_number", "date_of_service"):
+            self.fields[name].widget.attrs["class"] += " sw-entry-input"
+
+    service_fields = {"employee": None, "duplicate": None, "claim": None}
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "employee": self.employee,
+            "patient": data.get("patient") or None,
+            "date_of_service": data.get("date_of_service"),
+            "provider": data.get("provider", ""),
+            "admin_claim_number": data.get("admin_claim_number", ""),
+            "billed": data.get("billed", ""),
+            "allowed": data.get("allowed", ""),
+        }
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.message_dict.items():
+                target = self.service_fields.get(name, name)
+                self.add_error(target if target in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.messages)
+        self.mark_errors()
+
+
+class VoidForm(ClaimsForm):
+    reason = forms.CharField(
+        label="Reason for the void",
+        max_length=250,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give the reason for the void."},
+    )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        add_errors(self, exc, {"reason": "reason"})
+
+
+class AdjustForm(ClaimsForm):
+    allowed = forms.CharField(
+        label="New allowed amount",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
+        error_messages={"required": "Enter the new allowed amount."},
+    )
+    reason = forms.CharField(
+        label="Reason for the adjustment",
+        max_length=250,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give the reason for the adjustment."},
+    )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        add_errors(self, exc, {"allowed": "allowed", "reason": "reason"})
+
+
+class AttachmentForm(ClaimsForm):
+    file = forms.FileField(
+        label="Explanation of benefits or bill",
+        help_text="PDF, PNG or JPEG, up to 10 MB",
+        error_messages={"required": "Choose a PDF, PNG or JPEG file."},
+    )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        add_errors(self, exc, {"file": "file"})
+
+
+def add_errors(form: ClaimsForm, exc: ValidationError, fields: dict[str, str]) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = fields.get(name)
+            form.add_error(target, errors)
+    else:
+        form.add_error(None, exc.messages)
+    form.mark_errors()
+
+
+STATUS_CHOICES = [("", "Any status"), *Claim.Status.choices]
+
+
+class ClaimFilterForm(ClaimsForm):
+    """The claims list's filters (GET). Invalid values are ignored, not errors."""
+
+    employer = forms.ModelChoiceField(
+        queryset=Employer.objects.order_by("name"),
+        required=False,
+        empty_label="All employers",
+        label="Employer",
+    )
+    employee = forms.CharField(
+        label="Employee (number or name)",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label="Status")
+    policy_year = forms.ChoiceField(required=False, label="Policy year")
+    date_from = date_field("Service from", required=False)
+    date_to = date_field("Service to", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_year"].choices = [
+            ("", "Any year"),
+            *[(policy_year_label(y), label) for y, label in selectors.policy_year_choices()],
+        ]
+
+    def filters(self) -> ClaimFilters:
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        year = None
+        if data.get("policy_year"):
+            try:
+                year = parse_policy_year(data["policy_year"])
+            except ValueError:
+                year = None
+        employer = data.get("employer")
+        return ClaimFilters(
+            employer_id=employer.pk if employer else None,
+            employee=data.get("employee") or "",
+            status=data.get("status") or "",
+            policy_year=year,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+    def querystring(self) -> str:
+        if not self.is_bound:
+            return ""
+        query = self.data.copy()
+        query.pop("page", None)
+        return query.urlencode()
+
+
+class ImportForm(ClaimsForm):
+    file = forms.FileField(
+        label="The claims administrator's file (CSV)",
+        help_text="UTF-8 CSV with the columns below; the first row names them.",
+        error_messages={"required": "Choose the CSV file to import."},
+    )
+
+
+def parse_date(value: Any) -> date | None:
+    """A date typed in one of :data:`DATE_FORMATS`, else None."""
+    from datetime import datetime
+
+    text = str(value or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,443 @@
+"""Import of the claims administrator's file: every row checked first, then entered by a
+Celery task through ``claims.services.claim_enter``, with a progress bar.
+
+Columns (the first row names them, in any order, case-insensitive; others are ignored):
+
+==================  ========  =========================================================
+column              required  meaning
+==================  ========  =========================================================
+admin_claim_number  yes       the administrator's claim number (identifies the claim)
+employer_code       yes       the policyholder's employer, e.g. MCOE
+employee_number     yes       the policyholder's employee number at that employer
+patient             no        blank: the employee; else the dependent's id or first name
+date_of_service     yes       YYYY-MM-DD or MM/DD/YYYY
+provider            yes       who is paid
+billed              yes       dollars and cents, e.g. 150.00
+allowed             yes       dollars and cents allowed by the administrator (R-CL2)
+==================  ========  =========================================================
+
+Decisions (a benefits clerk's, where the issue is silent):
+
+- Decision: all rows are checked before anything is written (formats, codes, the family,
+  dates, amounts, plan years, claim numbers); one bad row rejects the file and the page
+  lists every problem with its row number (the spreadsheet's: the header is row 1).
+- Decision: idempotent by the administrator's claim number. A row whose number was
+  already entered with the same employee, date of service, provider, billed and allowed
+  amounts is skipped; with any difference it is an error (a correction is a void or an
+  adjustment on the claim page, not a re-import). A number twice in one file is an error.
+- Decision: the administrator's claim number is the identity of a claim in a file, so the
+  entry page's "same family, provider, date and amount" warning does not stop an import
+  (two visits on one day are normal in a file); such claims are still marked
+  ``duplicate_of`` the earlier one for the audit.
+- Decision: ``patient`` is the dependent's id (as the API shows it) or their first name
+  (case-insensitive; two dependents with that first name is an error: use the id).
+- Decision: the rows are entered in chunks of 200, each in its own transaction, so that a
+  large file never holds a family's lock for long and a crash resumes where it stopped
+  (a retry skips the rows already entered). At most ``MAX_ROWS`` rows per file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Dependent, Employee, Employer, PlanYear
+from accounts.rules import policy_year_label, policy_year_of
+from claims import services
+from claims.forms import parse_date
+from claims.models import Claim
+from claims.rules import validate_amounts
+from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
+from staywell.models import Job
+from staywell.tasks import enqueue_on_commit
+
+COLUMNS = (
+    "admin_claim_number",
+    "employer_code",
+    "employee_number",
+    "patient",
+    "date_of_service",
+    "provider",
+    "billed",
+    "allowed",
+)
+REQUIRED = tuple(c for c in COLUMNS if c != "patient")
+COLUMN_DOCS = (
+    ("admin_claim_number", True, "The administrator's claim number; it identifies the claim."),
+    ("employer_code", True, "The policyholder's employer, e.g. MCOE."),
+    ("employee_number", True, "The policyholder's employee number at that employer."),
+    ("patient", False, "Blank: the employee. Else the dependent's id or first name."),
+    ("date_of_service", True, "YYYY-MM-DD or MM/DD/YYYY."),
+    ("provider", True, "Who is paid."),
+    ("billed", True, "Dollars and cents, e.g. 150.00."),
+    ("allowed", True, "Dollars and cents allowed by the administrator (only this counts)."),
+)
+EXAMPLE_ROWS = (
+    (
+        "MC-1984-0001",
+        "MCOE",
+        "1001",
+        "",
+        "1984-10-15",
+        "Ukiah Valley Medical Center",
+        "150.00",
+        "120.00",
+    ),
+    ("MC-1984-0002", "MCOE", "1001", "Sofia", "10/22/1984", "Dr. Helen Ames", "65.00", "65.00"),
+)
+MAX_ROWS = 50_000
+CHUNK = 200
+JOB_KIND = "claims_import"
+
+
+@dataclass
+class ImportResult:
+    """What the check of a file found; ``job`` is the import queued (None when refused)."""
+
+    rows: int = 0
+    new: int = 0
+    skipped: int = 0  # already entered with identical data
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "field", "message"}
+    job: Job | None = None
+    # The checked rows to enter: [row, number, employee id, patient id, date, provider,
+    # billed, allowed] (JSON-ready: the job's parameters carry them to the task).
+    ready: list[list[Any]] = field(default_factory=list)
+
+
+def template_csv() -> str:
+    lines = [",".join(COLUMNS)]
+    lines += [",".join(row) for row in EXAMPLE_ROWS]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _read(file: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """The rows (with their spreadsheet row number) and any problem of the file itself."""
+    file.seek(0)
+    reader: Iterator[list[str]] = csv.reader(codecs.iterdecode(file, "utf-8-sig"))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], [{"row": 1, "field": "", "message": "The file is empty."}]
+        names = [name.strip().lower() for name in header]
+        missing = [name for name in REQUIRED if name not in names]
+        if missing:
+            return [], [
+                {
+                    "row": 1,
+                    "field": "",
+                    "message": f"Missing column(s): {', '.join(missing)}. "
+                    "Download the template for the column names.",
+                }
+            ]
+        rows: list[dict[str, str]] = []
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_ROWS:
+                return [], [
+                    {
+                        "row": number,
+                        "field": "",
+                        "message": f"More than {MAX_ROWS:,} rows: split the file.",
+                    }
+                ]
+            row = {
+                name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)
+            }
+            row["_row"] = str(number)
+            rows.append(row)
+    except UnicodeDecodeError:
+        return [], [
+            {
+                "row": "",
+                "field": "",
+                "message": 'The file is not UTF-8 text: save it as "CSV UTF-8".',
+            }
+        ]
+    except csv.Error as exc:
+        return [], [{"row": "", "field": "", "message": f"The file is not a readable CSV: {exc}."}]
+    if not rows:
+        return [], [{"row": 2, "field": "", "message": "The file has no claims."}]
+    return rows, []
+
+
+def _money(value: str) -> Decimal:
+    return Decimal(value.replace(",", "").replace("$", "").strip()).quantize(Decimal("0.01"))
+
+
+def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> ImportResult:
+    """Check every row (a handful of queries for the whole file); return the rows to enter
+    as ``job`` parameters would carry them in ``ready`` and the problems in ``errors``."""
+    today = today or timezone.localdate()
+    result = ImportResult(rows=len(rows))
+    employers = dict(
+        Employer.objects.filter(code__in={r.get("employer_code", "") for r in rows}).values_list(
+            "code", "pk"
+        )
+    )
+    wanted = {
+        (employers.get(r.get("employer_code", "")), r.get("employee_number", "")) for r in rows
+    }
+    employees = {
+        (e.employer_id, e.number): e
+        for e in Employee.objects.filter(
+            employer_id__in={e for e, _ in wanted if e}, number__in={n for _, n in wanted}
+        )
+    }
+    dependents: dict[int, list[Dependent]] = defaultdict(list)
+    for dependent in Dependent.objects.filter(employee__in=list(employees.values())):
+        dependents[dependent.employee_id].append(dependent)
+    plan_years = {
+        row["start_year"]: row["carrier_maximum"]
+        for row in PlanYear.objects.values("start_year", "carrier_maximum")
+    }
+    numbers = [r.get("admin_claim_number", "") for r in rows]
+    existing: dict[str, Claim] = {}
+    for claim in (
+        Claim.objects.filter(admin_claim_number__in=set(numbers))
+        .select_related("patient")
+        .order_by("id")
+    ):
+        existing.setdefault(claim.admin_claim_number, claim)
+    first_row: dict[str, str] = {}
+    ready: list[list[Any]] = []
+
+    for row in rows:
+        number = row["_row"]
+        errors: list[tuple[str, str]] = []
+        claim_number = " ".join(row.get("admin_claim_number", "").split())
+        if not claim_number:
+            errors.append(("admin_claim_number", "Enter the claims administrator's claim number."))
+        elif len(claim_number) > 40:
+            errors.append(("admin_claim_number", "The claim number is limited to 40 characters."))
+        elif claim_number in first_row:
+            errors.append(
+                (
+                    "admin_claim_number",
+                    f"Claim number {claim_number} is also on row {first_row[claim_number]}.",
+                )
+            )
+        else:
+            first_row[claim_number] = number
+        employer_id = employers.get(row.get("employer_code", ""))
+        employee = employees.get((employer_id, row.get("employee_number", "")))
+        if employer_id is None:
+            errors.append(("employer_code", f"Unknown employer {row.get('employer_code', '')!r}."))
+        elif employee is None:
+            errors.append(
+                (
+                    "employee_number",
+                    f"Unknown employee {row.get('employee_number', '')!r} at {row['employer_code']}.",
+                )
+            )
+        patient: Dependent | None = None
+        patient_text = row.get("patient", "")
+        if employee is not None and patient_text:
+            family = dependents.get(employee.pk, [])
+            if patient_text.isdigit():
+                patient = next((d for d in family if d.pk == int(patient_text)), None)
+            else:
+                named = [d for d in family if d.first_name.lower() == patient_text.lower()]
+                if len(named) > 1:
+                    errors.append(
+                        (
+                            "patient",
+                            f"Two dependents are named {patient_text}: give the dependent's id.",
+                        )
+                    )
+                patient = named[0] if len(named) == 1 else None
+            if patient is None and not any(f == "patient" for f, _ in errors):
+                errors.append(
+                    ("patient", f"{patient_text} is not in the family of {employee.full_name}.")
+                )
+        day = parse_date(row.get("date_of_service", ""))
+        if day is None:
+            errors.append(
+                ("date_of_service", "Enter the date of service as YYYY-MM-DD or MM/DD/YYYY.")
+            )
+        elif day > today:
+            errors.append(("date_of_service", "The date of service cannot be in the future."))
+        elif employee is not None and day < employee.hire_date:
+            errors.append(
+                (
+                    "date_of_service",
+                    f"The date of service is before {employee.full_name} was hired ({employee.hire_date.isoformat()}).",
+                )
+            )
+        elif policy_year_of(day) not in plan_years:
+            errors.append(
+                (
+                    "date_of_service",
+                    f"The plan year {policy_year_label(policy_year_of(day))} is not set up.",
+                )
+            )
+        provider = " ".join(row.get("provider", "").split())
+        if not provider:
+            errors.append(("provider", "Enter the provider (who is paid)."))
+        elif len(provider) > 200:
+            errors.append(("provider", "The provider's name is limited to 200 characters."))
+        maximum = plan_years.get(policy_year_of(day)) if day else None
+        amount_errors = validate_amounts(
+            row.get("billed", ""), row.get("allowed", ""), maximum or Decimal("1000000.00")
+        )
+        errors += list(amount_errors.items())
+        if not errors and claim_number in existing:
+            claim = existing[claim_number]
+            different = _differences(claim, employee, day, provider, row)
+            if different:
+                errors.append(
+                    (
+                        "admin_claim_number",
+                        f"Claim number {claim_number} was already entered as claim {claim.pk} "
+                        f"with a different {', '.join(different)}; correct it on the claim page "
+                        "(void or adjust), not by importing it again.",
+                    )
+                )
+            else:
+                result.skipped += 1
+                continue
+        if errors:
+            result.errors += [{"row": int(number), "field": f, "message": m} for f, m in errors]
+            continue
+        assert employee is not None and day is not None
+        ready.append(
+            [
+                int(number),
+                claim_number,
+                employee.pk,
+                patient.pk if patient else None,
+                day.isoformat(),
+                provider,
+                str(_money(row["billed"])),
+                str(_money(row["allowed"])),
+            ]
+        )
+    result.new = len(ready)
+    result.ready = ready
+    return result
+
+
+def _differences(
+    claim: Claim, employee: Employee | None, day: date | None, provider: str, row: dict[str, str]
+) -> list[str]:
+    different = []
+    family_ok = employee is not None and (
+        claim.employee_id == employee.pk
+        or (claim.patient is not None and claim.patient.spouse_employee_id == employee.pk)
+    )
+    if not family_ok:
+        different.append("employee")
+    if claim.date_of_service != day:
+        different.append("date of service")
+    if claim.provider.lower() != provider.lower():
+        different.append("provider")
+    if claim.billed != _money(row["billed"]):
+        different.append("billed amount")
+    if claim.allowed != _money(row["allowed"]):
+        different.append("allowed amount")
+    return different
+
+
+def import_file(*, file: Any, user: Any = None, today: date | None = None) -> ImportResult:
+    """Check the file; when every row is good, queue its import as a background job."""
+    rows, problems = _read(file)
+    if problems:
+        return ImportResult(rows=len(rows), errors=problems)
+    result = check_rows(rows, today=today)
+    if result.errors:
+        result.errors.sort(key=lambda e: e["row"] if isinstance(e["row"], int) else 0)
+        return result
+    if not result.ready:  # every claim of the file was entered already
+        return result
+    name = str(getattr(file, "name", "") or "claims.csv").rsplit("/", 1)[-1][:100]
+    with transaction.atomic():
+        job = job_create(
+            kind=JOB_KIND,
+            title=f"Import of {name}",
+            user=user,
+            parameters={"rows": result.ready, "skipped": result.skipped, "file": name},
+        )
+        from claims.tasks import import_claims
+
+        enqueue_on_commit(import_claims, str(job.pk))
+    result.job = job
+    return result
+
+
+def process_import(job_id: Any) -> None:
+    """Enter the rows of an import job, chunk by chunk (the task's one service call)."""
+    job = Job.objects.get(pk=job_id)
+    if job.finished:
+        return
+    rows = job.parameters.get("rows", [])
+    skipped_before = int(job.parameters.get("skipped", 0))
+    user = job.created_by
+    job_start(job_id=job.pk, total=len(rows), message="Entering the claims")
+    entered = skipped = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        try:
+            with transaction.atomic():
+                for row in chunk:
+                    if _enter_row(row, user):
+                        entered += 1
+                    else:
+                        skipped += 1
+        except ValidationError as exc:
+            job_fail(
+                job_id=job.pk,
+                message=f"Stopped: {exc.args[0] if isinstance(exc.args[0], str) else '; '.join(exc.messages)} "
+                f"{start} rows were entered before this chunk of {len(chunk)}. Import the file "
+                "again once fixed: rows already entered are skipped.",
+            )
+            return
+        job_advance(
+            job_id=job.pk, by=len(chunk), message=f"{start + len(chunk)} of {len(rows)} rows"
+        )
+    job_succeed(
+        job_id=job.pk,
+        message=f"{entered} claims entered; {skipped + skipped_before} already entered (skipped).",
+    )
+
+
+def _enter_row(row: list[Any], user: Any) -> bool:
+    """Enter one checked row; False when its claim number is already entered identically."""
+    number, claim_number, employee_id, patient_id, day, provider, billed, allowed = row
+    existing = (
+        Claim.objects.filter(admin_claim_number=claim_number).select_related("patient").first()
+    )
+    if existing is not None:
+        employee = Employee.objects.get(pk=employee_id)
+        raw = {"billed": billed, "allowed": allowed}
+        if _differences(existing, employee, date.fromisoformat(day), provider, raw):
+            raise ValidationError(
+                f"Row {number}: claim number {claim_number} was entered meanwhile as claim "
+                f"{existing.pk} with different data."
+            )
+        return False
+    try:
+        services.claim_enter(
+            employee=employee_id,
+            patient=patient_id,
+            date_of_service=date.fromisoformat(day),
+            provider=provider,
+            admin_claim_number=claim_number,
+            billed=billed,
+            allowed=allowed,
+            entered_by=user,
+            confirm_duplicate=True,
+            source=Claim.Source.IMPORT,
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"Row {number}: {'; '.join(exc.messages)}") from exc
+    return True

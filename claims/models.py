@@ -1,0 +1,347 @@
+"""Medical claims, the family's deductible year, and what paying them moved (R-CL1..R-CL6).
+
+A claim belongs to a family (the policyholder :class:`~accounts.models.Employee`, R-CL1)
+and to the policy year of its date of service (R-PY1). Its split (trust fund, employee,
+carrier) is decided by ``claims.rules`` under the row lock of the family's
+:class:`FamilyYear`. Money moves only through ``vesting.services``: a claim points to its
+ledger transactions (:class:`ClaimLedgerEntry`), never the other way round.
+
+A paid claim is never edited (R-CL5): a void or an adjustment is recorded as a
+:class:`ClaimAdjustment` (the deltas) with reversing or additional ledger transactions;
+the claim row keeps only its *current* split and status, so that lists and totals read
+one row per claim. :class:`ClaimEvent` is the audit trail (who did what, when).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import TIER_CHOICES, Dependent, Employee, Employer
+from accounts.rules import policy_year_label
+from vesting.models import Account, Transaction
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FamilyYear(models.Model):
+    """One family's policy year: what its one deductible has absorbed (R-CL1).
+
+    Its row is locked (``SELECT ... FOR UPDATE``) before a claim of the family and year
+    is split, so two clerks saving claims for one family at the same moment are
+    processed one after the other and the trust fund never pays more than the
+    deductible. The amounts are maintained by ``claims.services`` with every claim,
+    void and adjustment.
+    """
+
+    employee = models.ForeignKey(  # the policyholder: the family (R-CL1)
+        Employee, on_delete=models.PROTECT, related_name="family_years"
+    )
+    policy_year = models.PositiveSmallIntegerField()  # R-PY1: 1984 for 1984-85
+    # Dollars the family's deductible has absorbed this year: trust-fund payments plus
+    # the employee's own deductible amounts (claims.rules, Decision), never above it.
+    absorbed = models.DecimalField(**MONEY, default=0)
+    trust_fund_paid = models.DecimalField(**MONEY, default=0)  # dollars the trust fund paid
+    employee_paid = models.DecimalField(**MONEY, default=0)  # dollars of the employee's deductible
+    carrier_paid = models.DecimalField(**MONEY, default=0)  # dollars forwarded to the carrier
+    claim_count = models.PositiveIntegerField(default=0)  # claims not voided (denied included)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["employee_id", "-policy_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "policy_year"], name="family_year_unique"),
+            models.CheckConstraint(
+                condition=Q(absorbed__gte=0)
+                & Q(trust_fund_paid__gte=0)
+                & Q(employee_paid__gte=0)
+                & Q(carrier_paid__gte=0)
+                & Q(trust_fund_paid__lte=models.F("absorbed")),
+                name="family_year_amounts_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Family of {self.employee_id}, {self.label}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+
+class PaymentRun(models.Model):
+    """A batch of trust-fund claim payments for the county to cut checks, one per payee."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Register ready"  # the register can be printed
+        ISSUED = "issued", "Checks issued"  # the county has cut the checks
+
+    number = models.PositiveIntegerField(unique=True)  # 1, 2, 3 ... in order of creation
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    total = models.DecimalField(**MONEY, default=0)  # dollars of all checks of the run
+    check_count = models.PositiveIntegerField(default=0)  # payees with a check (net > 0)
+    claim_count = models.PositiveIntegerField(default=0)  # claims with an entry in the run
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Payment run {self.number}"
+
+
+class Claim(models.Model):
+    """A medical claim as the claims administrator reported it, and its split (R-CL2, R-CL3)."""
+
+    class Status(models.TextChoices):
+        # Recorded, not yet adjudicated. claims.services adjudicates in the same
+        # transaction as it records, so a committed claim is never left in this state.
+        ENTERED = "entered", "Entered"
+        PAID = "paid", "Paid"  # adjudicated; trust-fund share posted, carrier share forwarded
+        DENIED = "denied", "Denied"  # nothing paid; ``denied_reason`` says why (R-CL4)
+        VOIDED = "voided", "Voided"  # reversed (R-CL5); ``void_reason`` says why
+
+    class Source(models.TextChoices):
+        ENTRY = "entry", "Entry page"
+        API = "api", "API"
+        IMPORT = "import", "Administrator's file"
+        DEMO = "demo", "Demonstration data"
+        GENERATED = "generated", "Generated (benchmark)"
+
+    employer = models.ForeignKey(  # the policyholder's employer (for lists and payments)
+        Employer, on_delete=models.PROTECT, related_name="claims"
+    )
+    employee = models.ForeignKey(  # the policyholder: the family (R-CL1)
+        Employee, on_delete=models.PROTECT, related_name="claims"
+    )
+    family_year = models.ForeignKey(FamilyYear, on_delete=models.PROTECT, related_name="claims")
+    # The patient: NULL for the policyholder, else a dependent of the policyholder.
+    patient = models.ForeignKey(
+        Dependent, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    patient_name = models.CharField(max_length=200)  # as it was when the claim was entered
+    date_of_service = models.DateField()
+    policy_year = models.PositiveSmallIntegerField()  # R-PY1: of the date of service
+    provider = models.CharField(max_length=200)  # the provider, who is paid (the payee)
+    admin_claim_number = models.CharField(max_length=40)  # the claims administrator's number
+    billed = models.DecimalField(**MONEY)  # dollars the provider billed
+    allowed = models.DecimalField(**MONEY)  # dollars allowed by the administrator (R-CL2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENTERED)
+    denied_reason = models.CharField(max_length=200, blank=True)  # set when denied (R-CL4)
+    # The family's tier on the date of service, as adjudicated (R-CL3, R-CL4).
+    tier = models.CharField(max_length=20, choices=TIER_CHOICES)
+    # The current split of ``allowed`` (R-CL3), after any adjustment; all zero once voided.
+    trust_fund_amount = models.DecimalField(**MONEY, default=0)  # dollars the trust fund pays
+    employee_amount = models.DecimalField(
+        **MONEY, default=0
+    )  # dollars of the employee's deductible
+    carrier_amount = models.DecimalField(**MONEY, default=0)  # dollars forwarded to the carrier
+    forwarded_at = models.DateTimeField(null=True, blank=True)  # carrier share forwarded
+    # The first trust-fund payment (later ones: ClaimLedgerEntry).
+    payment_transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Entered although it looked like this earlier claim (confirmed by the clerk).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTRY)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    paid_on = models.DateField(null=True, blank=True)  # effective date of the first payment
+    void_reason = models.CharField(max_length=300, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # The administrator's number identifies one claim; a second claim with the
+            # same number exists only when a clerk confirmed it (duplicate_of set).
+            models.UniqueConstraint(
+                fields=["admin_claim_number"],
+                condition=Q(duplicate_of__isnull=True),
+                name="claim_admin_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(billed__gt=0) & Q(allowed__gt=0) & Q(allowed__lte=models.F("billed")),
+                name="claim_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(trust_fund_amount__gte=0)
+                & Q(employee_amount__gte=0)
+                & Q(carrier_amount__gte=0),
+                name="claim_split_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["entered", "voided", "denied"])
+                | Q(
+                    trust_fund_amount=models.F("allowed")
+                    - models.F("employee_amount")
+                    - models.F("carrier_amount")
+                ),
+                name="claim_split_sums_to_allowed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "policy_year"], name="claim_family_year_idx"),
+            models.Index(fields=["employer", "date_of_service"], name="claim_employer_date_idx"),
+            models.Index(fields=["date_of_service"], name="claim_date_idx"),
+            models.Index(fields=["status"], name="claim_status_idx"),
+            models.Index(fields=["admin_claim_number"], name="claim_admin_number_idx"),
+            models.Index(fields=["policy_year", "employer"], name="claim_year_employer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk} ({self.admin_claim_number})"
+
+    @property
+    def policy_year_label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == self.Status.VOIDED
+
+
+class ClaimAdjustment(models.Model):
+    """A change to a paid claim's split (R-CL5): its void, a changed allowed amount, or the
+    re-split of a later claim of the family's year. Deltas are new minus old."""
+
+    class Kind(models.TextChoices):
+        VOID = "void", "Void"
+        ADJUST = "adjust", "Allowed amount changed"
+        RESPLIT = "resplit", "Re-split (R-CL5)"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=300)  # required; for a re-split, names its cause
+    # The claim whose void or adjustment caused this re-split (itself for void/adjust).
+    cause = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="+")
+    allowed_before = models.DecimalField(**MONEY)  # dollars
+    allowed_after = models.DecimalField(**MONEY)  # dollars (zero after a void)
+    trust_fund_delta = models.DecimalField(**MONEY)  # dollars; + the trust fund pays more
+    employee_delta = models.DecimalField(**MONEY)  # dollars; + the employee pays more
+    carrier_delta = models.DecimalField(**MONEY)  # dollars; + the carrier pays more
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of claim {self.claim_id}"
+
+
+class ClaimLedgerEntry(models.Model):
+    """One ledger transaction that moved trust-fund money for a claim.
+
+    ``amount`` is signed: positive when the trust fund paid the payee, negative when a
+    reversal took it back. Each entry goes into at most one payment run.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REVERSAL = "reversal", "Reversal"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="ledger_entries")
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)  # dollars, signed (see class doc)
+    payee = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    adjustment = models.ForeignKey(
+        ClaimAdjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    payment_run = models.ForeignKey(
+        PaymentRun, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+        indexes = [
+            models.Index(
+                fields=["payee"],
+                condition=Q(payment_run__isnull=True),
+                name="claim_entry_unrun_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} for claim {self.claim_id}"
+
+
+class ClaimEvent(models.Model):
+    """The audit trail of a claim: who did what, when."""
+
+    class Action(models.TextChoices):
+        ENTERED = "entered", "Entered"
+        PAID = "paid", "Paid"
+        DENIED = "denied", "Denied"
+        FORWARDED = "forwarded", "Forwarded to the carrier"
+        VOIDED = "voided", "Voided"
+        ADJUSTED = "adjusted", "Adjusted"
+        RESPLIT = "resplit", "Re-split"
+        ATTACHMENT = "attachment", "Attachment added"
+        PAYMENT_RUN = "payment_run", "In a payment run"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    message = models.TextField(blank=True)  # what happened, in words
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["claim_id", "at", "id"]
+        indexes = [models.Index(fields=["claim", "at"], name="claim_event_claim_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} claim {self.claim_id}"
+
+
+def _attachment_path(instance: ClaimAttachment, filename: str) -> str:
+    """claims/<year>/<random>.<ext>: the stored name tells nothing about the patient."""
+    import uuid
+
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        instance.content_type, "bin"
+    )
+    return f"claims/{timezone.now():%Y}/{uuid.uuid4().hex}.{extension}"
+
+
+class ClaimAttachment(models.Model):
+    """The administrator's explanation of benefits or the bill (PDF, PNG or JPEG).
+
+    Served only through ``claims.views.attachment_download``, which checks who may see
+    the claim; never from a public media URL.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    content_type = models.CharField(max_length=50)  # decided from the file's first bytes
+    original_name = models.CharField(max_length=200)  # the uploaded file's name, for display
+    size = models.PositiveIntegerField()  # bytes
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

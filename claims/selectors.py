@@ -1,0 +1,325 @@
+"""Reads of claims: who may see which claims, lists with totals, the family's deductible,
+the entry page's employee search, payment-run registers.
+
+Who may see claims (one place): benefits clerks, the superintendent and administrators
+see every claim; an employee sees only their own family's claims (the claims of which
+they are the policyholder); anybody else sees none. A claim that may not be seen is a
+404, never a 403, so that guessing ids confirms nothing.
+
+Decision: payroll sees no claims: medical claims are not payroll's business, and their
+attachments (bills, explanations of benefits) follow the claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.models import Dependent, Employee, PlanYear
+from accounts.rules import Tier, policy_year_label
+from accounts.selectors import employee_list
+from claims.models import Claim, ClaimLedgerEntry, FamilyYear, PaymentRun
+from claims.services import FamilyDeductible, family_status
+from staywell.money import ZERO
+from staywell.roles import Role, has_role
+
+CLAIM_READERS = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+CLAIM_WRITERS = (Role.CLERK,)
+MONEY_TOTALS = ("billed", "allowed", "trust_fund_amount", "employee_amount", "carrier_amount")
+
+
+def can_write(user: Any) -> bool:
+    return has_role(user, *CLAIM_WRITERS)
+
+
+def claims_visible_to(user: Any) -> QuerySet[Claim]:
+    """Every claim for claim readers; an employee's own family's; none otherwise."""
+    if has_role(user, *CLAIM_READERS):
+        return Claim.objects.all()
+    if has_role(user, Role.EMPLOYEE):
+        return Claim.objects.filter(employee__user=user)
+    return Claim.objects.none()
+
+
+def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
+    """One claim the user may see, with what its page shows; else Http404."""
+    try:
+        pk = int(claim_id)
+        return (
+            claims_visible_to(user)
+            .select_related(
+                "employer",
+                "employee",
+                "patient",
+                "entered_by",
+                "voided_by",
+                "payment_transaction",
+                "duplicate_of",
+                "family_year",
+            )
+            .get(pk=pk)
+        )
+    except (Claim.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such claim.") from None
+
+
+def claim_history(claim: Claim) -> dict[str, Any]:
+    """The claim page's audit trail, adjustments, ledger entries and attachments."""
+    return {
+        "events": list(claim.events.select_related("user").order_by("at", "id")),
+        "adjustments": list(claim.adjustments.select_related("created_by", "cause").order_by("id")),
+        "entries": list(
+            claim.ledger_entries.select_related("transaction", "payee", "payment_run").order_by(
+                "id"
+            )
+        ),
+        "attachments": list(claim.attachments.select_related("uploaded_by").order_by("id")),
+    }
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    employer_id: int | None = None
+    employee: str = ""  # an employee number, or the start of a name
+    employee_id: int | None = None
+    status: str = ""
+    policy_year: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def claim_list(user: Any, filters: ClaimFilters) -> QuerySet[Claim]:
+    """Claims the user may see, newest entered first, filtered; with what a row shows.
+
+    Uses the indexes on (employer, date of service), date of service, (employee, policy
+    year), status; the employee filter resolves the name or number through the
+    employees' prefix indexes first.
+    """
+    queryset = claims_visible_to(user)
+    if filters.employer_id:
+        queryset = queryset.filter(employer_id=filters.employer_id)
+    if filters.employee_id:
+        queryset = queryset.filter(employee_id=filters.employee_id)
+    if filters.employee.strip():
+        matching = employee_list(search=filters.employee).values("pk")
+        queryset = queryset.filter(employee_id__in=matching)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.policy_year is not None:
+        queryset = queryset.filter(policy_year=filters.policy_year)
+    if filters.date_from:
+        queryset = queryset.filter(date_of_service__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(date_of_service__lte=filters.date_to)
+    return queryset.select_related("employer", "employee").order_by("-id")
+
+
+def claim_totals(queryset: QuerySet[Claim]) -> dict[str, Any]:
+    """Count and money totals of a filtered set, in one aggregate query.
+
+    Decision: voided claims are counted but add nothing (their billed and allowed amounts
+    are left out too: the administrator withdrew them)."""
+    live = ~Q(status=Claim.Status.VOIDED)
+    aggregates: dict[str, Any] = {"count": Count("id")}
+    for name in MONEY_TOTALS:
+        aggregates[name] = Coalesce(Sum(name, filter=live), ZERO)
+    return queryset.order_by().aggregate(**aggregates)
+
+
+def family_deductible(employee_id: int, policy_year: int) -> FamilyDeductible:
+    """R-CL1: the family's deductible for the year (no claims yet: nothing absorbed)."""
+    return family_status(employee_id, policy_year)
+
+
+def latest_family_year(employee_id: int) -> int | None:
+    """The latest policy year in which the family has claims."""
+    return (
+        FamilyYear.objects.filter(employee_id=employee_id)
+        .order_by("-policy_year")
+        .values_list("policy_year", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Patient:
+    value: str  # "" for the policyholder, else the dependent's id
+    label: str
+
+
+def family_patients(employee: Employee) -> list[Patient]:
+    """The patients a clerk may choose: the employee, then their dependents (current
+    first), each labelled with the relationship and, when ended, the last day."""
+    patients = [Patient("", f"{employee.full_name} (employee)")]
+    rows = Dependent.objects.filter(employee=employee).order_by(
+        "ended_on", "relationship", "birth_date", "id"
+    )
+    for row in rows:
+        label = f"{row.first_name} {row.last_name} ({row.get_relationship_display().lower()}"
+        if row.ended_on:
+            label += f", left the policy {row.ended_on.isoformat()}"
+        patients.append(Patient(str(row.pk), label + ")"))
+    return patients
+
+
+def entry_employee_search(query: str, limit: int = 8) -> list[Employee]:
+    """The entry page's search as you type: employees whose name or number starts with
+    what was typed (every word must match), with their tier today."""
+    if not query.strip():
+        return []
+    rows = list(employee_list(search=query)[:limit])
+    for row in rows:
+        row.tier = Tier(row.current_tier or Tier.NONE)
+    return rows
+
+
+# --- Payment runs -------------------------------------------------------------------------
+
+
+@dataclass
+class RegisterLine:
+    claim_id: int
+    admin_claim_number: str
+    patient_name: str
+    employee_name: str
+    date_of_service: date
+    amount: Decimal  # dollars, signed (a reversal is negative)
+
+
+@dataclass
+class RegisterPayee:
+    name: str
+    lines: list[RegisterLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def has_check(self) -> bool:
+        return self.total > ZERO
+
+
+@dataclass
+class RegisterEmployer:
+    name: str
+    code: str
+    payees: list[RegisterPayee] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((payee.total for payee in self.payees), ZERO)
+
+    @property
+    def check_count(self) -> int:
+        return sum(1 for payee in self.payees if payee.has_check)
+
+
+@dataclass
+class Register:
+    run: PaymentRun
+    employers: list[RegisterEmployer]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((employer.total for employer in self.employers), ZERO)
+
+    @property
+    def check_count(self) -> int:
+        return sum(employer.check_count for employer in self.employers)
+
+
+def payment_run_register(run: PaymentRun) -> Register:
+    """The run's register: per employer, per payee (one check each), the claims paid,
+    with subtotals and the grand total (one query)."""
+    entries = (
+        ClaimLedgerEntry.objects.filter(payment_run=run)
+        .select_related("claim__employer", "claim__employee", "payee")
+        .order_by("claim__employer__name", "payee__name", "claim_id", "id")
+    )
+    employers: dict[int, RegisterEmployer] = {}
+    payees: dict[tuple[int, int], RegisterPayee] = {}
+    for entry in entries:
+        claim = entry.claim
+        employer = employers.get(claim.employer_id)
+        if employer is None:
+            employer = employers[claim.employer_id] = RegisterEmployer(
+                claim.employer.name, claim.employer.code
+            )
+        key = (claim.employer_id, entry.payee_id)
+        payee = payees.get(key)
+        if payee is None:
+            payee = payees[key] = RegisterPayee(entry.payee.name)
+            employer.payees.append(payee)
+        payee.lines.append(
+            RegisterLine(
+                claim.pk,
+                claim.admin_claim_number,
+                claim.patient_name,
+                f"{claim.employee.last_name}, {claim.employee.first_name}",
+                claim.date_of_service,
+                entry.amount,
+            )
+        )
+    return Register(run, list(employers.values()))
+
+
+def payments_waiting() -> dict[str, Any]:
+    """Trust-fund claim movements not yet in a payment run: count, payees, net total."""
+    rows = (
+        ClaimLedgerEntry.objects.filter(payment_run__isnull=True)
+        .values("payee_id")
+        .annotate(net=Sum("amount"), n=Count("id"))
+    )
+    result = {"entries": 0, "payees": 0, "total": ZERO, "carried": 0}
+    for row in rows:
+        result["entries"] += row["n"]
+        if row["net"] >= ZERO:
+            result["payees"] += 1
+            result["total"] += row["net"]
+        else:
+            result["carried"] += 1
+    return result
+
+
+def payment_runs() -> QuerySet[PaymentRun]:
+    return PaymentRun.objects.select_related("created_by").order_by("-number")
+
+
+def policy_year_choices() -> list[tuple[int, str]]:
+    """The plan years set up, newest first, as (start year, "1984-85")."""
+    years = PlanYear.objects.order_by("-start_year").values_list("start_year", flat=True)
+    return [(year, policy_year_label(year)) for year in years]
+
+
+def family_claims(employee_id: int, policy_year: int) -> QuerySet[Claim]:
+    """A family's claims of a year, in their processing order (R-CL5)."""
+    return Claim.objects.filter(employee_id=employee_id, policy_year=policy_year).order_by("id")
+
+
+__all__ = [
+    "CLAIM_READERS",
+    "CLAIM_WRITERS",
+    "ClaimFilters",
+    "can_write",
+    "claim_get_for_user",
+    "claim_history",
+    "claim_list",
+    "claim_totals",
+    "claims_visible_to",
+    "entry_employee_search",
+    "family_claims",
+    "family_deductible",
+    "family_patients",
+    "latest_family_year",
+    "payment_run_register",
+    "payment_runs",
+    "payments_waiting",
+    "policy_year_choices",
+]

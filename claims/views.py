@@ -1,0 +1,496 @@
+"""Claims pages: the clerk's entry screen, the claim page (void, adjust, attachments),
+the list with totals, the administrator's file import, payment runs and their registers.
+Thin: parse with a form, call one service or selector, render.
+
+Who: benefits clerks enter, void, adjust, attach, import and make payment runs; the
+superintendent and administrators read claims and registers; an employee reads their own
+family's claims and attachments (others: 404); payroll sees none (403).
+
+The entry screen is built for speed: the employee search and the live preview are htmx
+requests of a few milliseconds (``hx-sync`` drops a stale preview when the clerk keeps
+typing); saving swaps only the form, which comes back ready for the next claim of the
+same family with the focus on the date of service.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+
+from accounts.models import Employee
+from accounts.rules import policy_year_of
+from claims import importer, selectors, services
+from claims.forms import (
+    AdjustForm,
+    AttachmentForm,
+    ClaimEntryForm,
+    ClaimFilterForm,
+    ImportForm,
+    VoidForm,
+)
+from claims.models import Claim, ClaimAttachment, PaymentRun
+from claims.selectors import CLAIM_READERS, CLAIM_WRITERS
+from staywell.jobs import job_get_for_user
+from staywell.pdf import render_pdf
+from staywell.roles import Role, has_role, role_required
+
+PAGE_SIZE = 50
+CLAIM_VIEWERS = (*CLAIM_READERS, Role.EMPLOYEE)
+
+
+# ---------------------------------------------------------------------------------------
+# The entry screen
+# ---------------------------------------------------------------------------------------
+
+
+def _entry_employee(value: Any) -> Employee | None:
+    text = str(value or "").strip()
+    if not text.isdigit():
+        return None
+    return Employee.objects.select_related("employer").filter(pk=int(text)).first()
+
+
+STEPS = ["date of service", "provider", "administrator's claim number", "billed", "allowed"]
+
+
+def _preview_context(form: ClaimEntryForm, employee: Employee | None) -> dict[str, Any]:
+    """The preview panel: the family's deductible for the year of the date of service
+    (else the year last used), and the split this claim would get, or why not yet."""
+    context: dict[str, Any] = {"preview": None, "family": None, "hints": [], "employee": employee}
+    if employee is None:
+        return context
+    if not form.is_bound:  # a fresh form: the family's year, nothing typed yet
+        year = form.initial.get("year") or selectors.latest_family_year(employee.pk)
+        context["family"] = selectors.family_deductible(employee.pk, year) if year else None
+        context["hints"] = STEPS
+        return context
+    data = getattr(form, "cleaned_data", {})
+    try:
+        preview = services.claim_preview(**form.service_kwargs())
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+        labels = {
+            name: str(field.label).lower()
+            for name, field in form.fields.items()
+            if not field.widget.is_hidden and name != "confirm_duplicate"
+        }
+        context["hints"] = [labels[name] for name in labels if name in errors]
+        context["problems"] = [
+            message
+            for name in ("date_of_service", "billed", "allowed", "patient")
+            if form.data.get(name) and name in errors
+            for message in errors[name]
+        ]
+    else:
+        context["preview"] = preview
+        context["family"] = preview.family
+        return context
+    day = data.get("date_of_service")
+    year = policy_year_of(day) if day else data.get("year")
+    if year is None:
+        year = selectors.latest_family_year(employee.pk)
+    if year is not None:
+        context["family"] = selectors.family_deductible(employee.pk, year)
+    return context
+
+
+def _entry_context(
+    request: HttpRequest, form: ClaimEntryForm, employee: Employee | None, **extra: Any
+) -> dict[str, Any]:
+    context = {
+        "form": form,
+        "employee": employee,
+        "query": request.GET.get("q", "").strip() if employee is None else "",
+        **extra,
+    }
+    if employee is None and context["query"]:
+        context["results"] = selectors.entry_employee_search(context["query"], limit=20)
+    if employee is not None:
+        context.update(_preview_context(form, employee))
+        focus = extra.get("focus")
+        first_error = next((name for name in form.errors if name in form.fields), None)
+        if focus == "date":
+            form.fields["date_of_service"].widget.attrs["autofocus"] = True
+        elif focus == "error" and first_error and not extra.get("duplicates"):
+            form.fields[first_error].widget.attrs["autofocus"] = True
+    return context
+
+
+@role_required(*CLAIM_WRITERS)
+def entry(request: HttpRequest) -> HttpResponse:
+    """The clerk's screen: find the family, enter a claim, see the split before saving."""
+    if request.method == "POST":
+        return _entry_save(request)
+    employee = _entry_employee(request.GET.get("employee"))
+    query = request.GET.get("q", "").strip()
+    if employee is None and query:
+        found = selectors.entry_employee_search(query, limit=2)
+        if len(found) == 1:  # Enter in the search box with one match: straight to the family
+            return redirect(f"{reverse('claims:entry')}?employee={found[0].pk}")
+    saved = None
+    if employee is not None and request.GET.get("saved", "").isdigit():
+        saved = Claim.objects.filter(pk=int(request.GET["saved"]), employee=employee).first()
+    initial = {
+        "patient": request.GET.get("patient", ""),
+        "year": saved.policy_year if saved else None,
+    }
+    form = ClaimEntryForm(initial=initial, employee=employee)
+    context = _entry_context(
+        request, form, employee, saved=saved, focus="date" if saved else "patient"
+    )
+    return render(request, "claims/entry.html", context)
+
+
+def _entry_save(request: HttpRequest) -> HttpResponse:
+    employee = _entry_employee(request.POST.get("employee"))
+    form = ClaimEntryForm(request.POST, employee=employee)
+    duplicates: list[services.DuplicateMatch] = []
+    if form.is_valid():
+        try:
+            claim = services.claim_enter(
+                **form.service_kwargs(),
+                entered_by=request.user,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                source=Claim.Source.ENTRY,
+            )
+        except services.DuplicateClaimError as exc:
+            duplicates = exc.matches
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if not request.htmx:
+                query = f"employee={claim.employee_id}&patient={claim.patient_id or ''}&saved={claim.pk}"
+                return redirect(f"{reverse('claims:entry')}?{query}")
+            family = (
+                claim.employee if claim.employee_id != getattr(employee, "pk", None) else employee
+            )
+            fresh = ClaimEntryForm(
+                initial={"patient": claim.patient_id or "", "year": claim.policy_year},
+                employee=family,
+            )
+            context = _entry_context(request, fresh, family, saved=claim, focus="date")
+            return render(request, "claims/_entry.html", context)
+    context = _entry_context(request, form, employee, duplicates=duplicates, focus="error")
+    template = "claims/_entry.html" if request.htmx else "claims/entry.html"
+    # htmx swaps 200 responses only: the form with its errors is the answer, not a failure.
+    return render(request, template, context, status=200 if request.htmx else 400)
+
+
+@role_required(*CLAIM_WRITERS)
+def entry_employees(request: HttpRequest) -> HttpResponse:
+    """htmx: the employees whose name or number starts with what was typed."""
+    query = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "claims/_employee_options.html",
+        {"results": selectors.entry_employee_search(query), "query": query},
+    )
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def entry_preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the family's deductible and this claim's split, without saving."""
+    employee = _entry_employee(request.POST.get("employee"))
+    form = ClaimEntryForm(request.POST, employee=employee)
+    form.is_valid()
+    return render(request, "claims/_preview.html", _preview_context(form, employee))
+
+
+# ---------------------------------------------------------------------------------------
+# The claim page
+# ---------------------------------------------------------------------------------------
+
+
+def _claim_page(
+    request: HttpRequest, claim: Claim, status: int = 200, **forms: Any
+) -> HttpResponse:
+    writer = selectors.can_write(request.user)
+    staff = has_role(request.user, *CLAIM_READERS)
+    context = {
+        "claim": claim,
+        "writer": writer,
+        "staff": staff,
+        "void_form": forms.get("void_form") or VoidForm(prefix="void"),
+        "adjust_form": forms.get("adjust_form") or AdjustForm(prefix="adjust"),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(prefix="attach"),
+        "family": selectors.family_deductible(claim.employee_id, claim.policy_year),
+        **selectors.claim_history(claim),
+    }
+    return render(request, "claims/claim_detail.html", context, status=status)
+
+
+@role_required(*CLAIM_VIEWERS)
+def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_page(request, selectors.claim_get_for_user(request.user, claim_id))
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def claim_void(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = selectors.claim_get_for_user(request.user, claim_id)
+    form = VoidForm(request.POST, prefix="void")
+    if form.is_valid():
+        try:
+            services.claim_void(
+                claim=claim, reason=form.cleaned_data["reason"], voided_by=request.user
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, f"Claim {claim.pk} is voided; the family's other claims were re-split."
+            )
+            return redirect("claims:detail", claim.pk)
+    return _claim_page(request, claim, status=400, void_form=form)
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def claim_adjust(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = selectors.claim_get_for_user(request.user, claim_id)
+    form = AdjustForm(request.POST, prefix="adjust")
+    if form.is_valid():
+        try:
+            services.claim_adjust(
+                claim=claim,
+                allowed=form.cleaned_data["allowed"],
+                reason=form.cleaned_data["reason"],
+                adjusted_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, f"Claim {claim.pk} is adjusted; the family's claims were re-split."
+            )
+            return redirect("claims:detail", claim.pk)
+    return _claim_page(request, claim, status=400, adjust_form=form)
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def attachment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = selectors.claim_get_for_user(request.user, claim_id)
+    form = AttachmentForm(request.POST, request.FILES, prefix="attach")
+    if form.is_valid():
+        try:
+            attachment = services.claim_attachment_add(
+                claim=claim, file=form.cleaned_data["file"], uploaded_by=request.user
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Attached {attachment.original_name}.")
+            return redirect("claims:detail", claim.pk)
+    return _claim_page(request, claim, status=400, attachment_form=form)
+
+
+@role_required(*CLAIM_VIEWERS)
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """An attachment, only to whoever may see its claim (staff readers, the employee
+    whose family's claim it is); never from a public media URL."""
+    attachment = get_object_or_404(
+        ClaimAttachment.objects.select_related("claim"), pk=attachment_id
+    )
+    if not selectors.claims_visible_to(request.user).filter(pk=attachment.claim_id).exists():
+        raise Http404("No such attachment.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# The list
+# ---------------------------------------------------------------------------------------
+
+
+class TotalPaginator(Paginator):
+    """A paginator that takes its count from the totals query already made."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+@role_required(*CLAIM_VIEWERS)
+def claim_list(request: HttpRequest) -> HttpResponse:
+    form = ClaimFilterForm(request.GET or None)
+    queryset = selectors.claim_list(request.user, form.filters())
+    totals = selectors.claim_totals(queryset)
+    page = TotalPaginator(queryset, PAGE_SIZE, totals["count"]).get_page(request.GET.get("page"))
+    page.elided_range = page.paginator.get_elided_page_range(page.number, on_each_side=2)
+    context = {
+        "form": form,
+        "page": page,
+        "totals": totals,
+        "query": form.querystring(),
+        "writer": selectors.can_write(request.user),
+    }
+    return render(request, "claims/claim_list.html", context)
+
+
+# ---------------------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------------------
+
+
+@role_required(*CLAIM_WRITERS)
+def claim_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    job = None
+    if request.method == "POST" and form.is_valid():
+        result = importer.import_file(file=form.cleaned_data["file"], user=request.user)
+        if result.job is not None:
+            return redirect(f"{reverse('claims:import')}?job={result.job.pk}")
+    elif request.GET.get("job"):
+        try:
+            job = job_get_for_user(user=request.user, job_id=request.GET["job"])
+        except (ValidationError, ValueError):
+            job = None
+    context = {
+        "form": form,
+        "result": result,
+        "job": job,
+        "columns": importer.COLUMN_DOCS,
+        "max_rows": importer.MAX_ROWS,
+    }
+    status = 400 if result is not None and result.errors else 200
+    return render(request, "claims/import.html", context, status=status)
+
+
+@role_required(*CLAIM_WRITERS)
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims-template.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# Payment runs
+# ---------------------------------------------------------------------------------------
+
+
+@role_required(*CLAIM_READERS)
+def payment_runs(request: HttpRequest) -> HttpResponse:
+    writer = selectors.can_write(request.user)
+    if request.method == "POST":
+        if not writer:
+            raise PermissionDenied("Payment runs are made by benefits clerks.")
+        try:
+            run = services.payment_run_create(created_by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"Payment run {run.number}: {run.check_count} checks, ${run.total:,.2f}."
+            )
+            return redirect("claims:payment_run", run.number)
+        return redirect("claims:payment_runs")
+    page = Paginator(selectors.payment_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "waiting": selectors.payments_waiting(), "writer": writer}
+    return render(request, "claims/payment_runs.html", context)
+
+
+def _run(number: int) -> PaymentRun:
+    return get_object_or_404(PaymentRun.objects.select_related("created_by"), number=number)
+
+
+@role_required(*CLAIM_READERS)
+def payment_run(request: HttpRequest, number: int) -> HttpResponse:
+    run = _run(number)
+    if request.method == "POST":
+        if not selectors.can_write(request.user):
+            raise PermissionDenied("Payment runs are marked by benefits clerks.")
+        try:
+            services.payment_run_mark_issued(run=run, issued_by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"The checks of payment run {run.number} are issued.")
+        return redirect("claims:payment_run", run.number)
+    register = selectors.payment_run_register(run)
+    context = {"run": run, "register": register, "writer": selectors.can_write(request.user)}
+    return render(request, "claims/payment_run.html", context)
+
+
+@role_required(*CLAIM_READERS)
+def payment_run_csv(request: HttpRequest, number: int) -> HttpResponse:
+    register = selectors.payment_run_register(_run(number))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "employer_code",
+            "payee",
+            "claim_id",
+            "admin_claim_number",
+            "employee",
+            "patient",
+            "date_of_service",
+            "amount",
+        ]
+    )
+    for employer in register.employers:
+        for payee in employer.payees:
+            for line in payee.lines:
+                writer.writerow(
+                    [
+                        employer.code,
+                        payee.name,
+                        line.claim_id,
+                        line.admin_claim_number,
+                        line.employee_name,
+                        line.patient_name,
+                        line.date_of_service.isoformat(),
+                        f"{line.amount:.2f}",
+                    ]
+                )
+            writer.writerow(
+                [employer.code, payee.name, "", "", "", "", "check total", f"{payee.total:.2f}"]
+            )
+    writer.writerow(["", "", "", "", "", "", "grand total", f"{register.total:.2f}"])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="payment-run-{number}.csv"'
+    return response
+
+
+@role_required(*CLAIM_READERS)
+def payment_run_pdf(request: HttpRequest, number: int) -> HttpResponse:
+    register = selectors.payment_run_register(_run(number))
+    content = render_pdf(
+        "claims/register_pdf.html",
+        {
+            "register": register,
+            "run": register.run,
+            "title": f"Payment run {number}: check register",
+            "header_left": "Stay-Well · General Deductible Trust Fund",
+            "header_right": f"Payment run {number}",
+        },
+        printed_on=timezone.localdate(),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="payment-run-{number}.pdf"'
+    return response
