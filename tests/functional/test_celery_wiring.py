@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.db import OperationalError
 
 from staywell.celery import app
 from staywell.tasks import ReliableTask, enqueue_on_commit
@@ -17,13 +18,12 @@ def test_worker_acknowledges_late_and_prefetches_one_task():
 
 
 def test_tasks_retry_transient_errors_a_bounded_number_of_times():
-    @app.task(bind=True)
-    def sample(self):
-        return self.max_retries
-
-    assert isinstance(sample._get_current_object(), ReliableTask)
-    assert sample.max_retries == 5
-    assert sample.autoretry_for
+    app.loader.import_default_modules()  # the apps' tasks modules, as a worker loads them
+    rollover = app.tasks["vesting.rollover_run"]
+    assert isinstance(rollover, ReliableTask)
+    assert rollover.max_retries == 5
+    assert rollover.acks_late is True
+    assert OperationalError in rollover.autoretry_for
 
 
 @pytest.mark.django_db
