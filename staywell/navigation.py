@@ -39,6 +39,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "current": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "current": False})
+    # The current section is the longest link that starts the path (/claims/enter/ is
+    # "Enter claims", not also "Claims").
+    matches = [item for item in items if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     role = primary_role(user)
     return {"nav_items": items, "user_role": role.label if role else None}

@@ -96,3 +96,10 @@ def test_openapi_schema_and_docs_are_served_to_a_logged_in_user(clerk_client):
     assert schema.status_code == 200
     assert b"Stay-Well API" in schema.content
     assert clerk_client.get("/api/docs/").status_code == 200
+
+
+def test_navigation_marks_only_the_current_section(clerk_client):
+    html = clerk_client.get("/claims/enter/").content.decode()
+    assert html.count('aria-current="page"') == 1
+    current = html.split('aria-current="page"><span>', 1)[1].split("</span>", 1)[0]
+    assert current == "Enter claims"
