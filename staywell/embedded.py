@@ -8,6 +8,7 @@ Production always sets ``DATABASE_URL`` and ``REDIS_URL`` (see settings).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -34,12 +35,30 @@ def postgres_url(base_dir: Path) -> str:
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", DATABASE_NAME):
         raise ValueError(f"STAYWELL_EMBEDDED_DB must be a plain identifier, not {DATABASE_NAME!r}")
-    server = pgserver.get_server(local_dir(base_dir) / "pg", cleanup_mode="stop")
+    data = local_dir(base_dir) / "pg"
+    _repair_handle_list(data)
+    server = pgserver.get_server(data, cleanup_mode="stop")
     query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 - checked above
     exists = server.psql(query)
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return server.get_uri(DATABASE_NAME)
+
+
+def _repair_handle_list(data: Path) -> None:
+    """Reset pgserver's list of processes using the server if a killed process left it
+    half-written (an empty file would stop every later start). Forgetting the list only
+    means the server is left running when the last process exits."""
+    from pgserver.postgres_server import PostgresServer
+
+    handles = data / ".handle_pids.json"
+    with PostgresServer._lock:
+        try:
+            json.loads(handles.read_text())
+        except FileNotFoundError:
+            pass
+        except ValueError:
+            handles.write_text("[]")
 
 
 def redis_url(base_dir: Path, port: int = REDIS_PORT) -> str:
