@@ -39,6 +39,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Employee, Employer
+from accounts.rules import policy_year_label
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -394,7 +395,7 @@ class VestingRun(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.policy_year}-{(self.policy_year + 1) % 100:02d}"
+        return policy_year_label(self.policy_year)
 
     @property
     def finished(self) -> bool:
@@ -496,7 +497,7 @@ class VestingLine(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.policy_year}-{(self.policy_year + 1) % 100:02d}"
+        return policy_year_label(self.policy_year)
 
 
 class PayoutRegister(models.Model):
@@ -592,7 +593,7 @@ class Payout(models.Model):
         """The vested policy year as "1984-85" (blank when none)."""
         if self.policy_year is None:
             return ""
-        return f"{self.policy_year}-{(self.policy_year + 1) % 100:02d}"
+        return policy_year_label(self.policy_year)
 
     @property
     def open(self) -> bool:

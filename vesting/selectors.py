@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Employer
-from accounts.rules import policy_year_of, policy_year_start
+from accounts.rules import policy_year_label, policy_year_of, policy_year_start
 from staywell.money import ZERO
 from staywell.roles import Role, has_role
 from vesting.models import (
@@ -513,7 +513,7 @@ class SideAccountSummary:
     def year_label(self) -> str:
         """The policy year of ``on``, "1984-85" (R-PY1)."""
         year = policy_year_of(self.on)
-        return f"{year}-{(year + 1) % 100:02d}"
+        return policy_year_label(year)
 
     @property
     def vested_total(self) -> Decimal:

@@ -64,7 +64,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from accounts.models import Employee, Employer
-from accounts.rules import add_months, policy_year_end, policy_year_start
+from accounts.rules import add_months, policy_year_end, policy_year_label, policy_year_start
 from staywell.money import CENT, ZERO
 from vesting.models import (
     NORMAL_BALANCE,
@@ -928,7 +928,7 @@ def post_vesting_transfer(
         kind=TransactionKind.VESTING_TRANSFER,
         effective_date=effective_date or policy_year_start(policy_year + 1),
         lines=[debit(side, amount), credit(ledger.general_trust, amount)],
-        memo=memo or f"Vested for {policy_year}-{(policy_year + 1) % 100:02d}",
+        memo=memo or f"Vested for {policy_year_label(policy_year)}",
         idempotency_key=idempotency_key,
         posted_by=posted_by,
         employee=employee,
@@ -957,7 +957,7 @@ def post_unvested_transfer(
         kind=TransactionKind.UNVESTED_TRANSFER,
         effective_date=effective_date or policy_year_start(policy_year + 1),
         lines=[debit(ledger.district, amount), credit(ledger.general_trust, amount)],
-        memo=memo or f"Unvested for {policy_year}-{(policy_year + 1) % 100:02d}",
+        memo=memo or f"Unvested for {policy_year_label(policy_year)}",
         idempotency_key=idempotency_key,
         posted_by=posted_by,
         employee=employee,
@@ -986,7 +986,7 @@ def post_runout_recovery(
         kind=TransactionKind.RUNOUT_RECOVERY,
         effective_date=effective_date,
         lines=[debit(ledger.general_trust, amount), credit(side, amount)],
-        memo=memo or f"Run-out claim recovered from {policy_year}-{(policy_year + 1) % 100:02d}",
+        memo=memo or f"Run-out claim recovered from {policy_year_label(policy_year)}",
         idempotency_key=idempotency_key,
         posted_by=posted_by,
         employee=employee,
