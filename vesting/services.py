@@ -4,7 +4,7 @@ Every movement of money in Stay-Well goes through :func:`post_transaction` (one 
 transaction) or :func:`post_transactions_batch` (many, with COPY); the named operations
 below build their lines and call it. The sign convention is in ``vesting.models``.
 
-Decisions (the issue is silent; chosen as a ledger engineer / plan administrator would):
+Decisions (the issue is silent; chosen as a plan administrator and its auditor would):
 
 - Decision: the row lock that serializes concurrent posters is taken by the balance
   upkeep trigger's ``UPDATE`` of ``AccountBalance`` (in account-id order, then day
