@@ -15,19 +15,10 @@ import pytest
 
 from accounts import services
 from accounts.models import (
-    BeneficiaryDesignation,
-    ContinuationElection,
-    CoverageOverride,
-    CoverageSegment,
-    Dependent,
     Employee,
-    Employer,
-    HoursChange,
-    Marriage,
-    Program,
-    SeparationContinuation,
 )
 from tests.factories import EmployerFactory, ProgramFactory, hire
+from tests.snapshots import accounts_snapshot as snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -36,27 +27,6 @@ D = Decimal
 
 def post(client, url, data):
     return client.post(url, data=json.dumps(data), content_type="application/json")
-
-
-def snapshot() -> dict[str, list]:
-    """Every accounts row, to prove a refused request changed nothing."""
-    models = (
-        Employer,
-        Program,
-        Employee,
-        HoursChange,
-        ContinuationElection,
-        SeparationContinuation,
-        CoverageSegment,
-        CoverageOverride,
-        Marriage,
-        Dependent,
-        BeneficiaryDesignation,
-    )
-    return {
-        model.__name__: sorted(map(repr, model.objects.order_by("pk").values_list()))
-        for model in models
-    }
 
 
 @pytest.fixture

@@ -20,13 +20,8 @@ from accounts.models import (
     BeneficiaryDesignation,
     ContinuationElection,
     CoverageOverride,
-    CoverageSegment,
     Dependent,
     Employee,
-    Employer,
-    HoursChange,
-    Marriage,
-    Program,
     SeparationContinuation,
 )
 from tests.factories import (
@@ -36,6 +31,7 @@ from tests.factories import (
     ProgramFactory,
     hire,
 )
+from tests.snapshots import accounts_snapshot as snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -144,27 +140,6 @@ def assert_inline_error(response, field: str, fragment: str) -> None:
         link.attrs.get("href") in (f"#id_{field}", f"#id_{field}_0") and fragment in link.text()
         for link in summary.find_all("a")
     )
-
-
-def snapshot() -> dict[str, list]:
-    """Every accounts row, to prove a refused form changed nothing."""
-    models = (
-        Employer,
-        Program,
-        Employee,
-        HoursChange,
-        ContinuationElection,
-        SeparationContinuation,
-        CoverageSegment,
-        CoverageOverride,
-        Marriage,
-        Dependent,
-        BeneficiaryDesignation,
-    )
-    return {
-        model.__name__: sorted(map(repr, model.objects.order_by("pk").values_list()))
-        for model in models
-    }
 
 
 def grid(response) -> dict[str, list[str]]:
