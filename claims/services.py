@@ -68,7 +68,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
@@ -96,6 +95,7 @@ from claims.rules import (
     split_claim,
     validate_amounts,
 )
+from staywell.db import prepared_rows
 from staywell.money import CENT, ZERO
 from vesting import services as ledger
 from vesting.models import Account, FundKind, Transaction
@@ -331,20 +331,10 @@ def _instance(model: Any, fields: list[str], values: Sequence[Any]) -> Any:
     return model.from_db(connection.alias, names, [by_name[name] for name in names])
 
 
-def _query(sql: str, params: Any) -> list[tuple[Any, ...]]:
-    """Run one of the entry path's statements as a server-side prepared statement (parsed
-    and planned once per connection, like the ledger's insert: planning was most of their
-    cost) in the current transaction; its rows. Errors are Django's, as usual."""
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return list(cursor.fetchall()) if cursor.description else []
-
-
 def _family_rows(
     employee_id: int, patient_id: int | None, day: date | None
 ) -> list[tuple[Any, ...]]:
-    return _query(
+    return prepared_rows(
         _FAMILY_SQL,
         {
             "employee": employee_id,
@@ -461,7 +451,7 @@ def claim_validate(
         if policyholder is chosen:
             tier_value, deductible, carrier_maximum = rows[0][20:23]
         else:  # R-EL11: the tier of the retained policyholder's family
-            tier_value, deductible, carrier_maximum = _query(
+            tier_value, deductible, carrier_maximum = prepared_rows(
                 _COVERAGE_SQL, {"employee": policyholder.pk, "day": day, "year": year}
             )[0]
         if deductible is None:
@@ -528,7 +518,7 @@ SELECT id, admin_claim_number, status, date_of_service, allowed
 def find_duplicates(draft: ClaimDraft, *, exclude_id: int | None = None) -> list[DuplicateMatch]:
     """Earlier claims the draft looks like (module Decision), oldest first, at most five
     (one query on the claim-number and (employee, policy year) indexes)."""
-    rows = _query(
+    rows = prepared_rows(
         _DUPLICATES_SQL,
         {
             "number": draft.admin_claim_number,
@@ -568,7 +558,7 @@ def family_status(employee_id: int, policy_year: int) -> FamilyDeductible:
     """R-CL1: the family's deductible for the year, read without a lock (one query). A
     family without claims has absorbed nothing; a plan year not set up shows the plan's
     default deductible."""
-    deductible, absorbed, trust_fund, employee, carrier, count = _query(
+    deductible, absorbed, trust_fund, employee, carrier, count = prepared_rows(
         _FAMILY_STATUS_SQL, {"employee": employee_id, "year": policy_year}
     )[0]
     return FamilyDeductible(
@@ -618,16 +608,16 @@ def _lock_family_year(employee_id: int, policy_year: int) -> tuple[FamilyYear, i
     """The family's year, created if new, row-locked (``SELECT ... FOR UPDATE``) until the
     transaction ends: the lock that serializes claims of one family and year. Also the id
     the next claim will have (so that its payment can name it before it is inserted)."""
-    rows = _query(_LOCK_SQL, [employee_id, policy_year])
+    rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year])
     if not rows:
-        _query(
+        prepared_rows(
             "INSERT INTO claims_familyyear (employee_id, policy_year, absorbed, "
             "trust_fund_paid, employee_paid, carrier_paid, claim_count, updated_at) "
             "VALUES (%s, %s, 0, 0, 0, 0, 0, now()) "
             "ON CONFLICT (employee_id, policy_year) DO NOTHING",
             [employee_id, policy_year],
         )
-        rows = _query(_LOCK_SQL, [employee_id, policy_year])
+        rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year])
     row = rows[0]
     family = _instance(FamilyYear, _FAMILY_FIELDS, row[:6])
     family.employee_id = employee_id
@@ -860,12 +850,12 @@ def _insert_claim(
         values.append(f"({index}, %(action{index})s, %(message{index})s)")
         params[f"action{index}"] = str(action)
         params[f"message{index}"] = message
-    return bool(_query(_INSERT_CLAIM_SQL.format(events=", ".join(values)), params))
+    return bool(prepared_rows(_INSERT_CLAIM_SQL.format(events=", ".join(values)), params))
 
 
 def _payee(employer_id: int, name: str) -> Account:
     """The provider's payee account of the employer (one query; created on first use)."""
-    rows = _query(
+    rows = prepared_rows(
         "SELECT a.id, a.fund_id, a.name FROM vesting_account a "
         "JOIN vesting_fund f ON f.id = a.fund_id "
         "WHERE f.employer_id = %s AND f.kind = %s AND a.name = %s AND a.employee_id IS NULL "

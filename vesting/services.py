@@ -57,7 +57,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
@@ -65,6 +64,7 @@ from django.utils import timezone
 
 from accounts.models import Employee, Employer
 from accounts.rules import add_months, policy_year_end, policy_year_label, policy_year_start
+from staywell.db import prepared_rows
 from staywell.money import CENT, ZERO
 from vesting.models import (
     NORMAL_BALANCE,
@@ -359,19 +359,15 @@ def _insert(prepared: _Prepared) -> Transaction:
     ]
     for index, (account_id, direction, amount) in enumerate(prepared.lines):
         params += [index, account_id, direction, amount]
-    # A server-side prepared statement (parsed and planned once per connection and number
-    # of lines): about a tenth faster than Django's client-side binding. Errors are turned
-    # into django.db errors as usual.
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_INSERT_TRANSACTION.format(values=values), params, prepare=True)
-        row = cursor.fetchone()
-    if row is None:  # the key was used before (or by a concurrent caller who committed)
+    # Prepared once per connection and number of lines: about a tenth faster than Django's
+    # client-side binding.
+    rows = prepared_rows(_INSERT_TRANSACTION.format(values=values), params)
+    if not rows:  # the key was used before (or by a concurrent caller who committed)
         existing = Transaction.objects.get(idempotency_key=prepared.idempotency_key)
         return _check_replay(existing, prepared)
     assert prepared.employer_id is not None
     tx = Transaction(
-        id=row[0],
+        id=rows[0][0],
         employer_id=prepared.employer_id,
         kind=prepared.kind,
         effective_date=prepared.effective_date,
@@ -385,7 +381,7 @@ def _insert(prepared: _Prepared) -> Transaction:
         idempotency_key=prepared.idempotency_key,
         payload_hash=prepared.payload_hash,
         posted_by_id=prepared.posted_by_id,
-        posted_at=row[1],
+        posted_at=rows[0][1],
     )
     tx._state.adding = False
     tx._state.db = connection.alias
@@ -886,16 +882,16 @@ def post_claim_payment(
     employer_id = _employer_id(employer)
     if employee is not None and employee.employer_id != employer_id:
         raise ValidationError({"employee": "The employee belongs to another employer."})
-    ledger = ledger_accounts_for_employer(employer_id)
-    to = payee or payee_account_for(ledger, name=payee_name)
-    if to.fund_id != ledger.fund(FundKind.PAYEES).pk:
+    general_trust_id, payees_fund_id = _claim_payment_accounts(employer_id)
+    to = payee or payee_account_for(employer_id, name=payee_name)
+    if to.fund_id != payees_fund_id:
         raise ValidationError(
             {"payee": "A claim is paid to an account of the providers and payees."}
         )
     return post_transaction(
         kind=TransactionKind.CLAIM_PAYMENT,
         effective_date=effective_date,
-        lines=[debit(to, amount), credit(ledger.general_trust, amount)],
+        lines=[debit(to, amount), credit(general_trust_id, amount)],
         memo=memo or f"Claim paid to {to.name}",
         idempotency_key=idempotency_key,
         posted_by=posted_by,
@@ -905,6 +901,29 @@ def post_claim_payment(
         period_start=service_date,
         period_end=service_date,
     )
+
+
+# The General Deductible Trust Fund's account and the payees' fund of an employer: one
+# prepared statement on the path of every claim paid.
+_CLAIM_PAYMENT_ACCOUNTS_SQL = """
+SELECT a.id, p.id
+  FROM vesting_fund f
+  JOIN vesting_account a ON a.fund_id = f.id AND a.name = %s AND a.employee_id IS NULL
+  JOIN vesting_fund p ON p.employer_id = f.employer_id AND p.kind = %s
+ WHERE f.employer_id = %s AND f.kind = %s
+"""
+
+
+def _claim_payment_accounts(employer_id: int) -> tuple[int, int]:
+    """The ids of the employer's trust-fund account and payees' fund (created on first use)."""
+    kind, name = GENERAL_TRUST_ACCOUNT
+    rows = prepared_rows(
+        _CLAIM_PAYMENT_ACCOUNTS_SQL, [name, FundKind.PAYEES.value, employer_id, kind.value]
+    )
+    if rows:
+        return rows[0][0], rows[0][1]
+    ledger = ledger_accounts_for_employer(employer_id)
+    return ledger.general_trust.pk, ledger.fund(FundKind.PAYEES).pk
 
 
 def post_vesting_transfer(
