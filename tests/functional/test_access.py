@@ -91,6 +91,27 @@ def test_api_accepts_a_token_and_refuses_a_bad_one(client):
     assert client.get("/api/v1/", HTTP_AUTHORIZATION="Token nope").status_code == 401
 
 
+def test_a_token_carries_its_users_roles_and_an_inactive_users_token_is_refused(client):
+    from rest_framework.authtoken.models import Token
+
+    superintendent = Token.objects.create(
+        user=UserFactory(username="reader", role="superintendent")
+    )
+    payroll = Token.objects.create(user=UserFactory(username="payroll-script", role="payroll"))
+    listed = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Token {superintendent.key}")
+    assert listed.status_code == 200 and listed.json()["count"] == 0
+    refused = client.post("/api/v1/claims/", {}, HTTP_AUTHORIZATION=f"Token {superintendent.key}")
+    assert refused.status_code == 403  # reads claims, does not enter them
+    assert (
+        client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Token {payroll.key}").status_code == 403
+    )
+    payroll.user.is_active = False
+    payroll.user.save()
+    gone = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Token {payroll.key}")
+    assert gone.status_code == 401
+    assert gone.json() == {"detail": "User inactive or deleted."}
+
+
 def test_openapi_schema_and_docs_are_served_to_a_logged_in_user(clerk_client):
     schema = clerk_client.get("/api/schema/")
     assert schema.status_code == 200
