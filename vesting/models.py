@@ -26,10 +26,10 @@ What PostgreSQL itself guarantees (migration 0002, no Python needed):
 - postings and transactions cannot be updated or deleted (BEFORE UPDATE/DELETE
   triggers); postings can be added only in the database transaction that created
   their ledger transaction, with its effective date;
-- the maintained balances (``AccountBalance``, ``AccountDayTotal``, ``FundDayTotal``)
-  are updated by a statement-level trigger in the same database transaction as the
-  postings, so even raw SQL keeps them true; a side account can never go negative
-  (CHECK on ``AccountBalance``).
+- the maintained balances (``AccountBalance``, ``AccountDayTotal``, ``FundDayTotal``,
+  and ``FundMonthTotal`` from migration 0006) are updated by statement-level triggers
+  in the same database transaction as the postings, so even raw SQL keeps them true; a
+  side account can never go negative (CHECK on ``AccountBalance``).
 """
 
 from __future__ import annotations
@@ -165,8 +165,10 @@ SIDE_ACCOUNT_NAME = "Vested account"
 class Transaction(models.Model):
     """One balanced movement of money (R-FU3). Immutable: corrections are reversals."""
 
+    # No single-column indexes where a composite index below leads with the column: every
+    # index is written on every posting, at millions of transactions a year.
     employer = models.ForeignKey(
-        Employer, on_delete=models.PROTECT, related_name="ledger_transactions"
+        Employer, on_delete=models.PROTECT, related_name="ledger_transactions", db_index=False
     )
     kind = models.CharField(max_length=30, choices=TransactionKind.choices)  # why money moved
     effective_date = models.DateField()  # the day the money moved; balances "as of" use it
@@ -180,6 +182,7 @@ class Transaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_transactions",
+        db_index=False,  # ledger_tx_employee_idx
     )
     # Interest and expenses: the period they were earned / incurred in; contributions: the month.
     period_start = models.DateField(null=True, blank=True)
@@ -226,7 +229,9 @@ class Posting(models.Model):
     """One line of a transaction: a positive amount in cents on one side of one account."""
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(  # indexed by posting_account_date_idx
+        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     direction = models.CharField(max_length=6, choices=Direction.choices)  # debit or credit
     amount = models.DecimalField(**MONEY)  # dollars, exact cents, always > 0
     # Copy of the transaction's effective date (checked by trigger) for fast statements.
@@ -311,6 +316,29 @@ class FundDayTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund_id} {self.day}: {self.net_change}"
+
+
+class FundMonthTotal(models.Model):
+    """Net change of a fund in one calendar month of effective dates (normal side),
+    maintained by trigger with the day totals: what the dashboard reads month by month, a
+    few rows per fund and month whatever the number of postings."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="month_totals")
+    month = models.DateField()  # the first of the month
+    net_change = models.DecimalField(**MONEY, default=0)  # dollars, on the normal side
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "month"], include=["net_change"], name="fund_month_total_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="fund_month_total_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id} {self.month:%Y-%m}: {self.net_change}"
 
 
 class MonthClose(models.Model):

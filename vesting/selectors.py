@@ -363,6 +363,20 @@ _CHECKS = {
           FULL JOIN vesting_funddaytotal d ON d.fund_id = c.fund_id AND d.day = c.day
          WHERE coalesce(c.net_change, 0) <> coalesce(d.net_change, 0)
     """,
+    "fund month total": """
+        WITH computed AS (
+            SELECT a.fund_id, date_trunc('month', p.effective_date)::date AS month,
+                   sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
+                       AS net_change
+              FROM vesting_posting p JOIN vesting_account a ON a.id = p.account_id
+             GROUP BY 1, 2
+        )
+        SELECT coalesce(c.fund_id, m.fund_id), coalesce(c.month, m.month),
+               coalesce(c.net_change, 0), coalesce(m.net_change, 0)
+          FROM computed c
+          FULL JOIN vesting_fundmonthtotal m ON m.fund_id = c.fund_id AND m.month = c.month
+         WHERE coalesce(c.net_change, 0) <> coalesce(m.net_change, 0)
+    """,
     "negative side account": """
         SELECT b.account_id, b.balance FROM vesting_accountbalance b
           JOIN vesting_account a ON a.id = b.account_id
@@ -380,7 +394,7 @@ def balances_check() -> list[str]:
     """Recompute every balance from the postings and list each disagreement (R-FU3).
 
     Empty means: every transaction balances with at least two postings, all postings
-    sum to zero, and every maintained balance and day total equals its postings.
+    sum to zero, and every maintained balance, day and month total equals its postings.
     """
     problems: list[str] = []
     with connection.cursor() as cursor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -162,6 +162,7 @@ class DeductibleShare:
     deductible: Decimal
     families: int  # FULL-tier families covered the whole year
     under: int  # of them, those whose trust-fund claims stayed below the deductible
+    estimated: bool = False  # the year is not rolled over yet: read from the claim postings
 
     @property
     def label(self) -> str:
@@ -235,6 +236,7 @@ class Dashboard:
 
 
 DASHBOARD_CACHE_SECONDS = 60
+ESTIMATE_CACHE_SECONDS = 600  # families under the deductible of a year not rolled over yet
 FLOW_MONTHS = 24  # the bar chart: two policy years
 BALANCE_MONTHS = 36  # the line chart: three years ("results after three years")
 NON_CLAIM_PAYEE_KINDS = (
@@ -248,7 +250,7 @@ def dashboard(*, employer_id: int | None = None, today: date | None = None) -> D
     """The dashboard of an employer (``None``: the pool).
 
     Decision (speed, target p95 < 300 ms on 100,000 employees): no figure aggregates the
-    claim postings themselves. Balances and flows come from the fund day totals the
+    claim postings themselves. Balances and flows come from the fund month totals the
     posting trigger maintains (one grouped query): balances of the three plan funds,
     contributions (the employer-budget side of every contribution) and payments to
     payees; claims are the payees' payments less lump sums, beneficiary payments and
@@ -272,17 +274,25 @@ def dashboard(*, employer_id: int | None = None, today: date | None = None) -> D
     return result
 
 
-def _dashboard_cache_key(employer_id: int | None, as_of: date) -> str:
+def _marks(*tables: str) -> str:
+    """The last ids of ``tables`` (index-only lookups), for cache keys that change with them."""
+    # Table names from this module only.
+    columns = ", ".join(f"(SELECT max(id) FROM {table})" for table in tables)  # noqa: S608
+    sql = f"SELECT {columns}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT max(id) FROM vesting_transaction),"
-            " (SELECT max(id) FROM accounts_coveragesegment),"
-            " (SELECT max(id) FROM accounts_employer),"
-            " (SELECT max(id) FROM accounts_premiumschedule)"
-        )
-        marks = cursor.fetchone()
+        cursor.execute(sql)
+        return ":".join(str(mark) for mark in cursor.fetchone())
+
+
+def _dashboard_cache_key(employer_id: int | None, as_of: date) -> str:
+    marks = _marks(
+        "vesting_transaction",
+        "accounts_coveragesegment",
+        "accounts_employer",
+        "accounts_premiumschedule",
+    )
     scope = "pool" if employer_id is None else employer_id
-    return f"reports:dashboard:v2:{scope}:{as_of.isoformat()}:" + ":".join(str(m) for m in marks)
+    return f"reports:dashboard:v2:{scope}:{as_of.isoformat()}:{marks}"
 
 
 def _cache_get(key: str) -> Any:
@@ -368,30 +378,48 @@ class FundMonths:
 
 
 def _fund_months(employer_id: int | None, as_of: date, first: date) -> FundMonths:
-    """Two queries: the fund day totals grouped by fund kind and month (the plan funds'
-    earlier days summed into an opening balance), and the non-claim payee payments of
-    the window by the transaction-kind index."""
+    """Up to three queries: the fund month totals grouped by fund kind and month (the plan
+    funds' earlier months summed into an opening balance); the day totals of ``as_of``'s
+    month after ``as_of``, taken back out of it (skipped at a month end; found only for
+    postings dated ahead of today); and the non-claim payee payments of the window by the
+    transaction-kind index. Month totals keep the first query at a few rows per fund and
+    month, however many postings and years the ledger holds."""
     totals_sql = f"""
-        SELECT f.kind,
-               CASE WHEN d.day < %(first)s THEN NULL
-                    ELSE d.day - (extract(day FROM d.day)::int - 1) END AS month,
-               sum(d.net_change)
-          FROM vesting_funddaytotal d JOIN vesting_fund f ON f.id = d.fund_id
-         WHERE d.day <= %(as_of)s {employer_filter(employer_id)}
+        SELECT f.kind, CASE WHEN m.month < %(first)s THEN NULL ELSE m.month END,
+               sum(m.net_change)
+          FROM vesting_fundmonthtotal m JOIN vesting_fund f ON f.id = m.fund_id
+         WHERE m.month <= %(as_of)s {employer_filter(employer_id)}
            AND (f.kind = ANY(%(plan)s)
-                OR (f.kind IN ('employer_budget', 'payees') AND d.day >= %(first)s))
+                OR (f.kind IN ('employer_budget', 'payees') AND m.month >= %(first)s))
          GROUP BY 1, 2
     """  # noqa: S608 - fixed SQL fragments only; values are bound
+    later_days_sql = f"""
+        SELECT f.kind, sum(later.total) FROM vesting_fund f
+         CROSS JOIN LATERAL (
+               SELECT sum(d.net_change) AS total FROM vesting_funddaytotal d
+                WHERE d.fund_id = f.id AND d.day > %(as_of)s AND d.day < %(next_month)s
+         ) later
+         WHERE later.total IS NOT NULL {employer_filter(employer_id)}
+         GROUP BY 1
+    """  # noqa: S608 - fixed SQL fragments only; values are bound (an index probe per fund)
+    # The transactions of those kinds and the reversals of such transactions, each by the
+    # (kind, effective date) index: an OR over a join to the reversed transaction would
+    # have the planner scan every transaction.
     payees_sql = f"""
         SELECT t.effective_date - (extract(day FROM t.effective_date)::int - 1),
                sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END)
-          FROM vesting_transaction t
-          LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
+          FROM (SELECT t.id, t.effective_date FROM vesting_transaction t
+                 WHERE t.kind = ANY(%(kinds)s) AND t.effective_date BETWEEN %(first)s AND %(as_of)s
+                       {employer_filter(employer_id, "t")}
+                UNION ALL
+                SELECT t.id, t.effective_date FROM vesting_transaction t
+                  JOIN vesting_transaction o ON o.id = t.reverses_id
+                 WHERE t.kind = 'reversal' AND o.kind = ANY(%(kinds)s)
+                   AND t.effective_date BETWEEN %(first)s AND %(as_of)s
+                       {employer_filter(employer_id, "t")}) t
           JOIN vesting_posting p ON p.transaction_id = t.id
           JOIN vesting_account a ON a.id = p.account_id
           JOIN vesting_fund f ON f.id = a.fund_id AND f.kind = 'payees'
-         WHERE t.effective_date BETWEEN %(first)s AND %(as_of)s {employer_filter(employer_id, "t")}
-           AND (t.kind = ANY(%(kinds)s) OR (t.kind = 'reversal' AND o.kind = ANY(%(kinds)s)))
          GROUP BY 1
     """  # noqa: S608 - fixed SQL fragments only; values are bound
     params = {
@@ -400,9 +428,11 @@ def _fund_months(employer_id: int | None, as_of: date, first: date) -> FundMonth
         "plan": plan_fund_values(),
         "kinds": list(NON_CLAIM_PAYEE_KINDS),
         "employer_id": employer_id,
+        "next_month": add_months(as_of.replace(day=1), 1),
     }
     opening: dict[str, Decimal] = {}
     changes: dict[tuple[str, date], Decimal] = {}
+    this_month = as_of.replace(day=1)
     with connection.cursor() as cursor:
         cursor.execute(totals_sql, params)
         for kind, month, total in cursor.fetchall():
@@ -410,6 +440,11 @@ def _fund_months(employer_id: int | None, as_of: date, first: date) -> FundMonth
                 opening[kind] = total
             else:
                 changes[(kind, month)] = total
+        if params["next_month"] > as_of + timedelta(days=1):  # as_of is not a month end
+            cursor.execute(later_days_sql, params)
+            for kind, total in cursor.fetchall():
+                if (kind, this_month) in changes:
+                    changes[(kind, this_month)] -= total
         cursor.execute(payees_sql, params)
         other = dict(cursor.fetchall())
     return FundMonths(opening, changes, other)
@@ -522,14 +557,28 @@ def families_under_deductible(
     app): families with one FULL-tier segment covering July 1 to June 30, and their
     claims from the ledger (date of service in the year, paid up to ``as_of``, run-out
     included, net of reversals and adjustments).
+
+    Decision (speed): the fallback reads every trust-fund claim payment of the year, a
+    few hundred milliseconds for a pool. It is an estimate until the rollover settles the
+    year (on June 30 itself, and after it until the July 1 rollover has run), so it is
+    kept for ``ESTIMATE_CACHE_SECONDS`` whatever is posted meanwhile (a coverage change
+    or a new employer makes a new key), and the page says so; every other figure of the
+    dashboard stays current.
     """
     if policy_year_end(policy_year) > as_of:
         return None
     deductible = deductible_of(policy_year)
     counts = _families_from_vesting_lines(employer_id, policy_year, deductible)
+    if counts is not None:
+        return DeductibleShare(policy_year, deductible, *counts)
+    scope = "pool" if employer_id is None else employer_id
+    marks = _marks("accounts_coveragesegment", "accounts_employer")  # not the ledger's
+    key = f"reports:families:v1:{scope}:{policy_year}:{as_of.isoformat()}:{deductible}:{marks}"
+    counts = _cache_get(key)
     if counts is None:
         counts = _families_from_ledger(employer_id, policy_year, as_of, deductible)
-    return DeductibleShare(policy_year, deductible, *counts)
+        _cache_set(key, counts, ESTIMATE_CACHE_SECONDS)
+    return DeductibleShare(policy_year, deductible, *counts, estimated=True)
 
 
 def _families_from_vesting_lines(

@@ -81,6 +81,8 @@ def test_dashboard_shows_the_pools_funds_charts_and_tables(superintendent_client
     assert 'id="dashboard-charts" type="application/json"' in html
     assert "chart.umd.min.js" in html
     assert '<caption id="table-balances-caption">' in html
+    # June 30: 1984-85 is not rolled over yet, so its share is an estimate, said as such.
+    assert "1984-85 is not rolled over yet: this is an estimate" in html
 
 
 def test_dashboard_figures_tie_to_the_ledger(scenario):
@@ -103,6 +105,7 @@ def test_dashboard_figures_tie_to_the_ledger(scenario):
     # 1984-85: Ann's claims (120.00) stayed under the deductible, Bob's (610.00) did not.
     share = data.deductible_share
     assert (share.label, share.families, share.under, share.percent) == ("1984-85", 2, 1, D("50.0"))
+    assert share.estimated  # from the claim postings: the rollover has not run
     s = data.savings
     assert s.full_months == 24 and s.major_medical_rate == D("141.30")
     assert s.carrier_premiums == D("3391.20")
@@ -628,6 +631,31 @@ def test_families_under_the_deductible_read_the_rollovers_vesting_lines(scenario
         employer_id=scenario.employer.pk, policy_year=1984, as_of=date(1985, 7, 1)
     )
     assert (share.families, share.under) == (2, 1)
+    assert not share.estimated
+
+
+def test_dashboard_balances_leave_out_postings_dated_after_the_reporting_date():
+    """Month totals hold a whole month: a posting dated later in the month than the day
+    reported on is taken back out (here one dated ahead of "today")."""
+    employer = EmployerFactory()
+    ledger.post_employer_contribution(employer=employer, year=1985, month=6, amount=D("100.00"))
+    ledger.post_claim_payment(
+        employer=employer, amount=D("30.00"), effective_date=date(1985, 6, 20)
+    )
+
+    early = selectors.dashboard(employer_id=employer.pk, today=date(1985, 6, 10))
+    assert early.as_of == date(1985, 6, 1)
+    assert early.balances["general_trust"] == D("100.00")
+    trust = early.balances_by_month.datasets["General Deductible Trust Fund"]
+    assert (early.balances_by_month.labels[-1], trust[-1]) == ("Jun 1985", D("100.00"))
+    flows = dict(zip(early.flows_by_month.labels, early.flows_by_month.rows(), strict=True))
+    assert flows["Jun 1985"][1] == [D("100.00"), D("0.00")]
+
+    late = selectors.dashboard(employer_id=employer.pk, today=date(1985, 6, 30))
+    assert late.as_of == date(1985, 6, 20)
+    assert late.balances["general_trust"] == D("70.00")
+    flows = dict(zip(late.flows_by_month.labels, late.flows_by_month.rows(), strict=True))
+    assert flows["Jun 1985"][1] == [D("100.00"), D("30.00")]
 
 
 def test_a_task_for_a_job_that_is_gone_does_nothing():

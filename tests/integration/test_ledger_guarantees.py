@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from tests.factories import EmployeeFactory, EmployerFactory
 from vesting import selectors, services
-from vesting.models import AccountBalance, Posting, Transaction
+from vesting.models import AccountBalance, FundMonthTotal, Posting, Transaction
 from vesting.services import PAYEES_ACCOUNT, credit, debit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -194,3 +194,40 @@ def test_ledger_check_command_fails_when_a_balance_disagrees(ledger):
         )
     with pytest.raises(CommandError, match="1 ledger disagreement"):
         call_command("ledger_check")
+
+
+def test_fund_month_totals_follow_raw_postings_month_by_month(ledger):
+    payees = ledger.account(PAYEES_ACCOUNT)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for day, amount in (
+            ("1985-01-15", "100.00"),
+            ("1985-01-31", "20.00"),
+            ("1985-02-01", "7.50"),
+        ):
+            tx_id = _raw_transaction(cursor, ledger.employer_id, day)
+            _raw_posting(cursor, tx_id, payees.pk, "debit", amount, day)
+            _raw_posting(cursor, tx_id, ledger.general_trust.pk, "credit", amount, day)
+
+    def months(account):
+        rows = FundMonthTotal.objects.filter(fund_id=account.fund_id).order_by("month")
+        return [(row.month, row.net_change) for row in rows]
+
+    assert months(ledger.general_trust) == [
+        (date(1985, 1, 1), D("-120.00")),
+        (date(1985, 2, 1), D("-7.50")),
+    ]
+    assert months(payees) == [(date(1985, 1, 1), D("120.00")), (date(1985, 2, 1), D("7.50"))]
+    assert selectors.balances_check() == []
+
+
+def test_ledger_check_finds_a_month_total_that_disagrees(ledger):
+    services.post_employer_contribution(
+        employer=ledger.employer_id, year=1984, month=7, amount="41.67"
+    )
+    fund_id = ledger.general_trust.fund_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE vesting_fundmonthtotal SET net_change = net_change + 1 WHERE fund_id = %s",
+            [fund_id],
+        )
+    assert selectors.balances_check() == [f"fund month total: {fund_id}, 1984-07-01, 41.67, 42.67"]

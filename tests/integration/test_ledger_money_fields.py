@@ -12,6 +12,7 @@ MONEY_FIELDS = (
     "AccountBalance.balance",
     "AccountDayTotal.net_change",
     "FundDayTotal.net_change",
+    "FundMonthTotal.net_change",
     "MonthClose.employer_amount",
     "MonthClose.employee_amount",
     # Vesting (issue 6): runs, lines, payouts, registers, run-out adjustments.
