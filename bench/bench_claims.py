@@ -12,7 +12,9 @@ the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server o
    year, set-based, paid through the ledger's batch function), with their times;
 2. claims created per second through the API (``POST /api/v1/claims/``, the Django test
    client in this process, one clerk, ``--entries`` claims one after the other, random
-   families and dates of service of the current policy year);
+   families and dates of service of the current policy year); then 2 and 4 clerks at
+   once, each a process with its own connection (as clerks on a server's workers), the
+   same number of claims in all;
 3. the p50/p95 of the clerk's entry request on the entry page: the live preview
    (``POST /claims/enter/preview/``) and the save (``POST /claims/enter/``), each and
    together (preview + save of one claim), over ``--entries`` more claims;
@@ -39,31 +41,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchdb import fresh_database_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 BENCH_DB = "staywell_bench_claims"
-
-
-def _bench_database_url(reuse: bool) -> str:
-    """Create a fresh ``staywell_bench_claims`` database (``reuse``: keep the one there)
-    and return its URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg.conninfo import make_conninfo
-
-    base = os.environ.get("DATABASE_URL", "").strip()
-    if not base:
-        from staywell import embedded
-
-        base = embedded.postgres_url(BASE_DIR)
-    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/" + BENCH_DB))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -118,6 +100,49 @@ def generate(args: argparse.Namespace, today: date, year: int) -> None:
     )
 
 
+WARM_UP = 10  # claims each clerk enters before the clock starts
+
+
+def _clerk(token: str, bodies: list[dict[str, object]], barrier, results) -> None:
+    """One clerk's process (forked): its claims one after the other through the API."""
+    from django.test import Client
+
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    for body in bodies[:WARM_UP]:  # its connection's first statements are prepared
+        api.post("/api/v1/claims/", body, content_type="application/json")
+    barrier.wait()
+    created = 0
+    for body in bodies[WARM_UP:]:
+        response = api.post("/api/v1/claims/", body, content_type="application/json")
+        created += response.status_code == 201
+    results.put(created)
+
+
+def concurrent_entries(token: str, batches: list[list[dict[str, object]]]) -> tuple[int, float]:
+    """Claims created by ``len(batches)`` clerks at once, each its own process and database
+    connection (as clerks on a server's workers): (claims created, seconds)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each forked clerk opens its own
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(batches) + 1)
+    results = context.Queue()
+    clerks = [
+        context.Process(target=_clerk, args=(token, bodies, barrier, results)) for bodies in batches
+    ]
+    for clerk in clerks:
+        clerk.start()
+    barrier.wait()
+    started = time.perf_counter()
+    created = sum(results.get() for _ in clerks)
+    elapsed = time.perf_counter() - started
+    for clerk in clerks:
+        clerk.join()
+    return created, elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employers", type=int, default=300)
@@ -129,7 +154,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _bench_database_url(args.reuse)
+    os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB, reuse=args.reuse)
     os.environ["DEBUG"] = "false"  # no query log in memory
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import django
@@ -206,6 +231,18 @@ def main() -> None:
         f"p95 {ms(percentile(timings, 0.95))}); {trust_fund_paid} of them paid from the "
         "trust fund through the ledger"
     )
+
+    for clerks in (2, 4):
+        per_clerk = args.entries // clerks
+        batches = [
+            [claim_body(f"{run}-C{clerks}-{c}-{n}") for n in range(WARM_UP + per_clerk)]
+            for c in range(clerks)
+        ]
+        created, elapsed = concurrent_entries(token.key, batches)
+        print(
+            f"API POST /api/v1/claims/, {clerks} clerks at once (a process and a connection "
+            f"each): {created} claims in {elapsed:.2f} s = {created / elapsed:.0f} claims/s"
+        )
 
     htmx = {"HTTP_HX_REQUEST": "true"}
     previews, saves, both = [], [], []
