@@ -8,6 +8,7 @@ Production always sets ``DATABASE_URL`` and ``REDIS_URL`` (see settings).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -38,6 +39,9 @@ def postgres_url(base_dir: Path) -> str:
     data = local_dir(base_dir) / "pg"
     _repair_handle_list(data)
     server = pgserver.get_server(data, cleanup_mode="stop")
+    # At exit, before pgserver's own clean-up (atexit runs last-registered first): a child
+    # process killed meanwhile may have left the list half-written.
+    atexit.register(_repair_handle_list, data)
     query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 - checked above
     exists = server.psql(query)
     if "(1 row)" not in exists:
