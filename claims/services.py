@@ -915,9 +915,20 @@ def _pay(
     return tx
 
 
-def runout_hook(*, claim: Claim, amount: Decimal, paid_on: date, posted_by: Any = None) -> None:
+def runout_hook(
+    *,
+    claim: Claim,
+    amount: Decimal,
+    paid_on: date,
+    posted_by: Any = None,
+    reference: str = "",
+) -> None:
     """R-CL6: a trust-fund payment for a policy year that has ended may be a run-out claim
     of a year already vested; then that year's vested amount is reduced.
+
+    ``reference`` names the payment for the vesting side's audit, which applies each
+    reference once: "claim 123" for the claim's first payment, and one of its own for
+    each later increase (an adjustment or a re-split of the family's year).
 
     The reduction is the vesting side's business: ``vesting.services.runout_claim_paid``
     (issue 6) reduces the vested amount of the year when it was vested and does nothing
@@ -934,7 +945,7 @@ def runout_hook(*, claim: Claim, amount: Decimal, paid_on: date, posted_by: Any 
         policy_year=claim.policy_year,
         amount=amount,
         paid_on=paid_on,
-        reference=f"claim {claim.pk}",
+        reference=reference or f"claim {claim.pk}",
         posted_by=posted_by,
     )
 
@@ -1112,7 +1123,13 @@ def _resplit(
             )
         made.append(adjustment)
         if delta.trust_fund > ZERO:
-            runout_hook(claim=claim, amount=delta.trust_fund, paid_on=on, posted_by=user)
+            runout_hook(
+                claim=claim,
+                amount=delta.trust_fund,
+                paid_on=on,
+                posted_by=user,
+                reference=f"claim {claim.pk} adjustment {adjustment.pk}",
+            )
     ClaimEvent.objects.bulk_create(events)
     family.absorbed = sum((s.absorbed for s in new_splits), ZERO)
     family.trust_fund_paid = sum((s.trust_fund for s in new_splits), ZERO)

@@ -560,3 +560,34 @@ def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
     # A claim paid within its own year does not touch the vested account.
     enter_claim(employee, D("60.00"), date_of_service=date(1984, 9, 1), paid_on=date(1984, 9, 20))
     assert ledger_selectors.account_balance(side) == D("380.00")
+
+
+@pytest.mark.skipif(
+    not hasattr(vesting.services, "runout_claim_paid"), reason="vesting rollover not built yet"
+)
+def test_R_CL6_a_runout_claim_adjusted_upward_takes_the_increase_from_the_vested_year_too():
+    claims_family()
+    employee = hire(hire_date=date(1983, 6, 1))
+    run = vesting.services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    vesting.services.rollover_execute(run.pk)
+    side = vesting.services.side_account_for(employee)
+    claim = enter_claim(
+        employee,
+        D("100.00"),
+        billed=D("200.00"),
+        date_of_service=date(1984, 5, 20),
+        paid_on=date(1984, 9, 12),
+    )
+    assert ledger_selectors.account_balance(side) == D("400.00")
+
+    # The administrator corrects the allowed amount to 150.00: the trust fund pays 50.00
+    # more for 1983-84, and that too comes out of the year's vested amount.
+    services.claim_adjust(
+        claim=claim, allowed=D("150.00"), reason="corrected EOB", effective_date=date(1984, 10, 1)
+    )
+    assert split(claim) == (D("150.00"), Z, Z)
+    assert ledger_selectors.account_balance(side) == D("350.00")
+    recoveries = Transaction.objects.filter(kind=TransactionKind.RUNOUT_RECOVERY)
+    assert sorted(t.reference for t in recoveries) == sorted(
+        [f"claim {claim.pk}", f"claim {claim.pk} adjustment {claim.adjustments.get().pk}"]
+    )
