@@ -27,7 +27,7 @@ What PostgreSQL itself guarantees (migration 0002, no Python needed):
   triggers); postings can be added only in the database transaction that created
   their ledger transaction, with its effective date;
 - the maintained balances (``AccountBalance``, ``AccountDayTotal``, ``FundDayTotal``,
-  and ``FundMonthTotal`` from migration 0006) are updated by statement-level triggers
+  and ``FundMonthTotal`` from migration 0006) are updated by a statement-level trigger
   in the same database transaction as the postings, so even raw SQL keeps them true; a
   side account can never go negative (CHECK on ``AccountBalance``).
 """
