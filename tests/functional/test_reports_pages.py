@@ -82,6 +82,7 @@ def test_dashboard_shows_the_pools_funds_charts_and_tables(superintendent_client
     assert "chart.umd.min.js" in html
     assert '<caption id="table-balances-caption">' in html
     # June 30: 1984-85 is not rolled over yet, so its share is an estimate, said as such.
+    assert "so part of their allotment will vest." in html
     assert "1984-85 is not rolled over yet: this is an estimate" in html
 
 
