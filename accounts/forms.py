@@ -31,6 +31,7 @@ from accounts.models import (
     Employer,
     Program,
 )
+from staywell.forms import UswdsForm
 from staywell.money import ZERO
 
 DATE_ERRORS = {
@@ -65,59 +66,6 @@ def date_field(label: str, *, required: bool = True, help_text: str = "") -> for
         help_text=help_text,
         error_messages=messages,
     )
-
-
-class UswdsForm(forms.Form):
-    """USWDS classes on every widget; after validation the error state and aria links."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                css = "usa-radio__input"
-            elif isinstance(widget, forms.CheckboxInput):
-                css = "usa-checkbox__input"
-            elif isinstance(widget, forms.Select):
-                css = "usa-select"
-            elif isinstance(widget, forms.Textarea):
-                css = "usa-textarea"
-            elif isinstance(widget, forms.FileInput):
-                css = "usa-file-input"
-            else:
-                css = "usa-input"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-hint"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.mark_errors()
-
-    def mark_errors(self) -> None:
-        """Error class, aria-invalid and aria-describedby (hint, then the error)."""
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            if "usa-input--error" not in attrs.get("class", ""):
-                attrs["class"] = f"{attrs.get('class', '')} usa-input--error".strip()
-            attrs["aria-invalid"] = "true"
-            described = [f"id_{name}-error"]
-            if self.fields[name].help_text:
-                described.insert(0, f"id_{name}-hint")
-            attrs["aria-describedby"] = " ".join(described)
-
-    def error_summary(self) -> list[tuple[str, str]]:
-        """(anchor, message) for the summary at the top: field errors link to the field."""
-        items: list[tuple[str, str]] = []
-        for name, errors in self.errors.items():
-            anchor = ""
-            if name in self.fields:
-                widget = self.fields[name].widget
-                anchor = f"id_{name}_0" if isinstance(widget, forms.RadioSelect) else f"id_{name}"
-            items.extend((anchor, str(error)) for error in errors)
-        return items
 
 
 class ServiceForm(UswdsForm):

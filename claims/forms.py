@@ -14,47 +14,15 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.forms import UswdsForm, date_field
+from accounts.forms import date_field
 from accounts.models import Employee, Employer
 from accounts.rules import parse_policy_year, policy_year_label
 from claims import selectors
 from claims.models import Claim
 from claims.selectors import ClaimFilters
+from staywell.forms import UswdsForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"]
-
-
-class ClaimsForm(UswdsForm):
-    """USWDS form whose aria links follow the form's prefix (two forms on one page)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
-
-    def mark_errors(self) -> None:
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            if "usa-input--error" not in attrs.get("class", ""):
-                attrs["class"] = f"{attrs.get('class', '')} usa-input--error".strip()
-            attrs["aria-invalid"] = "true"
-            auto_id = self[name].auto_id
-            described = [f"{auto_id}-error"]
-            if self.fields[name].help_text:
-                described.insert(0, f"{auto_id}-hint")
-            attrs["aria-describedby"] = " ".join(described)
-
-    def error_summary(self) -> list[tuple[str, str]]:
-        items: list[tuple[str, str]] = []
-        for name, errors in self.errors.items():
-            anchor = self[name].auto_id if name in self.fields else ""
-            if name in self.fields and isinstance(self.fields[name].widget, forms.HiddenInput):
-                anchor = ""
-            items.extend((anchor, str(error)) for error in errors)
-        return items
 
 
 class FamilyChoiceField(forms.ChoiceField):
@@ -65,7 +33,7 @@ class FamilyChoiceField(forms.ChoiceField):
         return True
 
 
-class ClaimEntryForm(ClaimsForm):
+class ClaimEntryForm(UswdsForm):
     """The clerk's entry form for one claim of one family."""
 
     employee = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -137,7 +105,7 @@ class ClaimEntryForm(ClaimsForm):
         self.mark_errors()
 
 
-class VoidForm(ClaimsForm):
+class VoidForm(UswdsForm):
     reason = forms.CharField(
         label="Reason for the void",
         max_length=250,
@@ -149,7 +117,7 @@ class VoidForm(ClaimsForm):
         add_errors(self, exc, {"reason": "reason"})
 
 
-class AdjustForm(ClaimsForm):
+class AdjustForm(UswdsForm):
     allowed = forms.CharField(
         label="New allowed amount",
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
@@ -166,7 +134,7 @@ class AdjustForm(ClaimsForm):
         add_errors(self, exc, {"allowed": "allowed", "reason": "reason"})
 
 
-class AttachmentForm(ClaimsForm):
+class AttachmentForm(UswdsForm):
     file = forms.FileField(
         label="Explanation of benefits or bill",
         help_text="PDF, PNG or JPEG, up to 10 MB",
@@ -177,7 +145,7 @@ class AttachmentForm(ClaimsForm):
         add_errors(self, exc, {"file": "file"})
 
 
-def add_errors(form: ClaimsForm, exc: ValidationError, fields: dict[str, str]) -> None:
+def add_errors(form: UswdsForm, exc: ValidationError, fields: dict[str, str]) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             target = fields.get(name)
@@ -190,7 +158,7 @@ def add_errors(form: ClaimsForm, exc: ValidationError, fields: dict[str, str]) -
 STATUS_CHOICES = [("", "Any status"), *Claim.Status.choices]
 
 
-class ClaimFilterForm(ClaimsForm):
+class ClaimFilterForm(UswdsForm):
     """The claims list's filters (GET). Invalid values are ignored, not errors."""
 
     employer = forms.ModelChoiceField(
@@ -245,7 +213,7 @@ class ClaimFilterForm(ClaimsForm):
         return query.urlencode()
 
 
-class ImportForm(ClaimsForm):
+class ImportForm(UswdsForm):
     file = forms.FileField(
         label="The claims administrator's file (CSV)",
         help_text="UTF-8 CSV with the columns below; the first row names them.",

@@ -10,6 +10,7 @@ from django import forms
 
 from accounts.models import Employer
 from accounts.rules import policy_year_label
+from staywell.forms import UswdsForm
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
@@ -26,33 +27,12 @@ class MonthInput(forms.TextInput):
     input_type = "month"
 
 
-class _Uswds(forms.Form):
-    """USWDS classes on every widget; after validation, error state and aria links."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            css = "usa-select" if isinstance(field.widget, forms.Select) else "usa-input"
-            field.widget.attrs.setdefault("class", css)
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] += " usa-input--error"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{name}-error-1"
-
-
 class EmployerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Employer) -> str:
         return f"{obj.name} ({obj.code})"
 
 
-class ScopeForm(_Uswds):
+class ScopeForm(UswdsForm):
     """The dashboard's employer filter: empty = the whole pool."""
 
     employer = EmployerChoiceField(
@@ -63,7 +43,7 @@ class ScopeForm(_Uswds):
     )
 
 
-class PayrollForm(_Uswds):
+class PayrollForm(UswdsForm):
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"), label="Employer", empty_label="Choose"
     )
@@ -81,14 +61,14 @@ class PayrollForm(_Uswds):
             raise forms.ValidationError(str(exc)) from None
 
 
-class PayrollAllForm(_Uswds):
+class PayrollAllForm(UswdsForm):
     prefix = "all"
     month = PayrollForm.base_fields["month"]
 
     clean_month = PayrollForm.clean_month
 
 
-class FundReportForm(_Uswds):
+class FundReportForm(UswdsForm):
     policy_year = forms.TypedChoiceField(label="Policy year (as of June 30)", coerce=int)
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"),
@@ -104,7 +84,7 @@ class FundReportForm(_Uswds):
         ]
 
 
-class GenerateForm(_Uswds):
+class GenerateForm(UswdsForm):
     prefix = "generate"
     policy_year = forms.TypedChoiceField(label="Policy year", coerce=int)
 

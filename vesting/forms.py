@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Employer
+from staywell.forms import UswdsForm
 from vesting.models import PLAN_FUNDS, TransactionKind
 
 MONEY_ERRORS = {
@@ -29,37 +30,6 @@ class DateInput(forms.DateInput):
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
-
-
-class UswdsForm(forms.Form):
-    """USWDS classes on every widget; after validation, error state and aria links."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
-            css = "usa-select" if isinstance(widget, forms.Select) else "usa-input"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-hint"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.mark_errors()
-
-    def mark_errors(self) -> None:
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            attrs["class"] = f"{attrs.get('class', '')} usa-input--error".strip()
-            attrs["aria-invalid"] = "true"
-            described = [f"id_{name}-error-{i}" for i in range(1, len(self.errors[name]) + 1)]
-            if self.fields[name].help_text:
-                described.insert(0, f"id_{name}-hint")
-            attrs["aria-describedby"] = " ".join(described)
 
 
 class _PeriodEntryForm(UswdsForm):

@@ -11,7 +11,8 @@ from django import forms
 
 from accounts.models import Employer
 from accounts.rules import parse_policy_year
-from vesting.forms import MONEY_ERRORS, DateInput, UswdsForm
+from staywell.forms import UswdsForm
+from vesting.forms import MONEY_ERRORS, DateInput
 from vesting.models import Payout
 
 

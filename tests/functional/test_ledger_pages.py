@@ -257,6 +257,9 @@ def test_bad_interest_shows_inline_errors_and_posts_nothing(
     html = response.content.decode()
     assert message in html
     assert 'class="usa-error-message"' in html and 'aria-invalid="true"' in html
+    assert 'id="id_amount-error"' in html
+    described = re.search(r'name="amount"[^>]*aria-describedby="([^"]*)"', html)
+    assert described is not None and "id_amount-error" in described.group(1).split()
     assert Transaction.objects.count() == before
 
 

@@ -1,0 +1,69 @@
+"""The forms of every page: USWDS classes on the widgets, and after validation the
+error state with its aria links, so that a screen reader hears the hint and the error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+# The USWDS class of a widget (the first kind it is), else "usa-input".
+WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str], ...] = (
+    (forms.RadioSelect, "usa-radio__input"),
+    (forms.CheckboxInput, "usa-checkbox__input"),
+    (forms.Select, "usa-select"),
+    (forms.Textarea, "usa-textarea"),
+    (forms.FileInput, "usa-file-input"),
+)
+
+
+class UswdsForm(forms.Form):
+    """USWDS classes on every visible widget; after validation, the error class,
+    ``aria-invalid`` and ``aria-describedby`` (the hint, then the error). Ids follow each
+    field's own id, the form's prefix included, as the field templates write them:
+    ``<id>-hint`` and ``<id>-error``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = next((css for kind, css in WIDGET_CLASSES if isinstance(widget, kind)), "")
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css or 'usa-input'}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.mark_errors()
+
+    def mark_errors(self) -> None:
+        """The error state of every field with errors (again after errors are added)."""
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            if "usa-input--error" not in attrs.get("class", ""):
+                attrs["class"] = f"{attrs.get('class', '')} usa-input--error".strip()
+            attrs["aria-invalid"] = "true"
+            auto_id = self[name].auto_id
+            described = [f"{auto_id}-error"]
+            if self.fields[name].help_text:
+                described.insert(0, f"{auto_id}-hint")
+            attrs["aria-describedby"] = " ".join(described)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the summary at the top: field errors link to the field
+        (a radio group to its first button; a hidden field to nothing)."""
+        items: list[tuple[str, str]] = []
+        for name, errors in self.errors.items():
+            anchor = ""
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if isinstance(widget, forms.RadioSelect):
+                    anchor = f"{self[name].auto_id}_0"
+                elif not isinstance(widget, forms.HiddenInput):
+                    anchor = self[name].auto_id
+            items.extend((anchor, str(error)) for error in errors)
+        return items
