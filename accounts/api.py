@@ -13,7 +13,6 @@ are configured in the Django admin and read here.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -50,6 +49,7 @@ from accounts.models import (
     Program,
     SeparationContinuation,
 )
+from staywell.api import query_date, query_int
 from staywell.money import ZERO
 from staywell.roles import STAFF_ROLES, HasRole, Role
 
@@ -617,26 +617,6 @@ EMPLOYEE_LIST_PARAMETERS = [
 ]
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError({name: [f"{value!r} is not an id."]}) from None
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
 @extend_schema_view(
     list=extend_schema(parameters=EMPLOYEE_LIST_PARAMETERS),
     partial_update=extend_schema(request=EmployeeUpdateSerializer),
@@ -668,12 +648,12 @@ class EmployeeViewSet(
         separated = request.query_params.get("separated")
         return selectors.employee_list(
             search=request.query_params.get("search"),
-            employer_id=_int_param(request, "employer"),
-            program_id=_int_param(request, "program"),
+            employer_id=query_int(request, "employer"),
+            program_id=query_int(request, "program"),
             tier=tier,
             status=request.query_params.get("status") or None,
             separated=None if separated in (None, "") else separated.lower() in ("1", "true"),
-            on=_date_param(request, "on"),
+            on=query_date(request, "on"),
             user=request.user,
         )
 

@@ -17,7 +17,6 @@ request was well-formed, it conflicts with an earlier claim; repeat it with
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.urls import path, reverse
@@ -51,6 +50,7 @@ from claims.models import (
     PaymentRun,
 )
 from claims.selectors import CLAIM_READERS, CLAIM_WRITERS, ClaimFilters
+from staywell.api import query_date, query_int
 from staywell.jobs import job_get_for_user
 from staywell.roles import HasRole, Role, has_role
 
@@ -414,25 +414,6 @@ def _family(value: services.FamilyDeductible) -> dict[str, Any]:
     return FamilyDeductibleSerializer(value).data
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if not str(value).isdigit():
-        raise ValidationError({name: [f"{value!r} is not an id."]})
-    return int(value)
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
 def _year_param(request: Request, name: str = "year", *, required: bool = False) -> int | None:
     value = request.query_params.get(name)
     if not value:
@@ -490,13 +471,13 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if status_value and status_value not in Claim.Status.values:
             raise ValidationError({"status": [f"Unknown status {status_value!r}."]})
         filters = ClaimFilters(
-            employer_id=_int_param(request, "employer"),
-            employee_id=_int_param(request, "employee"),
+            employer_id=query_int(request, "employer"),
+            employee_id=query_int(request, "employee"),
             employee=request.query_params.get("search", ""),
             status=status_value,
             policy_year=_year_param(request),
-            date_from=_date_param(request, "date_from"),
-            date_to=_date_param(request, "date_to"),
+            date_from=query_date(request, "date_from"),
+            date_to=query_date(request, "date_to"),
         )
         return selectors.claim_list(request.user, filters)
 
@@ -734,7 +715,7 @@ class FamilyDeductibleView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        employee_id = _int_param(request, "employee")
+        employee_id = query_int(request, "employee")
         if employee_id is None:
             raise ValidationError({"employee": ["Give the policyholder's id."]})
         year = _year_param(request, required=True)

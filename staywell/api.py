@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,3 +23,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+def query_int(request: Any, name: str) -> int | None:
+    """An id from the query string (``None`` when absent); a 400 naming it otherwise."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise exceptions.ValidationError({name: [f"{value!r} is not an id."]})
+    return int(value)
+
+
+def query_date(request: Any, name: str) -> date | None:
+    """A date from the query string, YYYY-MM-DD (``None`` when absent); a 400 otherwise."""
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None

@@ -38,6 +38,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.models import Employer
+from staywell.api import query_date, query_int
 from staywell.roles import HasRole
 from vesting import selectors, services
 from vesting.models import (
@@ -231,26 +232,7 @@ EMPLOYER = OpenApiParameter("employer", OpenApiTypes.INT, description="Only this
 
 
 def _as_of(request: Request) -> date | None:
-    return _date_param(request, "as_of")
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiValidationError({name: "Enter a date such as 1985-06-30."}) from None
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise ApiValidationError({name: "Enter a whole number."})
-    return int(value)
+    return query_date(request, "as_of")
 
 
 class _LedgerReadMixin:
@@ -288,7 +270,7 @@ class FundViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Fund]:
         return selectors.funds_with_balances(
-            as_of=_as_of(self.request), employer_id=_int_param(self.request, "employer")
+            as_of=_as_of(self.request), employer_id=query_int(self.request, "employer")
         )
 
     @extend_schema(
@@ -394,7 +376,7 @@ class LedgerAccountViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
         if kind and kind not in TransactionKind.values:
             raise ApiValidationError({"kind": f"Unknown kind: {kind}."})
         period = selectors.statement_range(
-            account, _date_param(request, "date_from"), _date_param(request, "date_to")
+            account, query_date(request, "date_from"), query_date(request, "date_to")
         )
         opening, entries = selectors.account_statement(
             account, period.date_from, period.date_to, kind
@@ -422,9 +404,9 @@ class TransactionViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Transaction]:
         queryset = selectors.transactions(
-            employer_id=_int_param(self.request, "employer"),
+            employer_id=query_int(self.request, "employer"),
             kind=self.request.query_params.get("kind") or None,
-            employee_id=_int_param(self.request, "employee"),
+            employee_id=query_int(self.request, "employee"),
         )
         return queryset
 
@@ -541,7 +523,7 @@ class MonthCloseView(GenericAPIView):
     serializer_class = MonthCloseSerializer
 
     def get_queryset(self) -> QuerySet[MonthClose]:
-        return selectors.month_closes(_int_param(self.request, "employer"))
+        return selectors.month_closes(query_int(self.request, "employer"))
 
     @extend_schema(summary="Months closed, latest first", parameters=[EMPLOYER])
     def get(self, request: Request) -> Response:

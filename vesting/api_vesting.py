@@ -33,9 +33,9 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.rules import parse_policy_year
+from staywell.api import query_date, query_int
 from staywell.roles import HasRole, Role
 from vesting import selectors, services
-from vesting.api import _date_param, _int_param
 from vesting.models import Payout, VestingLine, VestingRun
 from vesting.selectors import (
     PAYOUT_VIEW_ROLES,
@@ -301,7 +301,7 @@ class SideAccountView(_EmployeeSideAccountMixin, GenericAPIView):
     )
     def get(self, request: Request, employee_id: int) -> Response:
         employee = self._employee(request, employee_id)
-        summary = selectors.side_account_summary(employee, on=_date_param(request, "on"))
+        summary = selectors.side_account_summary(employee, on=query_date(request, "on"))
         return Response(SideAccountSerializer(summary).data)
 
 
@@ -355,10 +355,10 @@ class PayoutListView(GenericAPIView):
         if kind and kind not in Payout.Kind.values:
             raise ApiValidationError({"kind": f"Unknown kind: {kind}."})
         return selectors.payouts_list(
-            due_by=_date_param(request, "due_by"),
+            due_by=query_date(request, "due_by"),
             status=status_value,
             kind=kind,
-            employer_id=_int_param(request, "employer"),
+            employer_id=query_int(request, "employer"),
         )
 
     @extend_schema(

@@ -323,7 +323,13 @@ def test_the_api_lists_funds_with_balances(clerk_client, demo_employer):
     assert next(r for r in early if r["fund_kind"] == "general_trust")["balance"] == "166.68"
     pool = clerk_client.get("/api/v1/funds/pool/?as_of=1983-07-31").json()
     assert pool["general_trust"] == "83.34"
-    assert clerk_client.get("/api/v1/funds/?as_of=yesterday").status_code == 400
+    bad_date = clerk_client.get("/api/v1/funds/?as_of=yesterday")
+    assert bad_date.status_code == 400
+    assert bad_date.json() == {"as_of": ["Give a date as YYYY-MM-DD."]}
+    # A digit that is not an ASCII digit (a superscript two) is refused too, not a 500.
+    bad_id = clerk_client.get("/api/v1/funds/?employer=%C2%B2")
+    assert bad_id.status_code == 400
+    assert bad_id.json() == {"employer": ["'²' is not an id."]}
 
 
 def test_the_api_gives_an_accounts_statement_and_a_transaction(clerk_client, ledger):
