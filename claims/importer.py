@@ -57,6 +57,7 @@ from claims import services
 from claims.forms import parse_date
 from claims.models import Claim
 from claims.rules import validate_amounts
+from staywell.db import parse_id
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from staywell.models import Job
 from staywell.tasks import enqueue_on_commit
@@ -244,8 +245,9 @@ def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> Impo
         patient_text = row.get("patient", "")
         if employee is not None and patient_text:
             family = dependents.get(employee.pk, [])
-            if patient_text.isdigit():
-                patient = next((d for d in family if d.pk == int(patient_text)), None)
+            patient_id = parse_id(patient_text)
+            if patient_id is not None:
+                patient = next((d for d in family if d.pk == patient_id), None)
             else:
                 named = [d for d in family if d.first_name.lower() == patient_text.lower()]
                 if len(named) > 1:

@@ -95,7 +95,7 @@ from claims.rules import (
     split_claim,
     validate_amounts,
 )
-from staywell.db import prepared_rows
+from staywell.db import parse_id, prepared_rows
 from staywell.money import CENT, ZERO
 from vesting import services as ledger
 from vesting.models import Account, FundKind, Transaction
@@ -249,8 +249,7 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_id(value)
 
 
 def parse_amount(value: Any) -> Decimal | None:

@@ -41,6 +41,7 @@ from claims.forms import (
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
 from claims.selectors import CLAIM_READERS, CLAIM_WRITERS
+from staywell.db import parse_id
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
 from staywell.roles import Role, has_role, role_required
@@ -55,10 +56,10 @@ CLAIM_VIEWERS = (*CLAIM_READERS, Role.EMPLOYEE)
 
 
 def _entry_employee(value: Any) -> Employee | None:
-    text = str(value or "").strip()
-    if not text.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         return None
-    return Employee.objects.select_related("employer").filter(pk=int(text)).first()
+    return Employee.objects.select_related("employer").filter(pk=pk).first()
 
 
 STEPS = ["date of service", "provider", "administrator's claim number", "billed", "allowed"]
@@ -139,8 +140,9 @@ def entry(request: HttpRequest) -> HttpResponse:
         if len(found) == 1:  # Enter in the search box with one match: straight to the family
             return redirect(f"{reverse('claims:entry')}?employee={found[0].pk}")
     saved = None
-    if employee is not None and request.GET.get("saved", "").isdigit():
-        saved = Claim.objects.filter(pk=int(request.GET["saved"]), employee=employee).first()
+    saved_id = parse_id(request.GET.get("saved"))
+    if employee is not None and saved_id is not None:
+        saved = Claim.objects.filter(pk=saved_id, employee=employee).first()
     initial = {
         "patient": request.GET.get("patient", ""),
         "year": saved.policy_year if saved else None,

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from accounts.models import Employer
 from reports import selectors, services
 from reports.forms import parse_month
+from staywell.db import parse_id
 from staywell.roles import HasRole, Role
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -233,9 +234,9 @@ _charges = inline_serializer(
 def _employer_and_month(values: Any) -> tuple[Employer, date]:
     errors: dict[str, list[str]] = {}
     employer = None
-    raw = str(values.get("employer") or "")
-    if raw.isdigit():
-        employer = Employer.objects.filter(pk=int(raw)).first()
+    employer_id = parse_id(values.get("employer"))
+    if employer_id is not None:
+        employer = Employer.objects.filter(pk=employer_id).first()
     if employer is None:
         errors["employer"] = ["Give the id of an employer."]
     try:
@@ -346,11 +347,9 @@ class FundReportView(APIView):
         if policy_year not in selectors.fund_report_years():
             raise NotFound("No such policy year, or it has not ended.")
         raw = request.query_params.get("employer") or ""
-        employer_id = None
-        if raw:
-            if not raw.isdigit() or not Employer.objects.filter(pk=int(raw)).exists():
-                raise NotFound("No such employer.")
-            employer_id = int(raw)
+        employer_id = parse_id(raw)
+        if raw and (employer_id is None or not Employer.objects.filter(pk=employer_id).exists()):
+            raise NotFound("No such employer.")
         report = selectors.fund_report(policy_year=policy_year, employer_id=employer_id)
         return Response(
             {

@@ -10,6 +10,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from staywell.db import parse_id
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn a service's ``django.core.exceptions.ValidationError`` into a 400 with field errors."""
@@ -30,9 +32,10 @@ def query_int(request: Any, name: str) -> int | None:
     value = request.query_params.get(name)
     if value in (None, ""):
         return None
-    if not (value.isascii() and value.isdigit()):
+    number = parse_id(value)
+    if number is None:
         raise exceptions.ValidationError({name: [f"{value!r} is not an id."]})
-    return int(value)
+    return number
 
 
 def query_date(request: Any, name: str) -> date | None:

@@ -17,3 +17,10 @@ def prepared_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def parse_id(value: Any) -> int | None:
+    """A row id typed in a query string, a form or a file: ASCII digits only, else None
+    (``"²".isdigit()`` is true but ``int("²")`` fails; "-1", "1.0" and "" are not ids)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from staywell.db import parse_id
 from staywell.roles import has_role, role_required
 from vesting import selectors, services
 from vesting.forms import (
@@ -131,7 +132,7 @@ def month_close(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"{close.employer.name}: {month:%B %Y} is closed.")
                 return redirect(f"{reverse('vesting:month_close')}?employer={close.employer_id}")
-    employer_id = _int(request.GET.get("employer"))
+    employer_id = parse_id(request.GET.get("employer"))
     closes = selectors.month_closes(employer_id)
     page = Paginator(closes, PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if request.method == "POST" else 200
@@ -198,10 +199,6 @@ def _can_post(request: HttpRequest) -> bool:
     return has_role(request.user, *LEDGER_POST_ROLES)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -209,7 +206,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 def _next_close_initial(request: HttpRequest) -> dict[str, object]:
-    employer_id = _int(request.GET.get("employer"))
+    employer_id = parse_id(request.GET.get("employer"))
     if employer_id is None:
         return {}
     following = services.next_month_to_close(employer_id)

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.rules import policy_year_label, policy_year_of
+from staywell.db import parse_id
 from staywell.roles import Role, has_role, role_required
 from vesting import payouts, selectors, services
 from vesting.forms import add_service_errors
@@ -272,7 +273,7 @@ def beneficiary_flags(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_resolve:
             return render(request, "403.html", status=403)
-        payout_id = int(request.POST.get("payout") or 0)
+        payout_id = parse_id(request.POST.get("payout")) or 0
         form = FlagResolveForm(request.POST)
         if form.is_valid():
             try:
@@ -288,6 +289,10 @@ def beneficiary_flags(request: HttpRequest) -> HttpResponse:
                 return redirect("vesting:beneficiary_flags")
         forms[payout_id] = form
     flags = list(selectors.beneficiary_flags())
+    for payout_id, form in forms.items():
+        if payout_id not in {flag.pk for flag in flags}:  # resolved meanwhile, or no such row
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
     rows = [(flag, forms.get(flag.pk) or FlagResolveForm()) for flag in flags]
     status = 400 if request.method == "POST" else 200
     return render(

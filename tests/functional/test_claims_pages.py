@@ -58,6 +58,10 @@ def text(response) -> str:
 
 def test_entry_page_is_for_clerks(clerk_client, superintendent_client, employee_client):
     assert clerk_client.get("/claims/enter/").status_code == 200
+    # An id that is not one (a superscript two passes str.isdigit) opens no family.
+    odd = clerk_client.get("/claims/enter/", {"employee": "²", "saved": "²"})
+    assert odd.status_code == 200 and "Find the employee" in text(odd)
+    assert "(employee)</option>" not in text(odd)
     assert superintendent_client.get("/claims/enter/").status_code == 403
     assert employee_client.get("/claims/enter/").status_code == 403
 

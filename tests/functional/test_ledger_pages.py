@@ -330,6 +330,7 @@ def test_the_api_lists_funds_with_balances(clerk_client, demo_employer):
     bad_id = clerk_client.get("/api/v1/funds/?employer=%C2%B2")
     assert bad_id.status_code == 400
     assert bad_id.json() == {"employer": ["'²' is not an id."]}
+    assert clerk_client.get("/funds/?employer=%C2%B2").status_code == 200  # the pool, as unset
 
 
 def test_the_api_gives_an_accounts_statement_and_a_transaction(clerk_client, ledger):

@@ -292,12 +292,25 @@ def test_beneficiary_flags_page_lets_the_clerk_name_the_payee_R_VE10(clerk_clien
     response = clerk_client.post("/vesting/payouts/flags/", {"payout": flag.pk, "payee_name": ""})
     assert response.status_code == 400
     assert "Name the person or estate to be paid." in response.content.decode()
+    tampered = clerk_client.post(
+        "/vesting/payouts/flags/", {"payout": "abc", "payee_name": "Estate of Pat Ortiz"}
+    )
+    assert tampered.status_code == 400  # not a 500: the payout is not an id
+    assert "No such beneficiary payment." in tampered.content.decode()
     response = clerk_client.post(
         "/vesting/payouts/flags/", {"payout": flag.pk, "payee_name": "Estate of Pat Ortiz"}
     )
     assert response.status_code == 302
     flag.refresh_from_db()
     assert (flag.status, flag.payee_name) == ("held", "Estate of Pat Ortiz")
+    # A second clerk sending the same flag after it was resolved is told so.
+    again = clerk_client.post(
+        "/vesting/payouts/flags/", {"payout": flag.pk, "payee_name": "Someone Else"}
+    )
+    assert again.status_code == 400
+    assert "This payment is not waiting for a payee." in again.content.decode()
+    flag.refresh_from_db()
+    assert flag.payee_name == "Estate of Pat Ortiz"
 
 
 def test_payout_list_queries_do_not_grow_with_rows(
