@@ -658,10 +658,7 @@ class ClaimImportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=ImportJobSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        try:
-            job = job_get_for_user(user=request.user, job_id=pk)
-        except Exception:  # a malformed id is simply not found
-            job = None
+        job = job_get_for_user(user=request.user, job_id=pk)
         if job is None or job.kind != importer.JOB_KIND:
             raise NotFound("No such import.")
         return Response(ImportJobSerializer(job).data)

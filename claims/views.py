@@ -368,10 +368,7 @@ def claim_import(request: HttpRequest) -> HttpResponse:
         if result.job is not None:
             return redirect(f"{reverse('claims:import')}?job={result.job.pk}")
     elif request.GET.get("job"):
-        try:
-            job = job_get_for_user(user=request.user, job_id=request.GET["job"])
-        except (ValidationError, ValueError):
-            job = None
+        job = job_get_for_user(user=request.user, job_id=request.GET["job"])
     context = {
         "form": form,
         "result": result,

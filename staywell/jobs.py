@@ -6,6 +6,7 @@ polling it sees each step while the work is still running.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -55,10 +56,15 @@ def job_fail(*, job_id: Any, message: str, errors: list[dict[str, Any]] | None =
 
 
 def job_get_for_user(*, user: Any, job_id: Any) -> Job | None:
-    """A job is visible to the person who started it and to administrators."""
+    """A job is visible to the person who started it and to administrators; ``None`` for
+    anyone else and for an id that is not a job's (a malformed one included)."""
     from staywell.roles import Role, has_role
 
-    job = Job.objects.filter(pk=job_id).first()
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    job = Job.objects.filter(pk=pk).first()
     if job is None:
         return None
     if job.created_by_id == user.pk or has_role(user, Role.ADMINISTRATOR):

@@ -61,3 +61,15 @@ def test_another_user_cannot_see_a_job(employee_client, clerk_user):
     job = job_create(kind="export", title="Payment register", user=clerk_user)
     assert employee_client.get(f"/jobs/{job.pk}/").status_code == 404
     assert employee_client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_a_malformed_job_id_is_simply_not_found(clerk_client, clerk_user):
+    from staywell.jobs import job_get_for_user
+
+    assert job_get_for_user(user=clerk_user, job_id="not-a-job") is None
+    page = clerk_client.get("/claims/import/", {"job": "not-a-job"})
+    assert page.status_code == 200  # the import page, with no progress bar
+    malformed = "-" * 36  # matches the API's id pattern, but is no UUID
+    response = clerk_client.get(f"/api/v1/claim-imports/{malformed}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such import."}
