@@ -51,11 +51,10 @@ from accounts.models import (
 )
 from staywell.api import query_date, query_int
 from staywell.money import ZERO
-from staywell.roles import STAFF_ROLES, HasRole, Role
+from staywell.roles import MEMBER_WRITERS, STAFF_ROLES, HasRole, Role
 
 urlpatterns: list = []
 
-MEMBER_WRITERS = (Role.CLERK, Role.ADMINISTRATOR)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 

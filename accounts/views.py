@@ -23,9 +23,8 @@ from django.utils.functional import cached_property
 
 from accounts import census, forms, rules, selectors
 from accounts.models import BeneficiaryDesignation, Dependent, Employee
-from staywell.roles import Role, role_required
+from staywell.roles import MEMBER_WRITERS, role_required
 
-CLERKS = (Role.CLERK, Role.ADMINISTRATOR)
 PAGE_SIZE = 50
 COUNT_LIMIT = 10_000
 
@@ -57,7 +56,7 @@ def _page(queryset: QuerySet[Employee], number: Any) -> Any:
     return page
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def employee_list(request: HttpRequest) -> HttpResponse:
     form = forms.EmployeeFilterForm(request.GET)
     page = _page(selectors.employee_directory(**form.filters()), request.GET.get("page"))
@@ -82,19 +81,19 @@ def _form_page(request: HttpRequest, form: forms.ServiceForm, employee: Employee
     return render(request, "accounts/employee_form.html", {"form": form, "employee": employee})
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def employee_hire(request: HttpRequest) -> HttpResponse:
     return _form_page(request, forms.HireForm(*_posted(request)), None)
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def program_options(request: HttpRequest) -> HttpResponse:
     """htmx: the hire form's program select for the employer chosen (swapped in place)."""
     form = forms.HireForm(initial={"employer": request.GET.get("employer")})
     return render(request, "accounts/_program_options.html", {"field": form["program"]})
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = selectors.employee_get_for_user(request.user, employee_id)
     month_form = forms.MonthForm(request.GET)
@@ -116,7 +115,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
 def _employee_form(form_class: type[forms.EmployeeForm]) -> Any:
     """A page with one form about one employee (hours, separation, marriage, ...)."""
 
-    @role_required(*CLERKS)
+    @role_required(*MEMBER_WRITERS)
     def view(request: HttpRequest, employee_id: int) -> HttpResponse:
         employee = selectors.employee_get_for_user(request.user, employee_id)
         return _form_page(request, form_class(*_posted(request), employee=employee), employee)
@@ -133,7 +132,7 @@ beneficiary_add = _employee_form(forms.BeneficiaryForm)
 override_add = _employee_form(forms.OverrideForm)
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def dependent_remove(request: HttpRequest, employee_id: int, dependent_id: int) -> HttpResponse:
     employee = selectors.employee_get_for_user(request.user, employee_id)
     dependent = get_object_or_404(Dependent, pk=dependent_id, employee=employee)
@@ -141,7 +140,7 @@ def dependent_remove(request: HttpRequest, employee_id: int, dependent_id: int) 
     return _form_page(request, form, employee)
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def beneficiary_revoke(request: HttpRequest, employee_id: int, beneficiary_id: int) -> HttpResponse:
     employee = selectors.employee_get_for_user(request.user, employee_id)
     beneficiary = get_object_or_404(BeneficiaryDesignation, pk=beneficiary_id, employee=employee)
@@ -151,7 +150,7 @@ def beneficiary_revoke(request: HttpRequest, employee_id: int, beneficiary_id: i
     return _form_page(request, form, employee)
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def census_import(request: HttpRequest) -> HttpResponse:
     form = forms.CensusUploadForm(*_posted(request, files=True))
     result = None
@@ -169,7 +168,7 @@ def census_import(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/census_import.html", context)
 
 
-@role_required(*CLERKS)
+@role_required(*MEMBER_WRITERS)
 def census_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(census.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="census-template.csv"'

@@ -49,12 +49,11 @@ from claims.models import (
     ClaimLedgerEntry,
     PaymentRun,
 )
-from claims.selectors import CLAIM_READERS, CLAIM_WRITERS, ClaimFilters
+from claims.selectors import ClaimFilters
 from staywell.api import query_date, query_int
 from staywell.jobs import job_get_for_user
-from staywell.roles import HasRole, Role, has_role
+from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole, has_role
 
-READERS = (*CLAIM_READERS, Role.EMPLOYEE)
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -457,7 +456,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     trust fund (R-CL1..R-CL6). An employee sees only their own family's claims."""
 
     permission_classes = [HasRole]
-    roles = READERS
+    roles = CLAIM_VIEWERS
     write_roles = CLAIM_WRITERS
     filter_backends: list = []
     queryset = Claim.objects.none()  # for the schema; get_queryset decides
@@ -696,7 +695,7 @@ class FamilyDeductibleView(APIView):
     """R-CL1: a family's deductible for a policy year: used, remaining, who paid."""
 
     permission_classes = [HasRole]
-    roles = READERS
+    roles = CLAIM_VIEWERS
     parser_classes = [JSONParser]
 
     @extend_schema(

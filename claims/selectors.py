@@ -27,10 +27,8 @@ from accounts.selectors import employee_list
 from claims.models import Claim, ClaimLedgerEntry, FamilyYear, PaymentRun
 from claims.services import FamilyDeductible, family_status
 from staywell.money import ZERO
-from staywell.roles import Role, has_role
+from staywell.roles import CLAIM_READERS, CLAIM_WRITERS, Role, has_role
 
-CLAIM_READERS = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
-CLAIM_WRITERS = (Role.CLERK,)
 MONEY_TOTALS = ("billed", "allowed", "trust_fund_amount", "employee_amount", "carrier_amount")
 
 
@@ -304,8 +302,6 @@ def family_claims(employee_id: int, policy_year: int) -> QuerySet[Claim]:
 
 
 __all__ = [
-    "CLAIM_READERS",
-    "CLAIM_WRITERS",
     "ClaimFilters",
     "can_write",
     "claim_get_for_user",

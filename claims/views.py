@@ -40,14 +40,18 @@ from claims.forms import (
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
-from claims.selectors import CLAIM_READERS, CLAIM_WRITERS
 from staywell.db import parse_id
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
-from staywell.roles import Role, has_role, role_required
+from staywell.roles import (
+    CLAIM_READERS,
+    CLAIM_VIEWERS,
+    CLAIM_WRITERS,
+    has_role,
+    role_required,
+)
 
 PAGE_SIZE = 50
-CLAIM_VIEWERS = (*CLAIM_READERS, Role.EMPLOYEE)
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from accounts.models import Employer
 from reports import selectors, services
 from reports.forms import parse_month
 from staywell.db import parse_id
-from staywell.roles import HasRole, Role
+from staywell.roles import REPORT_READERS, HasRole, Role
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -326,7 +326,7 @@ class FundReportView(APIView):
     """R-FU4: every line of the year-end fund report of an employer or of the pool."""
 
     permission_classes = [HasRole]
-    roles = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+    roles = REPORT_READERS
 
     @extend_schema(
         parameters=[OpenApiParameter("employer", int, description="Employer id; none: the pool")],

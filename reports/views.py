@@ -22,9 +22,7 @@ from reports import selectors, services
 from reports.forms import FundReportForm, GenerateForm, PayrollAllForm, PayrollForm, ScopeForm
 from reports.models import FundReportDocument
 from staywell.models import Job
-from staywell.roles import Role, role_required
-
-REPORT_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+from staywell.roles import REPORT_READERS, Role, role_required
 
 
 def _job_started(request: HttpRequest, job: Job | None, form: Any) -> HttpResponse | None:
@@ -47,7 +45,7 @@ def _attachment(content: bytes, content_type: str, file_name: str) -> HttpRespon
 # --- Dashboard ---------------------------------------------------------------------------
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     employer = form.cleaned_data.get("employer") if form.is_valid() else None
@@ -71,13 +69,13 @@ def _fund_reports_page(
     return render(request, "reports/fund_reports.html", context, status=status)
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 def fund_reports(request: HttpRequest) -> HttpResponse:
     """The issued reports, a form to view one, and "Generate now"."""
     return _fund_reports_page(request, GenerateForm(years=selectors.fund_report_years()))
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 @require_POST
 def fund_reports_generate(request: HttpRequest) -> HttpResponse:
     """Generate every employer's and the pool's report now, as a job with progress."""
@@ -102,7 +100,7 @@ def _report_from_query(request: HttpRequest) -> selectors.FundReport:
     )
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 def fund_report(request: HttpRequest) -> HttpResponse:
     """One report on the page (``?policy_year=1985&employer=3``), computed now."""
     report = _report_from_query(request)
@@ -112,7 +110,7 @@ def fund_report(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/fund_report.html", {"report": report, "document": document})
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 def fund_report_pdf(request: HttpRequest) -> HttpResponse:
     """The report as a PDF rendered now (the stored documents are the issued ones)."""
     report = _report_from_query(request)
@@ -120,7 +118,7 @@ def fund_report_pdf(request: HttpRequest) -> HttpResponse:
     return _attachment(content, "application/pdf", services.fund_report_file_name(report))
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*REPORT_READERS)
 def fund_report_document(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_object_or_404(FundReportDocument, pk=document_id)
     return FileResponse(document.pdf.open("rb"), as_attachment=True, filename=document.file_name)

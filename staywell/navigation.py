@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from staywell.roles import Role, primary_role, user_roles
+from staywell.roles import REPORT_READERS, Role, primary_role, user_roles
 
 # (label, url name, roles that see it). Entries whose URL does not exist are skipped.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -15,7 +15,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Enter claims", "claims:entry", (Role.CLERK,)),
     ("Claims", "claims:list", (Role.CLERK, Role.SUPERINTENDENT)),
     ("Census import", "accounts:census_import", (Role.CLERK,)),
-    ("Dashboard", "reports:dashboard", (Role.SUPERINTENDENT, Role.ADMINISTRATOR)),
+    ("Dashboard", "reports:dashboard", REPORT_READERS),
     ("Funds", "vesting:fund_list", (Role.SUPERINTENDENT, Role.CLERK, Role.ADMINISTRATOR)),
     ("Vesting", "vesting:run_list", (Role.SUPERINTENDENT, Role.ADMINISTRATOR)),
     ("Payouts", "vesting:payout_list", (Role.CLERK, Role.SUPERINTENDENT)),

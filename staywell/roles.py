@@ -49,6 +49,13 @@ ROLE_HOME = {
 
 STAFF_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.PAYROLL, Role.ADMINISTRATOR)
 
+# Who may do what, named by what it allows; each page and endpoint admits one of these.
+MEMBER_WRITERS = (Role.CLERK, Role.ADMINISTRATOR)  # employees, coverage, census import
+CLAIM_READERS = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # every claim
+CLAIM_VIEWERS = (*CLAIM_READERS, Role.EMPLOYEE)  # claim pages: an employee sees their own
+CLAIM_WRITERS = (Role.CLERK,)  # enter, void, adjust, import; payment runs
+REPORT_READERS = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # dashboard, fund reports
+
 
 def user_roles(user: Any) -> frozenset[Role]:
     """The roles of a user (cached on the user object for the request)."""
