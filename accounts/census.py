@@ -73,6 +73,7 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Employee, Employer, HoursChange, Program
+from staywell.csv import csv_text
 
 COLUMNS = (
     "employer_code",
@@ -166,7 +167,7 @@ class _FileError(Exception):
 def template_csv() -> str:
     """The downloadable template: the header row only (a sample row could be imported
     by mistake; the import page shows an example instead)."""
-    return ",".join(COLUMNS) + "\r\n"
+    return csv_text(COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.functional import cached_property
 
 from accounts import census, forms, rules, selectors
 from accounts.models import BeneficiaryDesignation, Dependent, Employee
+from staywell.csv import csv_response
 from staywell.roles import MEMBER_WRITERS, role_required
 
 PAGE_SIZE = 50
@@ -170,6 +171,4 @@ def census_import(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MEMBER_WRITERS)
 def census_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(census.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="census-template.csv"'
-    return response
+    return csv_response("census-template.csv", census.COLUMNS)

@@ -57,6 +57,7 @@ from claims import services
 from claims.forms import parse_date
 from claims.models import Claim
 from claims.rules import validate_amounts
+from staywell.csv import csv_text
 from staywell.db import parse_id
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from staywell.models import Job
@@ -116,9 +117,7 @@ class ImportResult:
 
 
 def template_csv() -> str:
-    lines = [",".join(COLUMNS)]
-    lines += [",".join(row) for row in EXAMPLE_ROWS]
-    return "\r\n".join(lines) + "\r\n"
+    return csv_text(COLUMNS, EXAMPLE_ROWS)
 
 
 def _read(file: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:

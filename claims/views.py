@@ -14,8 +14,7 @@ same family with the focus on the date of service.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -40,6 +39,7 @@ from claims.forms import (
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
+from staywell.csv import csv_response
 from staywell.db import parse_id
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
@@ -386,9 +386,7 @@ def claim_import(request: HttpRequest) -> HttpResponse:
 
 @role_required(*CLAIM_WRITERS)
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims-template.csv"'
-    return response
+    return csv_response("claims-template.csv", importer.COLUMNS, importer.EXAMPLE_ROWS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,42 +440,38 @@ def payment_run(request: HttpRequest, number: int) -> HttpResponse:
 @role_required(*CLAIM_READERS)
 def payment_run_csv(request: HttpRequest, number: int) -> HttpResponse:
     register = selectors.payment_run_register(_run(number))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "employer_code",
-            "payee",
-            "claim_id",
-            "admin_claim_number",
-            "employee",
-            "patient",
-            "date_of_service",
-            "amount",
-        ]
-    )
+    return csv_response(f"payment-run-{number}.csv", PAYMENT_RUN_COLUMNS, _register_rows(register))
+
+
+PAYMENT_RUN_COLUMNS = (
+    "employer_code",
+    "payee",
+    "claim_id",
+    "admin_claim_number",
+    "employee",
+    "patient",
+    "date_of_service",
+    "amount",
+)
+
+
+def _register_rows(register: Any) -> Iterator[list[Any]]:
+    """Each check's lines, then its total; the grand total last."""
     for employer in register.employers:
         for payee in employer.payees:
             for line in payee.lines:
-                writer.writerow(
-                    [
-                        employer.code,
-                        payee.name,
-                        line.claim_id,
-                        line.admin_claim_number,
-                        line.employee_name,
-                        line.patient_name,
-                        line.date_of_service.isoformat(),
-                        f"{line.amount:.2f}",
-                    ]
-                )
-            writer.writerow(
-                [employer.code, payee.name, "", "", "", "", "check total", f"{payee.total:.2f}"]
-            )
-    writer.writerow(["", "", "", "", "", "", "grand total", f"{register.total:.2f}"])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="payment-run-{number}.csv"'
-    return response
+                yield [
+                    employer.code,
+                    payee.name,
+                    line.claim_id,
+                    line.admin_claim_number,
+                    line.employee_name,
+                    line.patient_name,
+                    line.date_of_service.isoformat(),
+                    f"{line.amount:.2f}",
+                ]
+            yield [employer.code, payee.name, "", "", "", "", "check total", f"{payee.total:.2f}"]
+    yield ["", "", "", "", "", "", "grand total", f"{register.total:.2f}"]
 
 
 @role_required(*CLAIM_READERS)

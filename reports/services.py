@@ -21,7 +21,6 @@ Decisions:
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from collections.abc import Iterable, Iterator
@@ -42,6 +41,8 @@ from accounts.selectors import monthly_premium_charges, monthly_premium_charges_
 from reports import selectors
 from reports.models import FundReportDocument
 from reports.selectors import PAYERS, PREMIUM_LINES, EmployeeCharges, FundReport
+from staywell.csv import CONTENT_TYPE as CSV_CONTENT_TYPE
+from staywell.csv import csv_bytes
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from staywell.models import Job
 from staywell.pdf import render_pdf
@@ -245,7 +246,7 @@ CSV_HEADER = [
 ]
 MONEY_COLUMNS = len(PREMIUM_LINES) * len(PAYERS) + 3
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": CSV_CONTENT_TYPE,
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -302,11 +303,7 @@ def payroll_records(
 
 def payroll_csv(records: Iterable[list[Any]]) -> bytes:
     """CSV with the csv module; Decimals written as exact text ("133.93")."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(records)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(CSV_HEADER, records)
 
 
 def payroll_xlsx(records: Iterable[list[Any]], *, title: str) -> bytes:
