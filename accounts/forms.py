@@ -3,7 +3,7 @@
 Each form that writes has ``save(user=...)``, which calls one service (the hours change
 with an R-EL8 election and the separation with an R-VE8/R-VE9 continuation call two, in
 one atomic step), and ``success_message(result)``. A service's ``ValidationError`` goes
-back on the form with :meth:`ServiceForm.add_service_errors`: on the field it names (a
+back on the form with ``form.add_service_errors(exc)`` (``staywell.forms``): on the field it names (a
 service field name can be mapped to a form field with ``service_fields``), else at the top.
 
 Decision: the forms check only what a form can (a date is a date, a number a number, a
@@ -74,23 +74,12 @@ class ServiceForm(UswdsForm):
     title = ""  # the page's heading
     intro = ""  # a sentence under the heading
     submit_label = "Save"
-    # service field name -> form field name (None: at the top of the form)
-    service_fields: dict[str, str | None] = {}
 
     def save(self, *, user: Any) -> Any:
         raise NotImplementedError
 
     def success_message(self, result: Any) -> str:
         return "Saved."
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                target = self.service_fields.get(name, name)
-                self.add_error(target if target in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
-        self.mark_errors()
 
     def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """(legend, hint, fields) groups for the template; one group by default."""

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from accounts.forms import date_field
 from accounts.models import Employee, Employer
@@ -95,15 +94,6 @@ class ClaimEntryForm(UswdsForm):
             "allowed": data.get("allowed", ""),
         }
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                target = self.service_fields.get(name, name)
-                self.add_error(target if target in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
-        self.mark_errors()
-
 
 class VoidForm(UswdsForm):
     reason = forms.CharField(
@@ -112,9 +102,6 @@ class VoidForm(UswdsForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Give the reason for the void."},
     )
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        add_errors(self, exc, {"reason": "reason"})
 
 
 class AdjustForm(UswdsForm):
@@ -130,9 +117,6 @@ class AdjustForm(UswdsForm):
         error_messages={"required": "Give the reason for the adjustment."},
     )
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        add_errors(self, exc, {"allowed": "allowed", "reason": "reason"})
-
 
 class AttachmentForm(UswdsForm):
     file = forms.FileField(
@@ -140,19 +124,6 @@ class AttachmentForm(UswdsForm):
         help_text="PDF, PNG or JPEG, up to 10 MB",
         error_messages={"required": "Choose a PDF, PNG or JPEG file."},
     )
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        add_errors(self, exc, {"file": "file"})
-
-
-def add_errors(form: UswdsForm, exc: ValidationError, fields: dict[str, str]) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = fields.get(name)
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, exc.messages)
-    form.mark_errors()
 
 
 STATUS_CHOICES = [("", "Any status"), *Claim.Status.choices]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from reports import selectors, services
 from reports.forms import FundReportForm, GenerateForm, PayrollAllForm, PayrollForm, ScopeForm
 from reports.models import FundReportDocument
+from staywell.forms import add_service_errors
 from staywell.models import Job
 from staywell.roles import REPORT_READERS, Role, role_required
 
@@ -86,7 +87,7 @@ def fund_reports_generate(request: HttpRequest) -> HttpResponse:
             year = form.cleaned_data["policy_year"]
             job = services.fund_reports_request(policy_year=year, requested_by=request.user)
         except ValidationError as exc:
-            form.add_error("policy_year", exc.messages[0])
+            add_service_errors(form, exc)
     return _job_started(request, job, form) or _fund_reports_page(request, form, 400)
 
 
@@ -137,7 +138,7 @@ def _payroll_page(request: HttpRequest, form: PayrollForm, status: int = 200) ->
                 employer=form.cleaned_data["employer"], year=month.year, month=month.month
             )
         except ValidationError as exc:
-            form.add_error("month", "; ".join(exc.messages))
+            add_service_errors(form, exc, onto="month")
     context = {"form": form, "all_form": PayrollAllForm(), "preview": preview}
     return render(request, "reports/payroll.html", context, status=status)
 
@@ -164,7 +165,7 @@ def payroll_export(request: HttpRequest) -> HttpResponse:
                 fmt="xlsx" if request.POST.get("format") == "xlsx" else "csv",
             )
         except ValidationError as exc:
-            form.add_error(None, "; ".join(exc.messages))
+            add_service_errors(form, exc, onto=NON_FIELD_ERRORS)
         else:
             messages.info(request, export.message)
             response = _attachment(export.content, export.content_type, export.file_name)

@@ -1,11 +1,14 @@
 """The forms of every page: USWDS classes on the widgets, and after validation the
-error state with its aria links, so that a screen reader hears the hint and the error."""
+error state with its aria links, so that a screen reader hears the hint and the error.
+A service's ``ValidationError`` goes back on the form with :func:`add_service_errors`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 # The USWDS class of a widget (the first kind it is), else "usa-input".
 WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str], ...] = (
@@ -20,8 +23,11 @@ WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str], ...] = (
 class UswdsForm(forms.Form):
     """USWDS classes on every visible widget; after validation, the error class,
     ``aria-invalid`` and ``aria-describedby`` (the hint, then the error). Ids follow each
-    field's own id, the form's prefix included, as the field templates write them:
+    field's own id, the form's prefix included, as the field template writes them:
     ``<id>-hint`` and ``<id>-error``."""
+
+    # service field name -> form field name (None: at the top of the form)
+    service_fields: Mapping[str, str | None] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +59,10 @@ class UswdsForm(forms.Form):
                 described.insert(0, f"{auto_id}-hint")
             attrs["aria-describedby"] = " ".join(described)
 
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """A service's refusal on this form, its field names mapped by ``service_fields``."""
+        add_service_errors(self, exc, self.service_fields)
+
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) for the summary at the top: field errors link to the field
         (a radio group to its first button; a hidden field to nothing)."""
@@ -67,3 +77,27 @@ class UswdsForm(forms.Form):
                     anchor = self[name].auto_id
             items.extend((anchor, str(error)) for error in errors)
         return items
+
+
+def add_service_errors(
+    form: forms.Form,
+    exc: ValidationError,
+    fields: Mapping[str, str | None] | None = None,
+    *,
+    onto: str = "",
+) -> None:
+    """A service's ``ValidationError`` on the form. Each message of a field dict goes on
+    the form's field of that name (renamed by ``fields``; ``None`` or a name the form lacks:
+    at the top); a list or a message goes at the top. With ``onto``, every message goes on
+    that one field (``NON_FIELD_ERRORS``: the top) as one message, joined by "; "."""
+    if onto:
+        form.add_error(None if onto == NON_FIELD_ERRORS else onto, "; ".join(exc.messages))
+    elif hasattr(exc, "error_dict"):
+        renamed = fields or {}
+        for name, errors in exc.message_dict.items():
+            target = renamed.get(name, name)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+    if isinstance(form, UswdsForm):
+        form.mark_errors()
