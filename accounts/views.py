@@ -51,7 +51,6 @@ def _posted(request: HttpRequest, *, files: bool = False) -> tuple[Any, ...]:
 
 def _page(queryset: QuerySet[Employee], number: Any) -> Any:
     page = CappedPaginator(queryset, PAGE_SIZE).get_page(number)
-    page.elided_range = page.paginator.get_elided_page_range(page.number, on_each_side=2)
     for employee in page:
         employee.tier = rules.Tier(employee.current_tier or rules.Tier.NONE)
     return page

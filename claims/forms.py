@@ -35,6 +35,8 @@ class FamilyChoiceField(forms.ChoiceField):
 class ClaimEntryForm(UswdsForm):
     """The clerk's entry form for one claim of one family."""
 
+    mark_required = False  # its labels carry no "*"
+
     employee = forms.IntegerField(widget=forms.HiddenInput, required=False)
     patient = FamilyChoiceField(label="Patient", required=False)
     date_of_service = forms.DateField(
@@ -96,6 +98,8 @@ class ClaimEntryForm(UswdsForm):
 
 
 class VoidForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     reason = forms.CharField(
         label="Reason for the void",
         max_length=250,
@@ -105,6 +109,8 @@ class VoidForm(UswdsForm):
 
 
 class AdjustForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     allowed = forms.CharField(
         label="New allowed amount",
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
@@ -119,6 +125,8 @@ class AdjustForm(UswdsForm):
 
 
 class AttachmentForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     file = forms.FileField(
         label="Explanation of benefits or bill",
         help_text="PDF, PNG or JPEG, up to 10 MB",
@@ -185,6 +193,8 @@ class ClaimFilterForm(UswdsForm):
 
 
 class ImportForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     file = forms.FileField(
         label="The claims administrator's file (CSV)",
         help_text="UTF-8 CSV with the columns below; the first row names them.",

@@ -346,7 +346,6 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.claim_list(request.user, form.filters())
     totals = selectors.claim_totals(queryset)
     page = TotalPaginator(queryset, PAGE_SIZE, totals["count"]).get_page(request.GET.get("page"))
-    page.elided_range = page.paginator.get_elided_page_range(page.number, on_each_side=2)
     context = {
         "form": form,
         "page": page,

@@ -35,6 +35,8 @@ class EmployerChoiceField(forms.ModelChoiceField):
 class ScopeForm(UswdsForm):
     """The dashboard's employer filter: empty = the whole pool."""
 
+    mark_required = False  # its labels carry no "*"
+
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"),
         required=False,
@@ -44,6 +46,8 @@ class ScopeForm(UswdsForm):
 
 
 class PayrollForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"), label="Employer", empty_label="Choose"
     )
@@ -62,6 +66,8 @@ class PayrollForm(UswdsForm):
 
 
 class PayrollAllForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     prefix = "all"
     month = PayrollForm.base_fields["month"]
 
@@ -69,6 +75,8 @@ class PayrollAllForm(UswdsForm):
 
 
 class FundReportForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     policy_year = forms.TypedChoiceField(label="Policy year (as of June 30)", coerce=int)
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"),
@@ -85,6 +93,8 @@ class FundReportForm(UswdsForm):
 
 
 class GenerateForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
     prefix = "generate"
     policy_year = forms.TypedChoiceField(label="Policy year", coerce=int)
 

@@ -31,8 +31,7 @@ def _job_started(request: HttpRequest, job: Job | None, form: Any) -> HttpRespon
     refusal, the form's errors (htmx) or ``None`` for the caller to re-render."""
     if request.htmx:
         if job is None:
-            context = {"form": form, "show_field_errors": True}
-            return render(request, "reports/_form_errors.html", context)
+            return render(request, "partials/_error_summary.html", {"form": form})
         return render(request, "partials/job_progress.html", {"job": job})
     return redirect("job_status", job_id=job.pk) if job else None
 

@@ -28,6 +28,8 @@ class UswdsForm(forms.Form):
 
     # service field name -> form field name (None: at the top of the form)
     service_fields: Mapping[str, str | None] = {}
+    # the field template ends a required field's label in "*"
+    mark_required = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
