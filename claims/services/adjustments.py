@@ -25,6 +25,7 @@ from claims.rules import (
     ClaimId,
     ClaimInput,
     ClaimSplit,
+    SplitAdjustment,
     resplit_family_year,
     split_adjustments,
     validate_amounts,
@@ -118,6 +119,76 @@ def _move_trust_fund(
         pay_claim(claim, new, on, user, key=key, adjustment=adjustment)
 
 
+def _plan_year_deductible(family: FamilyYear) -> Decimal:
+    deductible = (
+        PlanYear.objects.filter(start_year=family.policy_year)
+        .values_list("deductible", flat=True)
+        .first()
+    )
+    if deductible is None:
+        raise ValidationError(
+            {"claim": f"The plan year {family.label} is not set up any more; ask an administrator."}
+        )
+    return deductible
+
+
+def _adjust_claim(
+    claim: Claim,
+    delta: SplitAdjustment,
+    after: ClaimSplit,
+    *,
+    cause: Claim,
+    reason: str,
+    allowed_after: Decimal,
+    user: Any,
+    on: date,
+    now: Any,
+) -> ClaimAdjustment:
+    """One claim whose split changed in a re-split: its adjustment entry, its trust-fund
+    payments brought to the new amount, its new split, and the R-CL6 hook for an
+    increase."""
+    adjustment = ClaimAdjustment.objects.create(
+        claim=claim,
+        kind=ClaimAdjustment.Kind.ADJUST if claim.pk == cause.pk else ClaimAdjustment.Kind.RESPLIT,
+        reason=reason[:300],
+        cause=cause,
+        allowed_before=claim.allowed,
+        allowed_after=allowed_after,
+        trust_fund_delta=delta.trust_fund,
+        employee_delta=delta.employee,
+        carrier_delta=delta.carrier,
+        created_by=user,
+    )
+    _move_trust_fund(
+        claim,
+        old=claim.trust_fund_amount,
+        new=after.trust_fund,
+        adjustment=adjustment,
+        user=user,
+        on=on,
+    )
+    Claim.objects.filter(pk=claim.pk).update(
+        allowed=allowed_after,
+        trust_fund_amount=after.trust_fund,
+        employee_amount=after.employee,
+        carrier_amount=after.carrier,
+        forwarded_at=claim.forwarded_at or (now if after.carrier > ZERO else None),
+    )
+    return adjustment
+
+
+def _save_family_totals(family: FamilyYear, splits: list[ClaimSplit]) -> None:
+    """R-CL1: the family's year holds the sums of its claims' new splits."""
+    family.absorbed = sum((s.absorbed for s in splits), ZERO)
+    family.trust_fund_paid = sum((s.trust_fund for s in splits), ZERO)
+    family.employee_paid = sum((s.employee for s in splits), ZERO)
+    family.carrier_paid = sum((s.carrier for s in splits), ZERO)
+    family.claim_count = (
+        Claim.objects.filter(family_year=family).exclude(status=Claim.Status.VOIDED).count()
+    )
+    family.save()
+
+
 def _resplit(
     family: FamilyYear,
     *,
@@ -131,15 +202,7 @@ def _resplit(
     order (entry order), as if the voided claim never existed or the adjusted amount had
     always been so; post an adjustment for every claim whose split changes."""
     overrides = allowed_override or {}
-    deductible = (
-        PlanYear.objects.filter(start_year=family.policy_year)
-        .values_list("deductible", flat=True)
-        .first()
-    )
-    if deductible is None:
-        raise ValidationError(
-            {"claim": f"The plan year {family.label} is not set up any more; ask an administrator."}
-        )
+    deductible = _plan_year_deductible(family)
     claims = list(
         Claim.objects.filter(family_year=family)
         .exclude(status__in=[Claim.Status.VOIDED, Claim.Status.DENIED])
@@ -159,35 +222,18 @@ def _resplit(
     for delta in split_adjustments(old, new):
         claim = by_id[int(delta.claim_id)]
         after = new[claim.pk]
-        is_cause = claim.pk == cause.pk
-        adjustment = ClaimAdjustment.objects.create(
-            claim=claim,
-            kind=ClaimAdjustment.Kind.ADJUST if is_cause else ClaimAdjustment.Kind.RESPLIT,
-            reason=reason[:300],
-            cause=cause,
-            allowed_before=claim.allowed,
-            allowed_after=overrides.get(claim.pk, claim.allowed),
-            trust_fund_delta=delta.trust_fund,
-            employee_delta=delta.employee,
-            carrier_delta=delta.carrier,
-            created_by=user,
-        )
-        _move_trust_fund(
+        adjustment = _adjust_claim(
             claim,
-            old=claim.trust_fund_amount,
-            new=after.trust_fund,
-            adjustment=adjustment,
+            delta,
+            after,
+            cause=cause,
+            reason=reason,
+            allowed_after=overrides.get(claim.pk, claim.allowed),
             user=user,
             on=on,
+            now=now,
         )
-        Claim.objects.filter(pk=claim.pk).update(
-            allowed=overrides.get(claim.pk, claim.allowed),
-            trust_fund_amount=after.trust_fund,
-            employee_amount=after.employee,
-            carrier_amount=after.carrier,
-            forwarded_at=claim.forwarded_at or (now if after.carrier > ZERO else None),
-        )
-        if not is_cause:
+        if claim.pk != cause.pk:
             events.append(
                 _event(
                     claim,
@@ -207,14 +253,7 @@ def _resplit(
                 reference=f"claim {claim.pk} adjustment {adjustment.pk}",
             )
     ClaimEvent.objects.bulk_create(events)
-    family.absorbed = sum((s.absorbed for s in new_splits), ZERO)
-    family.trust_fund_paid = sum((s.trust_fund for s in new_splits), ZERO)
-    family.employee_paid = sum((s.employee for s in new_splits), ZERO)
-    family.carrier_paid = sum((s.carrier for s in new_splits), ZERO)
-    family.claim_count = (
-        Claim.objects.filter(family_year=family).exclude(status=Claim.Status.VOIDED).count()
-    )
-    family.save()
+    _save_family_totals(family, new_splits)
     return made
 
 

@@ -3,7 +3,8 @@ duplicate guard and the family's deductible for the year: reads only, nothing wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
+from psycopg.rows import dict_row
 
 from accounts.models import Dependent, Employee
 from accounts.rules import Tier, policy_year_label, policy_year_of
 from claims.models import Claim
 from claims.rules import (
+    CARRIER_MAXIMUM,
     NO_COVERAGE_REASON,
     TRUST_FUNDED_TIERS,
     ClaimSplit,
@@ -81,30 +84,24 @@ def _dependent_name(dependent: Dependent) -> str:
     return f"{dependent.first_name} {dependent.last_name}"
 
 
-_EMPLOYEE_FIELDS = ["id", "employer_id", "number", "first_name", "last_name", "hire_date"]
-_DEPENDENT_FIELDS = [
-    "id",
-    "employee_id",
-    "first_name",
-    "last_name",
-    "covered_from",
-    "ended_on",
-    "relationship",
-    "spouse_employee_id",
-]
-# The chosen employee, the patient asked for, and any dependent record of the employee
-# on a spouse's retained policy (R-EL11), with that record's policyholder: one query.
-# With the date of service, also the employee's tier on that day and the plan year's
-# numbers (used unless an R-EL11 spouse record moves the claim to another family).
+# The chosen employee (e_), the patient asked for, and any dependent record of the
+# employee on a spouse's retained policy (R-EL11) (d_), with that record's policyholder
+# (p_): one query. With the date of service, also the employee's tier on that day and the
+# plan year's numbers (used unless an R-EL11 spouse record moves the claim to another
+# family).
 _FAMILY_SQL = """
-SELECT e.id, e.employer_id, e.number, e.first_name, e.last_name, e.hire_date,
-       d.id, d.employee_id, d.first_name, d.last_name, d.covered_from, d.ended_on,
-       d.relationship, d.spouse_employee_id,
-       p.id, p.employer_id, p.number, p.first_name, p.last_name, p.hire_date,
+SELECT e.id AS e_id, e.employer_id AS e_employer_id, e.number AS e_number,
+       e.first_name AS e_first_name, e.last_name AS e_last_name, e.hire_date AS e_hire_date,
+       d.id AS d_id, d.employee_id AS d_employee_id, d.first_name AS d_first_name,
+       d.last_name AS d_last_name, d.covered_from AS d_covered_from,
+       d.ended_on AS d_ended_on, d.relationship AS d_relationship,
+       d.spouse_employee_id AS d_spouse_employee_id,
+       p.id AS p_id, p.employer_id AS p_employer_id, p.number AS p_number,
+       p.first_name AS p_first_name, p.last_name AS p_last_name, p.hire_date AS p_hire_date,
        (SELECT s.tier FROM accounts_coveragesegment s
          WHERE s.employee_id = e.id AND s.start_date <= %(day)s
            AND (s.end_date IS NULL OR s.end_date >= %(day)s)
-         ORDER BY s.start_date DESC LIMIT 1),
+         ORDER BY s.start_date DESC LIMIT 1) AS tier,
        y.deductible, y.carrier_maximum
   FROM accounts_employee e
   LEFT JOIN accounts_dependent d ON d.id = %(patient)s OR d.spouse_employee_id = e.id
@@ -117,24 +114,24 @@ _COVERAGE_SQL = """
 SELECT (SELECT s.tier FROM accounts_coveragesegment s
          WHERE s.employee_id = %(employee)s AND s.start_date <= %(day)s
            AND (s.end_date IS NULL OR s.end_date >= %(day)s)
-         ORDER BY s.start_date DESC LIMIT 1),
+         ORDER BY s.start_date DESC LIMIT 1) AS tier,
        y.deductible, y.carrier_maximum
   FROM (SELECT 1) AS one
   LEFT JOIN accounts_planyear y ON y.start_year = %(year)s
 """
 
 
-def model_from_row(model: Any, fields: list[str], values: Sequence[Any]) -> Any:
-    """A model instance from raw values (the other fields load lazily when read).
-    ``Model.from_db`` wants the values in the model's field order: sorted here."""
-    by_name = dict(zip(fields, values, strict=True))
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
-    return model.from_db(connection.alias, names, [by_name[name] for name in names])
+def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> Any:
+    """A model instance from a row read by name (``dict_row``): the model's fields found
+    in ``row`` as ``prefix + field`` (the other fields load lazily when read).
+    ``Model.from_db`` wants the values in the model's field order."""
+    names = [f.attname for f in model._meta.concrete_fields if prefix + f.attname in row]
+    return model.from_db(connection.alias, names, [row[prefix + name] for name in names])
 
 
 def _family_rows(
     employee_id: int, patient_id: int | None, day: date | None
-) -> list[tuple[Any, ...]]:
+) -> list[dict[str, Any]]:
     return prepared_rows(
         _FAMILY_SQL,
         {
@@ -143,7 +140,155 @@ def _family_rows(
             "day": day,
             "year": policy_year_of(day) if day else None,
         },
+        row_factory=dict_row,
     )
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """The policyholder's tier on the date of service and the plan year's numbers."""
+
+    tier: str | None  # Tier value; None: no coverage segment on the day
+    deductible: Decimal | None  # None: the plan year is not set up
+    carrier_maximum: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Patient:
+    """Whose claim it is: the family (policyholder), the patient and the patient's name."""
+
+    policyholder: Employee
+    patient: Dependent | None  # None: the policyholder
+    name: str
+    error: str | None = None  # for the ``patient`` field
+
+
+def _family_of(
+    employee: Employee | int | str | None, rows: list[dict[str, Any]]
+) -> tuple[Employee | None, list[tuple[Dependent, Employee]]]:
+    """The chosen employee and the dependent records of the family query, each with its
+    policyholder; (None, []) for an unknown employee."""
+    if not rows:
+        return None, []
+    chosen = (
+        employee
+        if isinstance(employee, Employee)
+        else model_from_row(Employee, rows[0], prefix="e_")
+    )
+    dependents = [
+        (
+            model_from_row(Dependent, row, prefix="d_"),
+            model_from_row(Employee, row, prefix="p_"),
+        )
+        for row in rows
+        if row["d_id"] is not None
+    ]
+    return chosen, dependents
+
+
+def _employee_error(employee: Employee | int | str | None) -> str:
+    if employee in (None, ""):
+        return "Choose the employee (the policyholder)."
+    return f"Unknown employee {employee}."
+
+
+def _amount_errors(
+    billed: Decimal | str | None, allowed: Decimal | str | None, coverage: _Coverage
+) -> dict[str, str]:
+    """R-CL2, with the plan year's carrier maximum (the plan's default when not known)."""
+    return validate_amounts(
+        billed if billed is not None else "",
+        allowed if allowed is not None else "",
+        coverage.carrier_maximum if coverage.carrier_maximum is not None else CARRIER_MAXIMUM,
+    )
+
+
+def _date_error(day: date | None, chosen: Employee | None, today: date | None) -> str | None:
+    if day is None:
+        return "Enter the date of service, like 1984-10-15 or 10/15/1984."
+    if day > _today(today):
+        return "The date of service cannot be in the future."
+    if chosen is not None and day < chosen.hire_date:
+        return (
+            f"The date of service is before {chosen.full_name} was hired "
+            f"({chosen.hire_date.isoformat()})."
+        )
+    return None
+
+
+def _text_errors(provider: str, number: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not provider:
+        errors["provider"] = "Enter the provider (who is paid)."
+    elif len(provider) > 200:
+        errors["provider"] = "The provider's name is limited to 200 characters."
+    if not number:
+        errors["admin_claim_number"] = "Enter the claims administrator's claim number."
+    elif len(number) > 40:
+        errors["admin_claim_number"] = "The claim number is limited to 40 characters."
+    return errors
+
+
+def _patient_of(
+    chosen: Employee,
+    dependents: list[tuple[Dependent, Employee]],
+    *,
+    patient: Any,
+    patient_id: int | None,
+    day: date | None,
+) -> _Patient:
+    """The patient asked for (one of the family's dependents), or, with none asked for,
+    the employee; R-EL11: the spouse whose own policy ended is a dependent on the retained
+    policy, whose family the claim then goes to."""
+    if patient_id is not None:
+        found = next((d for d, _ in dependents if d.pk == patient_id), None)
+        if found is None:
+            return _Patient(chosen, None, chosen.full_name, f"Unknown patient {patient}.")
+        if found.employee_id != chosen.pk:
+            return _Patient(
+                chosen,
+                None,
+                chosen.full_name,
+                f"{_dependent_name(found)} is not in the family of "
+                f"{chosen.full_name}; choose the employee or one of their dependents.",
+            )
+        return _Patient(chosen, found, _dependent_name(found))
+    if day is not None:
+        spouse = next(
+            (
+                (d, p)
+                for d, p in dependents
+                if d.spouse_employee_id == chosen.pk and _covered(d, day)
+            ),
+            None,
+        )
+        if spouse is not None:
+            return _Patient(spouse[1], spouse[0], _dependent_name(spouse[0]))
+    return _Patient(chosen, None, chosen.full_name)
+
+
+def _coverage_of(
+    policyholder: Employee, chosen: Employee, family_row: dict[str, Any], day: date
+) -> _Coverage:
+    """The tier on the day and the plan year: from the family query for the chosen
+    employee, else (R-EL11: the retained policyholder's family) one more query."""
+    row = family_row
+    if policyholder is not chosen:
+        row = prepared_rows(
+            _COVERAGE_SQL,
+            {"employee": policyholder.pk, "day": day, "year": policy_year_of(day)},
+            row_factory=dict_row,
+        )[0]
+    return _Coverage(row["tier"], row["deductible"], row["carrier_maximum"])
+
+
+def _denied_reason(tier: Tier, patient: _Patient, day: date) -> str | None:
+    """R-CL4: no coverage on the day, or the patient not on the policy on the day."""
+    if tier is Tier.NONE:
+        return NO_COVERAGE_REASON
+    if patient.patient is not None and not _covered(patient.patient, day):
+        return NOT_ON_POLICY.format(name=patient.name)
+    return None
 
 
 def claim_validate(
@@ -174,111 +319,40 @@ def claim_validate(
     employee_id = employee.pk if isinstance(employee, Employee) else parse_int(employee)
     day = date_of_service
     rows = _family_rows(employee_id, patient_id, day) if employee_id is not None else []
-    chosen: Employee | None = None
-    dependents: list[tuple[Dependent, Employee]] = []
-    if rows:
-        chosen = (
-            employee
-            if isinstance(employee, Employee)
-            else model_from_row(Employee, _EMPLOYEE_FIELDS, rows[0][:6])
-        )
-        for row in rows:
-            if row[6] is not None:
-                dependents.append(
-                    (
-                        model_from_row(Dependent, _DEPENDENT_FIELDS, row[6:14]),
-                        model_from_row(Employee, _EMPLOYEE_FIELDS, row[14:20]),
-                    )
-                )
-    else:
-        errors["employee"] = (
-            "Choose the employee (the policyholder)."
-            if employee in (None, "")
-            else f"Unknown employee {employee}."
-        )
-    if day is None:
-        errors["date_of_service"] = "Enter the date of service, like 1984-10-15 or 10/15/1984."
-    elif day > _today(today):
-        errors["date_of_service"] = "The date of service cannot be in the future."
-    elif chosen is not None and day < chosen.hire_date:
-        errors["date_of_service"] = (
-            f"The date of service is before {chosen.full_name} was hired "
-            f"({chosen.hire_date.isoformat()})."
-        )
+    chosen, dependents = _family_of(employee, rows)
+    if chosen is None:
+        errors["employee"] = _employee_error(employee)
+    date_error = _date_error(day, chosen, today)
+    if date_error is not None:
+        errors["date_of_service"] = date_error
     provider = normalized_text(provider)
-    if not provider:
-        errors["provider"] = "Enter the provider (who is paid)."
-    elif len(provider) > 200:
-        errors["provider"] = "The provider's name is limited to 200 characters."
     number = normalized_text(admin_claim_number)
-    if not number:
-        errors["admin_claim_number"] = "Enter the claims administrator's claim number."
-    elif len(number) > 40:
-        errors["admin_claim_number"] = "The claim number is limited to 40 characters."
+    errors.update(_text_errors(provider, number))
 
-    policyholder, chosen_patient, patient_name = chosen, None, ""
+    whose: _Patient | None = None
     if chosen is not None:
-        if patient_id is not None:
-            found = next(((d, p) for d, p in dependents if d.pk == patient_id), None)
-            if found is None:
-                errors["patient"] = f"Unknown patient {patient}."
-            elif found[0].employee_id != chosen.pk:
-                errors["patient"] = (
-                    f"{_dependent_name(found[0])} is not in the family of "
-                    f"{chosen.full_name}; choose the employee or one of their dependents."
-                )
-            else:
-                chosen_patient = found[0]
-                patient_name = _dependent_name(chosen_patient)
-        elif day is not None:
-            # R-EL11: the spouse whose own policy ended is a dependent on the retained one.
-            spouse = next(
-                (
-                    (d, p)
-                    for d, p in dependents
-                    if d.spouse_employee_id == chosen.pk and _covered(d, day)
-                ),
-                None,
-            )
-            if spouse is not None:
-                chosen_patient, policyholder = spouse
-                patient_name = _dependent_name(chosen_patient)
-        if not patient_name:
-            patient_name = chosen.full_name
+        whose = _patient_of(chosen, dependents, patient=patient, patient_id=patient_id, day=day)
+        if whose.error is not None:
+            errors["patient"] = whose.error
 
-    tier_value, deductible, carrier_maximum = None, None, None
-    if day is not None and "date_of_service" not in errors and policyholder is not None:
-        year = policy_year_of(day)
-        if policyholder is chosen:
-            tier_value, deductible, carrier_maximum = rows[0][20:23]
-        else:  # R-EL11: the tier of the retained policyholder's family
-            tier_value, deductible, carrier_maximum = prepared_rows(
-                _COVERAGE_SQL, {"employee": policyholder.pk, "day": day, "year": year}
-            )[0]
-        if deductible is None:
+    coverage = _Coverage(None, None, None)
+    if day is not None and "date_of_service" not in errors and whose is not None:
+        assert chosen is not None
+        coverage = _coverage_of(whose.policyholder, chosen, rows[0], day)
+        if coverage.deductible is None:
             errors["date_of_service"] = (
-                f"The plan year {policy_year_label(year)} is not set up; an "
+                f"The plan year {policy_year_label(policy_year_of(day))} is not set up; an "
                 "administrator must add it (deductible, carrier maximum) first."
             )
-    amount_errors = validate_amounts(
-        billed if billed is not None else "",
-        allowed if allowed is not None else "",
-        carrier_maximum if carrier_maximum is not None else Decimal("1000000.00"),
-    )
-    errors.update(amount_errors)
+    errors.update(_amount_errors(billed, allowed, coverage))
     if errors:
         raise ValidationError(errors)
-    assert policyholder is not None and day is not None and deductible is not None
-    tier = Tier(tier_value) if tier_value else Tier.NONE
-    denied: str | None = None
-    if tier is Tier.NONE:
-        denied = NO_COVERAGE_REASON
-    elif chosen_patient is not None and not _covered(chosen_patient, day):
-        denied = NOT_ON_POLICY.format(name=patient_name)
+    assert whose is not None and day is not None and coverage.deductible is not None
+    tier = Tier(coverage.tier) if coverage.tier else Tier.NONE
     return ClaimDraft(
-        policyholder=policyholder,
-        patient=chosen_patient,
-        patient_name=patient_name[:200],
+        policyholder=whose.policyholder,
+        patient=whose.patient,
+        patient_name=whose.name[:200],
         date_of_service=day,
         policy_year=policy_year_of(day),
         provider=provider,
@@ -286,8 +360,8 @@ def claim_validate(
         billed=amount_in_cents(billed),
         allowed=amount_in_cents(allowed),
         tier=tier,
-        deductible=deductible,
-        denied_reason=denied,
+        deductible=coverage.deductible,
+        denied_reason=_denied_reason(tier, whose, day),
     )
 
 

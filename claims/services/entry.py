@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from psycopg.rows import dict_row
 
 from accounts.models import Dependent, Employee
 from accounts.rules import policy_year_end
@@ -28,7 +29,7 @@ from claims.services.checking import (
     find_duplicates,
     model_from_row,
 )
-from claims.services.values import DuplicateClaimError
+from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
 from staywell.money import ZERO
 from vesting import services as ledger
@@ -36,26 +37,18 @@ from vesting.models import Account, FundKind, Transaction
 
 _LOCK_SQL = """
 SELECT id, absorbed, trust_fund_paid, employee_paid, carrier_paid, claim_count,
-       nextval(pg_get_serial_sequence('claims_claim', 'id'))
+       nextval(pg_get_serial_sequence('claims_claim', 'id')) AS next_claim_id
   FROM claims_familyyear
  WHERE employee_id = %s AND policy_year = %s
    FOR UPDATE
 """
-_FAMILY_FIELDS = [
-    "id",
-    "absorbed",
-    "trust_fund_paid",
-    "employee_paid",
-    "carrier_paid",
-    "claim_count",
-]
 
 
 def _lock_family_year(employee_id: int, policy_year: int) -> tuple[FamilyYear, int]:
     """The family's year, created if new, row-locked (``SELECT ... FOR UPDATE``) until the
     transaction ends: the lock that serializes claims of one family and year. Also the id
     the next claim will have (so that its payment can name it before it is inserted)."""
-    rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year])
+    rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year], row_factory=dict_row)
     if not rows:
         prepared_rows(
             "INSERT INTO claims_familyyear (employee_id, policy_year, absorbed, "
@@ -64,12 +57,12 @@ def _lock_family_year(employee_id: int, policy_year: int) -> tuple[FamilyYear, i
             "ON CONFLICT (employee_id, policy_year) DO NOTHING",
             [employee_id, policy_year],
         )
-        rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year])
+        rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year], row_factory=dict_row)
     row = rows[0]
-    family = model_from_row(FamilyYear, _FAMILY_FIELDS, row[:6])
+    family = model_from_row(FamilyYear, row)
     family.employee_id = employee_id
     family.policy_year = policy_year
-    return family, int(row[6])
+    return family, int(row["next_claim_id"])
 
 
 def dollars(amount: Decimal) -> str:
@@ -83,6 +76,78 @@ def split_words(split: ClaimSplit) -> str:
         f"trust fund {dollars(split.trust_fund)}, employee {dollars(split.employee)}, "
         f"carrier {dollars(split.carrier)}"
     )
+
+
+def _new_claim(
+    draft: ClaimDraft,
+    split: ClaimSplit,
+    family: FamilyYear,
+    claim_id: int,
+    *,
+    matches: list[DuplicateMatch],
+    source: str,
+    user: Any,
+    now: Any,
+) -> Claim:
+    """The claim to insert, with its split (not saved)."""
+    return Claim(
+        id=claim_id,
+        employer_id=draft.policyholder.employer_id,
+        employee=draft.policyholder,
+        family_year=family,
+        patient=draft.patient,
+        patient_name=draft.patient_name,
+        date_of_service=draft.date_of_service,
+        policy_year=draft.policy_year,
+        provider=draft.provider,
+        admin_claim_number=draft.admin_claim_number,
+        billed=draft.billed,
+        allowed=draft.allowed,
+        status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
+        denied_reason=split.denied_reason or "",
+        tier=draft.tier.value,
+        trust_fund_amount=split.trust_fund,
+        employee_amount=split.employee,
+        carrier_amount=split.carrier,
+        forwarded_at=now if split.carrier > ZERO else None,
+        duplicate_of_id=matches[0].claim_id if matches else None,
+        source=source,
+        entered_by=user,
+        entered_at=now,
+    )
+
+
+def _entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
+    return (
+        ClaimEvent.Action.ENTERED,
+        f"Entered ({claim.get_source_display().lower()}) for {draft.patient_name}, service "
+        f"on {draft.date_of_service.isoformat()}, billed {dollars(draft.billed)}, allowed "
+        f"{dollars(draft.allowed)}"
+        + (
+            f"; confirmed as not a duplicate of claim {claim.duplicate_of_id}"
+            if claim.duplicate_of_id is not None
+            else ""
+        )
+        + ".",
+    )
+
+
+def _split_events(draft: ClaimDraft, split: ClaimSplit) -> list[tuple[str, str]]:
+    """The audit events of a claim paid (R-CL3): its split, and what the carrier gets."""
+    events: list[tuple[str, str]] = [
+        (
+            ClaimEvent.Action.PAID,
+            f"Split ({draft.tier.label} tier, {draft.policy_year_label}): {split_words(split)}.",
+        )
+    ]
+    if split.carrier > ZERO:
+        events.append(
+            (
+                ClaimEvent.Action.FORWARDED,
+                f"{dollars(split.carrier)} forwarded to the major-medical carrier.",
+            )
+        )
+    return events
 
 
 @transaction.atomic
@@ -123,45 +188,10 @@ def claim_enter(
     split = adjudicate(draft, family.absorbed)
     user = acting_user(entered_by)
     now = timezone.now()
-    claim = Claim(
-        id=claim_id,
-        employer_id=draft.policyholder.employer_id,
-        employee=draft.policyholder,
-        family_year=family,
-        patient=draft.patient,
-        patient_name=draft.patient_name,
-        date_of_service=draft.date_of_service,
-        policy_year=draft.policy_year,
-        provider=draft.provider,
-        admin_claim_number=draft.admin_claim_number,
-        billed=draft.billed,
-        allowed=draft.allowed,
-        status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
-        denied_reason=split.denied_reason or "",
-        tier=draft.tier.value,
-        trust_fund_amount=split.trust_fund,
-        employee_amount=split.employee,
-        carrier_amount=split.carrier,
-        forwarded_at=now if split.carrier > ZERO else None,
-        duplicate_of_id=matches[0].claim_id if matches else None,
-        source=source,
-        entered_by=user,
-        entered_at=now,
+    claim = _new_claim(
+        draft, split, family, claim_id, matches=matches, source=source, user=user, now=now
     )
-    events: list[tuple[str, str]] = [
-        (
-            ClaimEvent.Action.ENTERED,
-            f"Entered ({claim.get_source_display().lower()}) for {draft.patient_name}, service "
-            f"on {draft.date_of_service.isoformat()}, billed {dollars(draft.billed)}, allowed "
-            f"{dollars(draft.allowed)}"
-            + (
-                f"; confirmed as not a duplicate of claim {claim.duplicate_of_id}"
-                if matches
-                else ""
-            )
-            + ".",
-        )
-    ]
+    events = [_entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
     if split.denied:
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
@@ -172,20 +202,7 @@ def claim_enter(
                 claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
             )
             claim.payment_transaction = payment[0]
-        events.append(
-            (
-                ClaimEvent.Action.PAID,
-                f"Split ({draft.tier.label} tier, {draft.policy_year_label}): "
-                f"{split_words(split)}.",
-            )
-        )
-        if split.carrier > ZERO:
-            events.append(
-                (
-                    ClaimEvent.Action.FORWARDED,
-                    f"{dollars(split.carrier)} forwarded to the major-medical carrier.",
-                )
-            )
+        events.extend(_split_events(draft, split))
     if not _insert_claim(claim, family, split, events, payment, user, now):
         # A concurrent entry took the claim number (the payment is rolled back with this).
         raise DuplicateClaimError(find_duplicates(draft))
@@ -294,9 +311,10 @@ def _payee(employer_id: int, name: str) -> Account:
         "WHERE f.employer_id = %s AND f.kind = %s AND a.name = %s AND a.employee_id IS NULL "
         "LIMIT 1",
         [employer_id, FundKind.PAYEES.value, name],
+        row_factory=dict_row,
     )
     if rows:
-        account: Account = model_from_row(Account, ["id", "fund_id", "name"], rows[0])
+        account: Account = model_from_row(Account, rows[0])
         return account
     return ledger.payee_account_for(employer_id, name=name)
 

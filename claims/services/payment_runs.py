@@ -36,17 +36,17 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
     rows = list(
         ClaimLedgerEntry.objects.filter(payment_run__isnull=True)
         .select_for_update()
-        .values_list("id", "payee_id", "amount", "claim_id")
+        .values("id", "payee_id", "amount", "claim_id")
     )
     net: dict[int, Decimal] = {}
-    for _, payee_id, amount, _ in rows:
-        net[payee_id] = net.get(payee_id, ZERO) + amount
+    for row in rows:
+        net[row["payee_id"]] = net.get(row["payee_id"], ZERO) + row["amount"]
     included = {payee for payee, total in net.items() if total >= ZERO}
-    picked = [row for row in rows if row[1] in included]
+    picked = [row for row in rows if row["payee_id"] in included]
     if not picked:
         raise ValidationError("No trust-fund claim payments are waiting for a payment run.")
     number = (PaymentRun.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    claim_ids = sorted({row[3] for row in picked})
+    claim_ids = sorted({row["claim_id"] for row in picked})
     run = PaymentRun.objects.create(
         number=number,
         total=sum((net[p] for p in included), ZERO),
@@ -54,7 +54,7 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
         claim_count=len(claim_ids),
         created_by=acting_user(created_by),
     )
-    ids = [row[0] for row in picked]
+    ids = [row["id"] for row in picked]
     for start in range(0, len(ids), 10_000):
         ClaimLedgerEntry.objects.filter(pk__in=ids[start : start + 10_000]).update(payment_run=run)
     now = timezone.now()
