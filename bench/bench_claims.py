@@ -1,4 +1,4 @@
-"""Benchmark of claims entry (issue 5). Not a test: prints figures, gates nothing.
+"""Benchmark of claims entry. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_claims.py [--employees 100000] [--claims 1000000]
                                            [--entries 500] [--reuse]
@@ -143,7 +143,7 @@ def concurrent_entries(token: str, batches: list[list[dict[str, object]]]) -> tu
     return created, elapsed
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employers", type=int, default=300)
     parser.add_argument("--employees", type=int, default=100_000)
@@ -152,8 +152,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the pool and claims of the last run"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def setup_django(args: argparse.Namespace) -> None:
+    """Django on the benchmark's own database (fresh unless ``--reuse``), migrated."""
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB, reuse=args.reuse)
     os.environ["DEBUG"] = "false"  # no query log in memory
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
@@ -162,92 +165,90 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import Employee
-    from accounts.rules import policy_year_of, policy_year_start
-    from claims.models import Claim
-    from tests.factories import UserFactory
 
     print(f"database: {connection.settings_dict['NAME']}")
     call_command("migrate", verbosity=0)
 
-    today = timezone.localdate()
-    year = policy_year_of(today)
-    year_start = policy_year_start(year)
-    if args.reuse and Claim.objects.exists():
-        print(f"reusing {Employee.objects.count():,} employees, {Claim.objects.count():,} claims")
-    else:
-        generate(args, today, year)
 
-    clerk = UserFactory(username="bench-clerk", role="clerk")
-    token, _ = Token.objects.get_or_create(user=clerk)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
-    page = Client()
-    page.force_login(clerk)
-    rng = random.Random(time.time_ns())
-    run = f"{time.time_ns() % 10**9:09d}"  # unique claim numbers when --reuse
-    families = list(
-        Employee.objects.filter(separation_date__isnull=True, hire_date__lt=year_start).values_list(
-            "pk", flat=True
-        )[:50_000]
-    )
-    days = (today - year_start).days
+class ClaimBodies:
+    """Random claims of the current policy year for the pool's families, as the API
+    takes them (random families, dates of service and amounts)."""
 
-    def claim_body(number: str) -> dict[str, object]:
+    def __init__(self, today: date, year_start: date) -> None:
+        from accounts.models import Employee
+
+        self.rng = random.Random(time.time_ns())
+        self.run = f"{time.time_ns() % 10**9:09d}"  # unique claim numbers when --reuse
+        self.families = list(
+            Employee.objects.filter(
+                separation_date__isnull=True, hire_date__lt=year_start
+            ).values_list("pk", flat=True)[:50_000]
+        )
+        self.year_start = year_start
+        self.days = (today - year_start).days
+
+    def __call__(self, suffix: str) -> dict[str, object]:
+        rng = self.rng
         allowed = f"{rng.randint(1500, 40000) / 100:.2f}"
         return {
-            "employee": rng.choice(families),
-            "date_of_service": (year_start + timedelta(days=rng.randint(0, days))).isoformat(),
+            "employee": rng.choice(self.families),
+            "date_of_service": (
+                self.year_start + timedelta(days=rng.randint(0, self.days))
+            ).isoformat(),
             "provider": rng.choice(
                 ["Ukiah Valley Medical Center", "Mendocino Pharmacy", "Dr. Ames"]
             ),
-            "admin_claim_number": number,
+            "admin_claim_number": f"{self.run}-{suffix}",
             "billed": allowed,
             "allowed": allowed,
         }
 
-    # Warm up (connections, prepared statements, templates).
-    for n in range(20):
-        api.post("/api/v1/claims/", claim_body(f"{run}-WARM-{n}"), content_type="application/json")
 
+def bench_api(api, claim_body: ClaimBodies, entries: int) -> None:
+    """Step 2: one clerk's claims, one after the other, through the API."""
+    for n in range(20):  # warm up (connections, prepared statements, templates)
+        api.post("/api/v1/claims/", claim_body(f"WARM-{n}"), content_type="application/json")
     timings = []
     trust_fund_paid = 0
     started = time.perf_counter()
-    for n in range(args.entries):
+    for n in range(entries):
         one = time.perf_counter()
         response = api.post(
-            "/api/v1/claims/", claim_body(f"{run}-API-{n}"), content_type="application/json"
+            "/api/v1/claims/", claim_body(f"API-{n}"), content_type="application/json"
         )
         timings.append(time.perf_counter() - one)
         assert response.status_code == 201, response.content
         trust_fund_paid += response.json()["payment_transaction"] is not None
     elapsed = time.perf_counter() - started
     print(
-        f"API POST /api/v1/claims/: {args.entries} claims in {elapsed:.2f} s = "
-        f"{args.entries / elapsed:.0f} claims/s (p50 {ms(statistics.median(timings))}, "
+        f"API POST /api/v1/claims/: {entries} claims in {elapsed:.2f} s = "
+        f"{entries / elapsed:.0f} claims/s (p50 {ms(statistics.median(timings))}, "
         f"p95 {ms(percentile(timings, 0.95))}); {trust_fund_paid} of them paid from the "
         "trust fund through the ledger"
     )
 
+
+def bench_clerks(token: str, claim_body: ClaimBodies, entries: int) -> None:
+    """Step 2: 2 and 4 clerks at once, the same number of claims in all."""
     for clerks in (2, 4):
-        per_clerk = args.entries // clerks
+        per_clerk = entries // clerks
         batches = [
-            [claim_body(f"{run}-C{clerks}-{c}-{n}") for n in range(WARM_UP + per_clerk)]
+            [claim_body(f"C{clerks}-{c}-{n}") for n in range(WARM_UP + per_clerk)]
             for c in range(clerks)
         ]
-        created, elapsed = concurrent_entries(token.key, batches)
+        created, elapsed = concurrent_entries(token, batches)
         print(
             f"API POST /api/v1/claims/, {clerks} clerks at once (a process and a connection "
             f"each): {created} claims in {elapsed:.2f} s = {created / elapsed:.0f} claims/s"
         )
 
+
+def bench_entry_page(page, claim_body: ClaimBodies, entries: int) -> None:
+    """Step 3: the entry page's live preview and save, each and together."""
     htmx = {"HTTP_HX_REQUEST": "true"}
     previews, saves, both = [], [], []
-    for n in range(args.entries):
-        body = claim_body(f"{run}-PAGE-{n}")
+    for n in range(entries):
+        body = claim_body(f"PAGE-{n}")
         body["date_of_service"] = date.fromisoformat(str(body["date_of_service"])).strftime(
             "%m/%d/%Y"
         )
@@ -269,6 +270,11 @@ def main() -> None:
             f"p95 {ms(percentile(values, 0.95))} ({len(values)} claims)"
         )
 
+
+def bench_lists(page) -> None:
+    """Step 4: the claims list page, for reference."""
+    from accounts.models import Employee
+
     for label, url in (
         ("claims list + totals, whole pool", "/claims/"),
         (
@@ -284,6 +290,38 @@ def main() -> None:
             runs.append(time.perf_counter() - one)
             assert response.status_code == 200
         print(f"{label}: median {ms(statistics.median(runs))} of 5")
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args)
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Employee
+    from accounts.rules import policy_year_of, policy_year_start
+    from claims.models import Claim
+    from tests.factories import UserFactory
+
+    today = timezone.localdate()
+    year = policy_year_of(today)
+    year_start = policy_year_start(year)
+    if args.reuse and Claim.objects.exists():
+        print(f"reusing {Employee.objects.count():,} employees, {Claim.objects.count():,} claims")
+    else:
+        generate(args, today, year)
+
+    clerk = UserFactory(username="bench-clerk", role="clerk")
+    token, _ = Token.objects.get_or_create(user=clerk)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    page = Client()
+    page.force_login(clerk)
+    claim_body = ClaimBodies(today, year_start)
+    bench_api(api, claim_body, args.entries)
+    bench_clerks(token.key, claim_body, args.entries)
+    bench_entry_page(page, claim_body, args.entries)
+    bench_lists(page)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,124 @@ def _family_history(employee: Employee, first_year: int, last_year: int) -> list
     return planned
 
 
+def _coverage_spans(employees: list[Employee]) -> dict[int, list[tuple[date, date | None]]]:
+    """Each employee's covered segments (any tier but none), as (start, end)."""
+    segments: dict[int, list[tuple[date, date | None]]] = {}
+    for row in (
+        CoverageSegment.objects.filter(employee__in=employees)
+        .exclude(tier="none")
+        .values_list("employee_id", "start", "end", named=True)
+    ):
+        segments.setdefault(row.employee_id, []).append((row.start, row.end))
+    return segments
+
+
+def _plan_year(
+    rng: random.Random,
+    year: int,
+    employees: list[Employee],
+    *,
+    segments: dict[int, list[tuple[date, date | None]]],
+    dependents: dict[int, list[Dependent]],
+    demo_family: Employee | None,
+    today: date,
+) -> list[_Planned]:
+    """The claims of one policy year, in the order the administrator sends them."""
+    start, end = policy_year_start(year), policy_year_end(year)
+    planned: list[_Planned] = []
+    for employee in employees:
+        if employee == demo_family:
+            continue
+        spans = _covered_days(segments.get(employee.pk, []), start, end)
+        if spans:
+            planned += _plan_family_year(
+                rng, employee, dependents.get(employee.pk, []), spans, today
+            )
+        if start <= employee.hire_date <= end and rng.random() < 0.3:
+            # A visit in the waiting period before coverage starts (R-EL6): denied (R-CL4).
+            day = employee.hire_date + timedelta(days=rng.randint(0, 9))
+            if day <= min(end, today):
+                planned.append(
+                    _Planned(
+                        employee,
+                        None,
+                        day,
+                        day + timedelta(days=20),
+                        rng.choice(PROVIDERS),
+                        Decimal("85.00"),
+                        Decimal("85.00"),
+                    )
+                )
+    if demo_family is not None:
+        planned += _family_history(demo_family, year, year)
+    planned.sort(key=lambda p: (p.paid_on, p.employee.pk, p.day))
+    return planned
+
+
+def _enter_planned(
+    planned: list[_Planned],
+    *,
+    numbers: dict[int, int],
+    counts: dict[str, int],
+    entered_by: Any,
+    today: date,
+) -> list[Claim]:
+    """Enter the planned claims through ``claim_enter``, numbered per employer."""
+    entered: list[Claim] = []
+    for item in planned:
+        code = item.employee.employer.code
+        numbers[item.employee.employer_id] = numbers.get(item.employee.employer_id, 0) + 1
+        try:
+            claim = services.claim_enter(
+                employee=item.employee,
+                patient=item.patient,
+                date_of_service=item.day,
+                provider=item.provider,
+                admin_claim_number=f"{code}-{item.day:%y%m}-{numbers[item.employee.employer_id]:05d}",
+                billed=item.billed,
+                allowed=item.allowed,
+                entered_by=entered_by,
+                confirm_duplicate=True,
+                paid_on=item.paid_on,
+                source=Claim.Source.DEMO,
+                today=today,
+            )
+        except ValidationError:
+            continue  # e.g. before the hire: the demo simply skips it
+        counts["claims"] += 1
+        counts["denied"] += claim.status == Claim.Status.DENIED
+        entered.append(claim)
+    return entered
+
+
+def _void_and_adjust(
+    rng: random.Random, entered: list[Claim], *, counts: dict[str, int], entered_by: Any
+) -> None:
+    """A few of the year's paid claims voided (billed twice), a few adjusted (R-CL5)."""
+    paid = [c for c in entered if c.status == Claim.Status.PAID and c.trust_fund_amount > 0]
+    for claim in rng.sample(paid, k=min(len(paid), max(1, len(paid) // 150))):
+        services.claim_void(
+            claim=claim,
+            reason="Billed twice by the provider",
+            voided_by=entered_by,
+            effective_date=claim.paid_on + timedelta(days=30) if claim.paid_on else None,
+        )
+        counts["voided"] += 1
+    adjustable = [c for c in paid if c.status == Claim.Status.PAID]
+    for claim in rng.sample(adjustable, k=min(len(adjustable), max(1, len(adjustable) // 150))):
+        claim.refresh_from_db()
+        if claim.status != Claim.Status.PAID or claim.allowed < Decimal("20.00"):
+            continue
+        services.claim_adjust(
+            claim=claim,
+            allowed=(claim.allowed * Decimal("0.8")).quantize(Decimal("0.01")),
+            reason="Administrator's corrected explanation of benefits",
+            adjusted_by=entered_by,
+            effective_date=claim.paid_on + timedelta(days=45) if claim.paid_on else None,
+        )
+        counts["adjusted"] += 1
+
+
 def seed_claims(
     employers: Iterable[Employer],
     *,
@@ -194,13 +312,7 @@ def seed_claims(
         .select_related("employer")
         .order_by("pk")
     )
-    segments: dict[int, list[tuple[date, date | None]]] = {}
-    for row in (
-        CoverageSegment.objects.filter(employee__in=employees)
-        .exclude(tier="none")
-        .values_list("employee_id", "start", "end")
-    ):
-        segments.setdefault(row[0], []).append((row[1], row[2]))
+    segments = _coverage_spans(employees)
     dependents: dict[int, list[Dependent]] = {}
     for dependent in Dependent.objects.filter(employee__in=employees):
         dependents.setdefault(dependent.employee_id, []).append(dependent)
@@ -210,80 +322,19 @@ def seed_claims(
     )
     numbers: dict[int, int] = {}
     for year in range(first_year, last_year + 1):
-        start, end = policy_year_start(year), policy_year_end(year)
-        planned: list[_Planned] = []
-        for employee in employees:
-            if employee == demo_family:
-                continue
-            spans = _covered_days(segments.get(employee.pk, []), start, end)
-            if spans:
-                planned += _plan_family_year(
-                    rng, employee, dependents.get(employee.pk, []), spans, today
-                )
-            if start <= employee.hire_date <= end and rng.random() < 0.3:
-                # A visit in the waiting period before coverage starts (R-EL6): denied (R-CL4).
-                day = employee.hire_date + timedelta(days=rng.randint(0, 9))
-                if day <= min(end, today):
-                    planned.append(
-                        _Planned(
-                            employee,
-                            None,
-                            day,
-                            day + timedelta(days=20),
-                            rng.choice(PROVIDERS),
-                            Decimal("85.00"),
-                            Decimal("85.00"),
-                        )
-                    )
-        if demo_family is not None:
-            planned += _family_history(demo_family, year, year)
-        planned.sort(key=lambda p: (p.paid_on, p.employee.pk, p.day))
-        entered: list[Claim] = []
-        for item in planned:
-            code = item.employee.employer.code
-            numbers[item.employee.employer_id] = numbers.get(item.employee.employer_id, 0) + 1
-            try:
-                claim = services.claim_enter(
-                    employee=item.employee,
-                    patient=item.patient,
-                    date_of_service=item.day,
-                    provider=item.provider,
-                    admin_claim_number=f"{code}-{item.day:%y%m}-{numbers[item.employee.employer_id]:05d}",
-                    billed=item.billed,
-                    allowed=item.allowed,
-                    entered_by=entered_by,
-                    confirm_duplicate=True,
-                    paid_on=item.paid_on,
-                    source=Claim.Source.DEMO,
-                    today=today,
-                )
-            except ValidationError:
-                continue  # e.g. before the hire: the demo simply skips it
-            counts["claims"] += 1
-            counts["denied"] += claim.status == Claim.Status.DENIED
-            entered.append(claim)
-        paid = [c for c in entered if c.status == Claim.Status.PAID and c.trust_fund_amount > 0]
-        for claim in rng.sample(paid, k=min(len(paid), max(1, len(paid) // 150))):
-            services.claim_void(
-                claim=claim,
-                reason="Billed twice by the provider",
-                voided_by=entered_by,
-                effective_date=claim.paid_on + timedelta(days=30) if claim.paid_on else None,
-            )
-            counts["voided"] += 1
-        adjustable = [c for c in paid if c.status == Claim.Status.PAID]
-        for claim in rng.sample(adjustable, k=min(len(adjustable), max(1, len(adjustable) // 150))):
-            claim.refresh_from_db()
-            if claim.status != Claim.Status.PAID or claim.allowed < Decimal("20.00"):
-                continue
-            services.claim_adjust(
-                claim=claim,
-                allowed=(claim.allowed * Decimal("0.8")).quantize(Decimal("0.01")),
-                reason="Administrator's corrected explanation of benefits",
-                adjusted_by=entered_by,
-                effective_date=claim.paid_on + timedelta(days=45) if claim.paid_on else None,
-            )
-            counts["adjusted"] += 1
+        planned = _plan_year(
+            rng,
+            year,
+            employees,
+            segments=segments,
+            dependents=dependents,
+            demo_family=demo_family,
+            today=today,
+        )
+        entered = _enter_planned(
+            planned, numbers=numbers, counts=counts, entered_by=entered_by, today=today
+        )
+        _void_and_adjust(rng, entered, counts=counts, entered_by=entered_by)
         try:
             services.payment_run_create(created_by=entered_by)
             counts["runs"] += 1

@@ -175,11 +175,19 @@ def _money(value: str) -> Decimal:
     return Decimal(value.replace(",", "").replace("$", "").strip()).quantize(Decimal("0.01"))
 
 
-def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> ImportResult:
-    """Check every row (a handful of queries for the whole file); return the rows to enter
-    as ``job`` parameters would carry them in ``ready`` and the problems in ``errors``."""
-    today = today or timezone.localdate()
-    result = ImportResult(rows=len(rows))
+@dataclass(frozen=True)
+class _Known:
+    """What the file's rows refer to, read once for the whole file."""
+
+    employers: dict[str, int]  # code -> id
+    employees: dict[tuple[int | None, str], Employee]  # (employer id, number) -> employee
+    dependents: dict[int, list[Dependent]]  # employee id -> the family's dependents
+    plan_years: dict[int, Decimal]  # start year -> carrier maximum
+    existing: dict[str, Claim]  # claim number -> the first claim entered with it
+
+
+def _known(rows: list[dict[str, str]]) -> _Known:
+    """A handful of queries for the whole file."""
     employers = dict(
         Employer.objects.filter(code__in={r.get("employer_code", "") for r in rows}).values_list(
             "code", "pk"
@@ -188,7 +196,7 @@ def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> Impo
     wanted = {
         (employers.get(r.get("employer_code", "")), r.get("employee_number", "")) for r in rows
     }
-    employees = {
+    employees: dict[tuple[int | None, str], Employee] = {
         (e.employer_id, e.number): e
         for e in Employee.objects.filter(
             employer_id__in={e for e, _ in wanted if e}, number__in={n for _, n in wanted}
@@ -209,120 +217,179 @@ def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> Impo
         .order_by("id")
     ):
         existing.setdefault(claim.admin_claim_number, claim)
+    return _Known(employers, employees, dependents, plan_years, existing)
+
+
+Problem = tuple[str, str]  # (field, message)
+
+
+def _number_problem(claim_number: str, number: str, first_row: dict[str, str]) -> Problem | None:
+    """The claim number: required, at most 40 characters, once per file (``first_row``
+    remembers the row of each number seen)."""
+    if not claim_number:
+        return ("admin_claim_number", "Enter the claims administrator's claim number.")
+    if len(claim_number) > 40:
+        return ("admin_claim_number", "The claim number is limited to 40 characters.")
+    if claim_number in first_row:
+        return (
+            "admin_claim_number",
+            f"Claim number {claim_number} is also on row {first_row[claim_number]}.",
+        )
+    first_row[claim_number] = number
+    return None
+
+
+def _employee_of(row: dict[str, str], known: _Known, errors: list[Problem]) -> Employee | None:
+    employer_id = known.employers.get(row.get("employer_code", ""))
+    employee = known.employees.get((employer_id, row.get("employee_number", "")))
+    if employer_id is None:
+        errors.append(("employer_code", f"Unknown employer {row.get('employer_code', '')!r}."))
+    elif employee is None:
+        errors.append(
+            (
+                "employee_number",
+                f"Unknown employee {row.get('employee_number', '')!r} at {row['employer_code']}.",
+            )
+        )
+    return employee
+
+
+def _patient_of(
+    row: dict[str, str], employee: Employee | None, known: _Known, errors: list[Problem]
+) -> Dependent | None:
+    """The dependent named in the ``patient`` column (an id or a first name), if any."""
+    patient: Dependent | None = None
+    patient_text = row.get("patient", "")
+    if employee is None or not patient_text:
+        return None
+    family = known.dependents.get(employee.pk, [])
+    patient_id = parse_id(patient_text)
+    if patient_id is not None:
+        patient = next((d for d in family if d.pk == patient_id), None)
+    else:
+        named = [d for d in family if d.first_name.lower() == patient_text.lower()]
+        if len(named) > 1:
+            errors.append(
+                ("patient", f"Two dependents are named {patient_text}: give the dependent's id.")
+            )
+        patient = named[0] if len(named) == 1 else None
+    if patient is None and not any(f == "patient" for f, _ in errors):
+        errors.append(("patient", f"{patient_text} is not in the family of {employee.full_name}."))
+    return patient
+
+
+def _date_problem(
+    day: date | None, employee: Employee | None, known: _Known, today: date
+) -> Problem | None:
+    if day is None:
+        return ("date_of_service", "Enter the date of service as YYYY-MM-DD or MM/DD/YYYY.")
+    if day > today:
+        return ("date_of_service", "The date of service cannot be in the future.")
+    if employee is not None and day < employee.hire_date:
+        return (
+            "date_of_service",
+            f"The date of service is before {employee.full_name} was hired ({employee.hire_date.isoformat()}).",
+        )
+    if policy_year_of(day) not in known.plan_years:
+        return (
+            "date_of_service",
+            f"The plan year {policy_year_label(policy_year_of(day))} is not set up.",
+        )
+    return None
+
+
+def _provider_problem(provider: str) -> Problem | None:
+    if not provider:
+        return ("provider", "Enter the provider (who is paid).")
+    if len(provider) > 200:
+        return ("provider", "The provider's name is limited to 200 characters.")
+    return None
+
+
+@dataclass
+class _Row:
+    """One row of the file, checked."""
+
+    number: str  # the spreadsheet row
+    claim_number: str
+    employee: Employee | None
+    patient: Dependent | None
+    day: date | None
+    provider: str
+    errors: list[Problem]
+
+    def ready(self, row: dict[str, str]) -> list[Any]:
+        """The row as ``ImportResult.ready`` carries it."""
+        assert self.employee is not None and self.day is not None
+        return [
+            int(self.number),
+            self.claim_number,
+            self.employee.pk,
+            self.patient.pk if self.patient else None,
+            self.day.isoformat(),
+            self.provider,
+            str(_money(row["billed"])),
+            str(_money(row["allowed"])),
+        ]
+
+
+def _check_row(row: dict[str, str], known: _Known, first_row: dict[str, str], today: date) -> _Row:
+    errors: list[Problem] = []
+    claim_number = " ".join(row.get("admin_claim_number", "").split())
+    number_problem = _number_problem(claim_number, row["_row"], first_row)
+    if number_problem:
+        errors.append(number_problem)
+    employee = _employee_of(row, known, errors)
+    patient = _patient_of(row, employee, known, errors)
+    day = parse_date(row.get("date_of_service", ""))
+    provider = " ".join(row.get("provider", "").split())
+    for problem in (_date_problem(day, employee, known, today), _provider_problem(provider)):
+        if problem:
+            errors.append(problem)
+    maximum = known.plan_years.get(policy_year_of(day)) if day else None
+    amount_errors = validate_amounts(
+        row.get("billed", ""), row.get("allowed", ""), maximum or Decimal("1000000.00")
+    )
+    errors += list(amount_errors.items())
+    return _Row(row["_row"], claim_number, employee, patient, day, provider, errors)
+
+
+def _entered_problem(checked: _Row, claim: Claim, row: dict[str, str]) -> Problem | None:
+    """A row whose claim number was entered already: None when with identical data (the
+    row is skipped), else the problem."""
+    different = _differences(claim, checked.employee, checked.day, checked.provider, row)
+    if not different:
+        return None
+    return (
+        "admin_claim_number",
+        f"Claim number {checked.claim_number} was already entered as claim {claim.pk} "
+        f"with a different {', '.join(different)}; correct it on the claim page "
+        "(void or adjust), not by importing it again.",
+    )
+
+
+def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> ImportResult:
+    """Check every row (a handful of queries for the whole file); return the rows to enter
+    as ``job`` parameters would carry them in ``ready`` and the problems in ``errors``."""
+    today = today or timezone.localdate()
+    result = ImportResult(rows=len(rows))
+    known = _known(rows)
     first_row: dict[str, str] = {}
     ready: list[list[Any]] = []
-
     for row in rows:
-        number = row["_row"]
-        errors: list[tuple[str, str]] = []
-        claim_number = " ".join(row.get("admin_claim_number", "").split())
-        if not claim_number:
-            errors.append(("admin_claim_number", "Enter the claims administrator's claim number."))
-        elif len(claim_number) > 40:
-            errors.append(("admin_claim_number", "The claim number is limited to 40 characters."))
-        elif claim_number in first_row:
-            errors.append(
-                (
-                    "admin_claim_number",
-                    f"Claim number {claim_number} is also on row {first_row[claim_number]}.",
-                )
-            )
-        else:
-            first_row[claim_number] = number
-        employer_id = employers.get(row.get("employer_code", ""))
-        employee = employees.get((employer_id, row.get("employee_number", "")))
-        if employer_id is None:
-            errors.append(("employer_code", f"Unknown employer {row.get('employer_code', '')!r}."))
-        elif employee is None:
-            errors.append(
-                (
-                    "employee_number",
-                    f"Unknown employee {row.get('employee_number', '')!r} at {row['employer_code']}.",
-                )
-            )
-        patient: Dependent | None = None
-        patient_text = row.get("patient", "")
-        if employee is not None and patient_text:
-            family = dependents.get(employee.pk, [])
-            patient_id = parse_id(patient_text)
-            if patient_id is not None:
-                patient = next((d for d in family if d.pk == patient_id), None)
-            else:
-                named = [d for d in family if d.first_name.lower() == patient_text.lower()]
-                if len(named) > 1:
-                    errors.append(
-                        (
-                            "patient",
-                            f"Two dependents are named {patient_text}: give the dependent's id.",
-                        )
-                    )
-                patient = named[0] if len(named) == 1 else None
-            if patient is None and not any(f == "patient" for f, _ in errors):
-                errors.append(
-                    ("patient", f"{patient_text} is not in the family of {employee.full_name}.")
-                )
-        day = parse_date(row.get("date_of_service", ""))
-        if day is None:
-            errors.append(
-                ("date_of_service", "Enter the date of service as YYYY-MM-DD or MM/DD/YYYY.")
-            )
-        elif day > today:
-            errors.append(("date_of_service", "The date of service cannot be in the future."))
-        elif employee is not None and day < employee.hire_date:
-            errors.append(
-                (
-                    "date_of_service",
-                    f"The date of service is before {employee.full_name} was hired ({employee.hire_date.isoformat()}).",
-                )
-            )
-        elif policy_year_of(day) not in plan_years:
-            errors.append(
-                (
-                    "date_of_service",
-                    f"The plan year {policy_year_label(policy_year_of(day))} is not set up.",
-                )
-            )
-        provider = " ".join(row.get("provider", "").split())
-        if not provider:
-            errors.append(("provider", "Enter the provider (who is paid)."))
-        elif len(provider) > 200:
-            errors.append(("provider", "The provider's name is limited to 200 characters."))
-        maximum = plan_years.get(policy_year_of(day)) if day else None
-        amount_errors = validate_amounts(
-            row.get("billed", ""), row.get("allowed", ""), maximum or Decimal("1000000.00")
-        )
-        errors += list(amount_errors.items())
-        if not errors and claim_number in existing:
-            claim = existing[claim_number]
-            different = _differences(claim, employee, day, provider, row)
-            if different:
-                errors.append(
-                    (
-                        "admin_claim_number",
-                        f"Claim number {claim_number} was already entered as claim {claim.pk} "
-                        f"with a different {', '.join(different)}; correct it on the claim page "
-                        "(void or adjust), not by importing it again.",
-                    )
-                )
-            else:
+        checked = _check_row(row, known, first_row, today)
+        if not checked.errors and checked.claim_number in known.existing:
+            problem = _entered_problem(checked, known.existing[checked.claim_number], row)
+            if problem is None:
                 result.skipped += 1
                 continue
-        if errors:
-            result.errors += [{"row": int(number), "field": f, "message": m} for f, m in errors]
-            continue
-        assert employee is not None and day is not None
-        ready.append(
-            [
-                int(number),
-                claim_number,
-                employee.pk,
-                patient.pk if patient else None,
-                day.isoformat(),
-                provider,
-                str(_money(row["billed"])),
-                str(_money(row["allowed"])),
+            checked.errors.append(problem)
+        if checked.errors:
+            result.errors += [
+                {"row": int(checked.number), "field": f, "message": m} for f, m in checked.errors
             ]
-        )
+            continue
+        ready.append(checked.ready(row))
     result.new = len(ready)
     result.ready = ready
     return result

@@ -6,15 +6,21 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from psycopg.rows import RowFactory, tuple_row
 
 
-def prepared_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
+def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple_row) -> list[Any]:
     """Run ``sql`` as a server-side prepared statement (parsed and planned once per
     connection: planning was most of the cost of the short statements of claim entry and
     ledger posting) in the current transaction, and return its rows (none for a statement
-    without a result). Errors are turned into ``django.db`` errors, as for the ORM."""
+    without a result), tuples unless another psycopg ``row_factory`` is given (e.g.
+    ``namedtuple_row`` to read columns by name). Errors are turned into ``django.db``
+    errors, as for the ORM."""
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection, row_factory=row_factory) as cursor,
+    ):
         cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if cursor.description else []
 

@@ -1,4 +1,4 @@
-"""A clerk enters three claims for one family in a real browser (issue 5).
+"""A clerk enters three claims for one family in a real browser.
 
 Real Chromium: find the family by typing, choose it with the keyboard, type three claims
 (the third crosses the $500 deductible: R-CL3), see the split before and after saving,
@@ -57,14 +57,9 @@ def type_claim(page, *, day: str, number: str, provider: str, billed: str, allow
     keyboard.type(allowed)
 
 
-def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
-    family, live_server, page, screenshot, axe_violations
-):
-    employer, employee = family
-    login(page, live_server.url, "clerk-e2e", PASSWORD)
-    assert general_trust_on_fund_page(page, live_server.url, employer) == "1,000.00"
-
-    page.goto(f"{live_server.url}/claims/enter/")
+def choose_family(page, base_url: str, employee, axe_violations) -> None:
+    """On the entry page, find the family by typing and choose it with the keyboard."""
+    page.goto(f"{base_url}/claims/enter/")
     search = page.get_by_label("Employee (policyholder): name or employee number")
     assert search.evaluate("element => element === document.activeElement")
     assert axe_violations(page) == []
@@ -76,7 +71,9 @@ def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
     assert page.locator("#family-name").inner_text() == "Castillo, Linda"
     assert page.locator("#id_patient").evaluate("element => element === document.activeElement")
 
-    # Claim 1: the employee, 200.00 allowed, all from the trust fund.
+
+def enter_first_claim(page) -> None:
+    """Claim 1: the employee, 200.00 allowed, all from the trust fund."""
     page.keyboard.press("Tab")
     type_claim(
         page,
@@ -98,7 +95,9 @@ def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
     assert page.locator("#id_allowed").input_value() == ""
     assert page.locator("#deductible-used").inner_text() == "$200.00"
 
-    # Claim 2: the spouse, 250.00.
+
+def enter_second_claim(page) -> None:
+    """Claim 2: the spouse, 250.00."""
     page.locator("#id_patient").select_option(label="Ramon Castillo (spouse)")
     page.locator("#id_date_of_service").focus()
     type_claim(
@@ -114,7 +113,9 @@ def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
     assert "trust fund $250.00" in page.locator("#saved-claim").inner_text()
     assert page.locator("#deductible-remaining").inner_text() == "$50.00"
 
-    # Claim 3: the child, 120.00: the preview shows the split before it is saved.
+
+def enter_third_claim(page, screenshot, axe_violations) -> None:
+    """Claim 3: the child, 120.00: the preview shows the split before it is saved."""
     page.locator("#id_patient").select_option(label="Sofia Castillo (child)")
     page.locator("#id_date_of_service").focus()
     type_claim(
@@ -138,17 +139,33 @@ def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
     assert page.locator("#deductible-remaining").inner_text() == "$0.00"
     assert axe_violations(page) == []
 
+
+def check_claim_pages(page, base_url: str, claim, screenshot, axe_violations) -> None:
+    """The claim page and the list are clean for assistive technology too."""
+    page.goto(f"{base_url}/claims/{claim.pk}/")
+    assert page.get_by_role("heading", level=1).inner_text() == f"Claim {claim.pk}: Paid"
+    assert axe_violations(page) == []
+    screenshot(page, "claims-claim-page")
+    page.goto(f"{base_url}/claims/?employee=castillo")
+    assert "Totals of the 3 claims found" in page.locator("#claim-totals caption").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
+    family, live_server, page, screenshot, axe_violations
+):
+    employer, employee = family
+    login(page, live_server.url, "clerk-e2e", PASSWORD)
+    assert general_trust_on_fund_page(page, live_server.url, employer) == "1,000.00"
+
+    choose_family(page, live_server.url, employee, axe_violations)
+    enter_first_claim(page)
+    enter_second_claim(page)
+    enter_third_claim(page, screenshot, axe_violations)
+
     third = Claim.objects.get(admin_claim_number="MC-3")
     assert (third.trust_fund_amount, third.carrier_amount) == (Decimal("50.00"), Decimal("70.00"))
     assert third.date_of_service == date(1984, 12, 3)
     # The trust fund paid 200 + 250 + 50 = 500.00 of the 1,000.00 it held.
     assert general_trust_on_fund_page(page, live_server.url, employer) == "500.00"
-
-    # The claim page and the list are clean for assistive technology too.
-    page.goto(f"{live_server.url}/claims/{third.pk}/")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Claim {third.pk}: Paid"
-    assert axe_violations(page) == []
-    screenshot(page, "claims-claim-page")
-    page.goto(f"{live_server.url}/claims/?employee=castillo")
-    assert "Totals of the 3 claims found" in page.locator("#claim-totals caption").inner_text()
-    assert axe_violations(page) == []
+    check_claim_pages(page, live_server.url, third, screenshot, axe_violations)

@@ -29,8 +29,10 @@ exist already for those years (the splits assume empty family years).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
@@ -148,6 +150,148 @@ SELECT id, 'entered', 'Generated for the benchmark (generate_claims).', NULL, %(
 """
 
 
+class GeneratedPayment(NamedTuple):
+    """A generated claim's trust-fund share, to be paid through the ledger."""
+
+    claim_id: int
+    employer_id: int
+    employee_id: int
+    day: date  # the date of service
+    amount: Decimal  # the trust fund's share
+    provider: str
+
+
+def generate_random_claims(*, per: int, first: int, last: int, prefix: str, today: date) -> None:
+    """Step 1: the random claims into the temporary table ``gen_claims`` (one row per
+    claim: id in entry order, employee, employer, policy year, deductible, day, allowed,
+    provider index, markup, tier on the day)."""
+    params: dict[str, Any] = {
+        "today": today,
+        "first": first,
+        "last": last,
+        "per": per,
+        "prefix": prefix.replace("%", r"\%").replace("_", r"\_") + "%",
+        "providers": len(PROVIDERS),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_GENERATE, params)
+
+
+def insert_generated_claims(*, now: Any) -> tuple[int, list[GeneratedPayment]]:
+    """Steps 2 and 3: split the claims of ``gen_claims`` (R-CL1, R-CL3, R-CL4) and insert
+    their family years, claims and events. Returns the number of claims and the
+    trust-fund payments to make (entry order)."""
+    params = {"now": now, "providers_array": list(PROVIDERS)}
+    with connection.cursor() as cursor:
+        cursor.execute(_SPLIT)
+        cursor.execute("CREATE INDEX ON gen_split (employee_id, policy_year)")
+        cursor.execute(_FAMILY_YEARS, params)
+        cursor.execute(_CLAIMS, params)
+        claims = cursor.rowcount
+        cursor.execute(_EVENTS, params)
+        cursor.execute(
+            "SELECT g.id, g.employer_id, g.employee_id, g.day, g.under, "
+            "(%s::text[])[g.provider_index] FROM gen_split g "
+            "WHERE g.tier = 'full' AND g.under > 0 ORDER BY g.id",
+            [list(PROVIDERS)],
+        )
+        payments = [GeneratedPayment(*row) for row in cursor.fetchall()]
+    return claims, payments
+
+
+def _transaction_spec(
+    payment: GeneratedPayment, *, payee_id: int, general_id: int, today: date
+) -> ledger.TransactionSpec:
+    """One claim payment, as ``claim_enter`` would post it (policyholder, date of service)."""
+    return ledger.TransactionSpec(
+        kind=TransactionKind.CLAIM_PAYMENT,
+        effective_date=_paid_on(payment, today),
+        lines=[ledger.debit(payee_id, payment.amount), ledger.credit(general_id, payment.amount)],
+        memo=f"Payment of claim {payment.claim_id} (GEN-{payment.claim_id})",
+        idempotency_key=f"claim:{payment.claim_id}:pay",
+        employee_id=payment.employee_id,
+        reference=f"claim {payment.claim_id}",
+        period_start=payment.day,
+        period_end=payment.day,
+    )
+
+
+def _paid_on(payment: GeneratedPayment, today: date) -> date:
+    return min(payment.day + timedelta(days=30), today)
+
+
+def _link_payments(
+    chunk: list[GeneratedPayment],
+    ids: list[int],
+    payees: dict[tuple[int, str], int],
+    *,
+    today: date,
+    now: Any,
+) -> None:
+    """The claims and their ledger entries linked to the posted transactions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS gen_paid (claim_id bigint, tx_id bigint, "
+            "payee_id bigint, amount numeric(14, 2), paid_on date) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE gen_paid")
+        with cursor.cursor.copy("COPY gen_paid FROM STDIN") as copy:
+            for payment, tx_id in zip(chunk, ids, strict=True):
+                copy.write_row(
+                    (
+                        payment.claim_id,
+                        tx_id,
+                        payees[(payment.employer_id, payment.provider)],
+                        payment.amount,
+                        _paid_on(payment, today),
+                    )
+                )
+        cursor.execute(
+            "UPDATE claims_claim c SET payment_transaction_id = p.tx_id, "
+            "paid_on = p.paid_on FROM gen_paid p WHERE c.id = p.claim_id"
+        )
+        cursor.execute(
+            "INSERT INTO claims_claimledgerentry (claim_id, transaction_id, kind, amount, "
+            "payee_id, adjustment_id, payment_run_id, created_at) "
+            "SELECT claim_id, tx_id, 'payment', amount, payee_id, NULL, NULL, %s "
+            "FROM gen_paid",
+            [now],
+        )
+
+
+def pay_generated_claims(
+    payments: list[GeneratedPayment],
+    *,
+    today: date,
+    now: Any,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> int:
+    """Step 4: post the trust-fund payments in batches through the ledger, then link
+    them. Returns the number of payments posted."""
+    employer_ids = sorted({p.employer_id for p in payments})
+    general = {e: ledger.ledger_accounts_for_employer(e).general_trust.pk for e in employer_ids}
+    payees: dict[tuple[int, str], int] = {}
+    for employer_id, provider in sorted({(p.employer_id, p.provider) for p in payments}):
+        payees[(employer_id, provider)] = ledger.payee_account_for(employer_id, name=provider).pk
+    total = 0
+    for start in range(0, len(payments), BATCH):
+        chunk = payments[start : start + BATCH]
+        entries = [
+            _transaction_spec(
+                p,
+                payee_id=payees[(p.employer_id, p.provider)],
+                general_id=general[p.employer_id],
+                today=today,
+            )
+            for p in chunk
+        ]
+        ids = ledger.post_transactions_batch(entries=entries)
+        _link_payments(chunk, ids, payees, today=today, now=now)
+        total += len(ids)
+        progress(total, len(payments))
+    return total
+
+
 class Command(BaseCommand):
     help = "Generate claims for a synthetic pool, set-based (benchmarks)."
 
@@ -196,95 +340,12 @@ class Command(BaseCommand):
     ) -> dict[str, int]:
         today = timezone.localdate()
         now = timezone.now()
-        params = {
-            "today": today,
-            "first": first,
-            "last": last,
-            "per": per,
-            "prefix": prefix.replace("%", r"\%").replace("_", r"\_") + "%",
-            "providers": len(PROVIDERS),
-            "providers_array": list(PROVIDERS),
-            "now": now,
-        }
         with connection.cursor() as cursor:
             cursor.execute("SELECT setseed(%s)", [max(-1.0, min(1.0, seed))])
-            cursor.execute(_GENERATE, params)
-            cursor.execute(_SPLIT)
-            cursor.execute("CREATE INDEX ON gen_split (employee_id, policy_year)")
-            cursor.execute(_FAMILY_YEARS, params)
-            cursor.execute(_CLAIMS, params)
-            claims = cursor.rowcount
-            cursor.execute(_EVENTS, params)
-            cursor.execute(
-                "SELECT g.id, g.employer_id, g.employee_id, g.day, g.under, "
-                "(%s::text[])[g.provider_index] FROM gen_split g "
-                "WHERE g.tier = 'full' AND g.under > 0 ORDER BY g.id",
-                [list(PROVIDERS)],
-            )
-            payments = cursor.fetchall()
-        posted = self.pay(payments, today=today, now=now)
+        generate_random_claims(per=per, first=first, last=last, prefix=prefix, today=today)
+        claims, payments = insert_generated_claims(now=now)
+        posted = pay_generated_claims(payments, today=today, now=now, progress=self.progress)
         return {"claims": claims, "trust-fund payments": posted}
 
-    def pay(self, payments: list[tuple[Any, ...]], *, today: date, now: Any) -> int:
-        """Post the trust-fund payments in batches through the ledger, then link them."""
-        employer_ids = sorted({row[1] for row in payments})
-        general = {e: ledger.ledger_accounts_for_employer(e).general_trust.pk for e in employer_ids}
-        payees: dict[tuple[int, str], int] = {}
-        for employer_id, provider in sorted({(row[1], row[5]) for row in payments}):
-            payees[(employer_id, provider)] = ledger.payee_account_for(
-                employer_id, name=provider
-            ).pk
-        total = 0
-        for start in range(0, len(payments), BATCH):
-            chunk = payments[start : start + BATCH]
-            entries = []
-            for claim_id, employer_id, employee_id, day, amount, provider in chunk:
-                paid_on = min(day + timedelta(days=30), today)
-                entries.append(
-                    ledger.TransactionSpec(
-                        kind=TransactionKind.CLAIM_PAYMENT,
-                        effective_date=paid_on,
-                        lines=[
-                            ledger.debit(payees[(employer_id, provider)], amount),
-                            ledger.credit(general[employer_id], amount),
-                        ],
-                        memo=f"Payment of claim {claim_id} (GEN-{claim_id})",
-                        idempotency_key=f"claim:{claim_id}:pay",
-                        employee_id=employee_id,
-                        reference=f"claim {claim_id}",
-                        period_start=day,
-                        period_end=day,
-                    )
-                )
-            ids = ledger.post_transactions_batch(entries=entries)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS gen_paid (claim_id bigint, tx_id bigint, "
-                    "payee_id bigint, amount numeric(14, 2), paid_on date) ON COMMIT DROP"
-                )
-                cursor.execute("TRUNCATE gen_paid")
-                with cursor.cursor.copy("COPY gen_paid FROM STDIN") as copy:
-                    for row, tx_id in zip(chunk, ids, strict=True):
-                        copy.write_row(
-                            (
-                                row[0],
-                                tx_id,
-                                payees[(row[1], row[5])],
-                                row[4],
-                                min(row[3] + timedelta(days=30), today),
-                            )
-                        )
-                cursor.execute(
-                    "UPDATE claims_claim c SET payment_transaction_id = p.tx_id, "
-                    "paid_on = p.paid_on FROM gen_paid p WHERE c.id = p.claim_id"
-                )
-                cursor.execute(
-                    "INSERT INTO claims_claimledgerentry (claim_id, transaction_id, kind, amount, "
-                    "payee_id, adjustment_id, payment_run_id, created_at) "
-                    "SELECT claim_id, tx_id, 'payment', amount, payee_id, NULL, NULL, %s "
-                    "FROM gen_paid",
-                    [now],
-                )
-            total += len(ids)
-            self.stdout.write(f"  posted {total:,} of {len(payments):,} trust-fund payments")
-        return total
+    def progress(self, done: int, total: int) -> None:
+        self.stdout.write(f"  posted {done:,} of {total:,} trust-fund payments")

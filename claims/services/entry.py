@@ -1,0 +1,429 @@
+"""Entering a claim (:func:`claim_enter`): checked, split under the family's lock, the
+trust fund's share paid through the ledger (the only module of ``claims.services`` that
+posts to it), the carrier's recorded, and the R-CL6 run-out hook."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from psycopg.rows import dict_row
+
+from accounts.models import Dependent, Employee
+from accounts.rules import policy_year_end
+from claims.models import (
+    Claim,
+    ClaimAdjustment,
+    ClaimEvent,
+    ClaimLedgerEntry,
+    FamilyYear,
+)
+from claims.rules import ClaimSplit
+from claims.services.checking import (
+    acting_user,
+    adjudicate,
+    claim_validate,
+    find_duplicates,
+    model_from_row,
+)
+from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
+from staywell.db import prepared_rows
+from staywell.money import ZERO
+from vesting import services as ledger
+from vesting.models import Account, FundKind, Transaction
+
+_LOCK_SQL = """
+SELECT id, absorbed, trust_fund_paid, employee_paid, carrier_paid, claim_count,
+       nextval(pg_get_serial_sequence('claims_claim', 'id')) AS next_claim_id
+  FROM claims_familyyear
+ WHERE employee_id = %s AND policy_year = %s
+   FOR UPDATE
+"""
+
+
+def _lock_family_year(employee_id: int, policy_year: int) -> tuple[FamilyYear, int]:
+    """The family's year, created if new, row-locked (``SELECT ... FOR UPDATE``) until the
+    transaction ends: the lock that serializes claims of one family and year. Also the id
+    the next claim will have (so that its payment can name it before it is inserted)."""
+    rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year], row_factory=dict_row)
+    if not rows:
+        prepared_rows(
+            "INSERT INTO claims_familyyear (employee_id, policy_year, absorbed, "
+            "trust_fund_paid, employee_paid, carrier_paid, claim_count, updated_at) "
+            "VALUES (%s, %s, 0, 0, 0, 0, 0, now()) "
+            "ON CONFLICT (employee_id, policy_year) DO NOTHING",
+            [employee_id, policy_year],
+        )
+        rows = prepared_rows(_LOCK_SQL, [employee_id, policy_year], row_factory=dict_row)
+    row = rows[0]
+    family = model_from_row(FamilyYear, row)
+    family.employee_id = employee_id
+    family.policy_year = policy_year
+    return family, int(row["next_claim_id"])
+
+
+def dollars(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def split_words(split: ClaimSplit) -> str:
+    if split.denied:
+        return f"denied: {split.denied_reason}"
+    return (
+        f"trust fund {dollars(split.trust_fund)}, employee {dollars(split.employee)}, "
+        f"carrier {dollars(split.carrier)}"
+    )
+
+
+def _new_claim(
+    draft: ClaimDraft,
+    split: ClaimSplit,
+    family: FamilyYear,
+    claim_id: int,
+    *,
+    matches: list[DuplicateMatch],
+    source: str,
+    user: Any,
+    now: Any,
+) -> Claim:
+    """The claim to insert, with its split (not saved)."""
+    return Claim(
+        id=claim_id,
+        employer_id=draft.policyholder.employer_id,
+        employee=draft.policyholder,
+        family_year=family,
+        patient=draft.patient,
+        patient_name=draft.patient_name,
+        date_of_service=draft.date_of_service,
+        policy_year=draft.policy_year,
+        provider=draft.provider,
+        admin_claim_number=draft.admin_claim_number,
+        billed=draft.billed,
+        allowed=draft.allowed,
+        status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
+        denied_reason=split.denied_reason or "",
+        tier=draft.tier.value,
+        trust_fund_amount=split.trust_fund,
+        employee_amount=split.employee,
+        carrier_amount=split.carrier,
+        forwarded_at=now if split.carrier > ZERO else None,
+        duplicate_of_id=matches[0].claim_id if matches else None,
+        source=source,
+        entered_by=user,
+        entered_at=now,
+    )
+
+
+def _entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
+    return (
+        ClaimEvent.Action.ENTERED,
+        f"Entered ({claim.get_source_display().lower()}) for {draft.patient_name}, service "
+        f"on {draft.date_of_service.isoformat()}, billed {dollars(draft.billed)}, allowed "
+        f"{dollars(draft.allowed)}"
+        + (
+            f"; confirmed as not a duplicate of claim {claim.duplicate_of_id}"
+            if claim.duplicate_of_id is not None
+            else ""
+        )
+        + ".",
+    )
+
+
+def _split_events(draft: ClaimDraft, split: ClaimSplit) -> list[tuple[str, str]]:
+    """The audit events of a claim paid (R-CL3): its split, and what the carrier gets."""
+    events: list[tuple[str, str]] = [
+        (
+            ClaimEvent.Action.PAID,
+            f"Split ({draft.tier.label} tier, {draft.policy_year_label}): {split_words(split)}.",
+        )
+    ]
+    if split.carrier > ZERO:
+        events.append(
+            (
+                ClaimEvent.Action.FORWARDED,
+                f"{dollars(split.carrier)} forwarded to the major-medical carrier.",
+            )
+        )
+    return events
+
+
+@transaction.atomic
+def claim_enter(
+    *,
+    employee: Employee | int | str | None,
+    patient: Dependent | int | str | None = None,
+    date_of_service: date | None,
+    provider: str,
+    admin_claim_number: str,
+    billed: Decimal | str | None,
+    allowed: Decimal | str | None,
+    entered_by: Any = None,
+    confirm_duplicate: bool = False,
+    paid_on: date | None = None,
+    source: str = Claim.Source.ENTRY,
+    today: date | None = None,
+) -> Claim:
+    """Enter a claim: check it, split it under the family's lock, pay the trust fund's
+    share and record the carrier's (module doc). Returns the saved claim (status paid or
+    denied). Raises ``ValidationError`` (nothing written) for bad input and
+    :class:`DuplicateClaimError` for a possible duplicate not confirmed.
+    """
+    draft = claim_validate(
+        employee=employee,
+        patient=patient,
+        date_of_service=date_of_service,
+        provider=provider,
+        admin_claim_number=admin_claim_number,
+        billed=billed,
+        allowed=allowed,
+        today=today,
+    )
+    family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
+    matches = find_duplicates(draft)
+    if matches and not confirm_duplicate:
+        raise DuplicateClaimError(matches)
+    split = adjudicate(draft, family.absorbed)
+    user = acting_user(entered_by)
+    now = timezone.now()
+    claim = _new_claim(
+        draft, split, family, claim_id, matches=matches, source=source, user=user, now=now
+    )
+    events = [_entered_event(claim, draft)]
+    payment: tuple[Transaction, Account] | None = None
+    if split.denied:
+        events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
+    else:
+        if split.trust_fund > ZERO:
+            claim.paid_on = paid_on or timezone.localdate()
+            payment = _post_payment(
+                claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
+            )
+            claim.payment_transaction = payment[0]
+        events.extend(_split_events(draft, split))
+    if not _insert_claim(claim, family, split, events, payment, user, now):
+        # A concurrent entry took the claim number (the payment is rolled back with this).
+        raise DuplicateClaimError(find_duplicates(draft))
+    claim._state.adding = False
+    if payment is not None and claim.paid_on is not None:
+        runout_hook(claim=claim, amount=split.trust_fund, paid_on=claim.paid_on, posted_by=user)
+    return claim
+
+
+# The claim, its payment entry, its events and the family's new totals: one statement.
+_INSERT_CLAIM_SQL = """
+WITH c AS (
+    INSERT INTO claims_claim (
+        id, employer_id, employee_id, family_year_id, patient_id, patient_name,
+        date_of_service, policy_year, provider, admin_claim_number, billed, allowed, status,
+        denied_reason, tier, trust_fund_amount, employee_amount, carrier_amount, forwarded_at,
+        payment_transaction_id, duplicate_of_id, source, entered_by_id, entered_at, paid_on,
+        void_reason, voided_by_id, voided_at
+    )
+    VALUES (%(id)s, %(employer)s, %(employee)s, %(family)s, %(patient)s, %(patient_name)s,
+            %(day)s, %(year)s, %(provider)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
+            %(denied)s, %(tier)s, %(trust_fund)s, %(employee_amount)s, %(carrier)s,
+            %(forwarded)s, %(tx)s, %(duplicate_of)s, %(source)s, %(user)s, %(now)s,
+            %(paid_on)s, '', NULL, NULL)
+    ON CONFLICT (admin_claim_number) WHERE duplicate_of_id IS NULL DO NOTHING
+    RETURNING id
+), entry AS (
+    INSERT INTO claims_claimledgerentry (
+        claim_id, transaction_id, kind, amount, payee_id, adjustment_id, payment_run_id,
+        created_at
+    )
+    SELECT c.id, %(tx)s, 'payment', %(trust_fund)s, %(payee)s, NULL, NULL, %(now)s
+      FROM c WHERE %(tx)s::bigint IS NOT NULL
+), events AS (
+    INSERT INTO claims_claimevent (claim_id, action, message, user_id, at)
+    SELECT c.id, x.action, x.message, %(user)s, %(now)s
+      FROM c CROSS JOIN (VALUES {events}) AS x(ord, action, message)
+     ORDER BY x.ord
+), family AS (
+    UPDATE claims_familyyear
+       SET absorbed = absorbed + %(absorbed)s,
+           trust_fund_paid = trust_fund_paid + %(trust_fund)s,
+           employee_paid = employee_paid + %(employee_amount)s,
+           carrier_paid = carrier_paid + %(carrier)s,
+           claim_count = claim_count + 1,
+           updated_at = %(now)s
+     WHERE id = %(family)s AND EXISTS (SELECT 1 FROM c)
+)
+SELECT id FROM c
+"""
+
+
+def _insert_claim(
+    claim: Claim,
+    family: FamilyYear,
+    split: ClaimSplit,
+    events: list[tuple[str, str]],
+    payment: tuple[Transaction, Account] | None,
+    user: Any,
+    now: Any,
+) -> bool:
+    """Write the claim with everything that goes with it; False when the claim number was
+    taken meanwhile (the unique index: nothing written)."""
+    params: dict[str, Any] = {
+        "id": claim.pk,
+        "employer": claim.employer_id,
+        "employee": claim.employee_id,
+        "family": family.pk,
+        "patient": claim.patient_id,
+        "patient_name": claim.patient_name,
+        "day": claim.date_of_service,
+        "year": claim.policy_year,
+        "provider": claim.provider,
+        "number": claim.admin_claim_number,
+        "billed": claim.billed,
+        "allowed": claim.allowed,
+        "status": claim.status,
+        "denied": claim.denied_reason,
+        "tier": claim.tier,
+        "trust_fund": split.trust_fund,
+        "employee_amount": split.employee,
+        "carrier": split.carrier,
+        "forwarded": claim.forwarded_at,
+        "tx": payment[0].pk if payment else None,
+        "payee": payment[1].pk if payment else None,
+        "duplicate_of": claim.duplicate_of_id,
+        "source": claim.source,
+        "user": user.pk if user is not None else None,
+        "now": now,
+        "paid_on": claim.paid_on,
+        "absorbed": split.absorbed,
+    }
+    values = []
+    for index, (action, message) in enumerate(events):
+        values.append(f"({index}, %(action{index})s, %(message{index})s)")
+        params[f"action{index}"] = str(action)
+        params[f"message{index}"] = message
+    return bool(prepared_rows(_INSERT_CLAIM_SQL.format(events=", ".join(values)), params))
+
+
+def _payee(employer_id: int, name: str) -> Account:
+    """The provider's payee account of the employer (one query; created on first use)."""
+    rows = prepared_rows(
+        "SELECT a.id, a.fund_id, a.name FROM vesting_account a "
+        "JOIN vesting_fund f ON f.id = a.fund_id "
+        "WHERE f.employer_id = %s AND f.kind = %s AND a.name = %s AND a.employee_id IS NULL "
+        "LIMIT 1",
+        [employer_id, FundKind.PAYEES.value, name],
+        row_factory=dict_row,
+    )
+    if rows:
+        account: Account = model_from_row(Account, rows[0])
+        return account
+    return ledger.payee_account_for(employer_id, name=name)
+
+
+def _post_payment(
+    claim: Claim, amount: Decimal, paid_on: date, user: Any, *, key: str
+) -> tuple[Transaction, Account]:
+    """Trust fund -> the provider's payee account, with the policyholder and service date
+    (``vesting.services.post_claim_payment``)."""
+    payee = _payee(claim.employer_id, claim.provider)
+    tx = ledger.post_claim_payment(
+        employer=claim.employer_id,
+        amount=amount,
+        effective_date=paid_on,
+        payee=payee,
+        employee=claim.employee,
+        service_date=claim.date_of_service,
+        reference=f"claim {claim.pk}",
+        idempotency_key=key,
+        posted_by=user,
+        memo=_memo(claim, "Payment of"),
+    )
+    return tx, payee
+
+
+def _memo(claim: Claim, what: str) -> str:
+    return f"{what} claim {claim.pk} ({claim.admin_claim_number}), {claim.patient_name}"[:300]
+
+
+def pay_claim(
+    claim: Claim,
+    amount: Decimal,
+    paid_on: date,
+    user: Any,
+    *,
+    key: str,
+    adjustment: ClaimAdjustment | None = None,
+) -> Transaction:
+    """A payment of a claim already saved, with its ledger entry (adjustments)."""
+    tx, payee = _post_payment(claim, amount, paid_on, user, key=key)
+    ClaimLedgerEntry.objects.create(
+        claim=claim,
+        transaction=tx,
+        kind=ClaimLedgerEntry.Kind.PAYMENT,
+        amount=amount,
+        payee=payee,
+        adjustment=adjustment,
+    )
+    return tx
+
+
+def reverse_payment(
+    claim: Claim,
+    entry: ClaimLedgerEntry,
+    *,
+    adjustment: ClaimAdjustment,
+    user: Any,
+    on: date,
+) -> Transaction:
+    """Reverse one of the claim's payments (``vesting.services.post_reversal``), with its
+    ledger entry (voids and downward adjustments)."""
+    reversal = ledger.post_reversal(
+        transaction=entry.transaction,
+        reason=f"{adjustment.get_kind_display()} of claim {claim.pk}: {adjustment.reason}",
+        posted_by=user,
+        effective_date=on,
+        idempotency_key=f"claim:{claim.pk}:rev:{entry.transaction_id}",
+    )
+    ClaimLedgerEntry.objects.create(
+        claim=claim,
+        transaction=reversal,
+        kind=ClaimLedgerEntry.Kind.REVERSAL,
+        amount=-entry.amount,
+        payee_id=entry.payee_id,
+        adjustment=adjustment,
+    )
+    return reversal
+
+
+def runout_hook(
+    *,
+    claim: Claim,
+    amount: Decimal,
+    paid_on: date,
+    posted_by: Any = None,
+    reference: str = "",
+) -> None:
+    """R-CL6: a trust-fund payment for a policy year that has ended may be a run-out claim
+    of a year already vested; then that year's vested amount is reduced.
+
+    ``reference`` names the payment for the vesting side's audit, which applies each
+    reference once: "claim 123" for the claim's first payment, and one of its own for
+    each later increase (an adjustment or a re-split of the family's year).
+
+    The reduction is the vesting side's business: ``vesting.services.runout_claim_paid``
+    (issue 6) reduces the vested amount of the year when it was vested and does nothing
+    otherwise. Until the vesting rollover provides it, this hook does nothing.
+    """
+    if paid_on <= policy_year_end(claim.policy_year):
+        return  # the year has not ended: it cannot have been vested yet
+    try:
+        from vesting.services import runout_claim_paid
+    except ImportError:  # the vesting rollover is not built yet
+        return
+    runout_claim_paid(
+        employee=claim.employee,
+        policy_year=claim.policy_year,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference or f"claim {claim.pk}",
+        posted_by=posted_by,
+    )

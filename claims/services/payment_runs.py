@@ -1,0 +1,87 @@
+"""Payment runs: the trust-fund claim payments grouped into checks the county cuts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from claims.models import (
+    ClaimEvent,
+    ClaimLedgerEntry,
+    PaymentRun,
+)
+from claims.services.checking import acting_user
+from staywell.money import ZERO
+
+
+@transaction.atomic
+def payment_run_create(*, created_by: Any = None) -> PaymentRun:
+    """Group the trust-fund claim payments not yet in a run into a payment run, one
+    check per payee (per employer: each employer's trust fund pays its own claims).
+
+    Decision: the unit of a run is a ledger movement of a claim (its payment, a later
+    additional payment or a reversal), so an adjustment after a run is paid, or offset,
+    in the next one. A payee whose movements net to zero is cleared in the run without a
+    check; one whose movements net below zero (a recovery larger than what is owed) is
+    carried forward to offset later payments. Runs are numbered 1, 2, 3 ... and created
+    one at a time (an advisory lock), so no movement is ever in two runs.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('claims_payment_run'))")
+    rows = list(
+        ClaimLedgerEntry.objects.filter(payment_run__isnull=True)
+        .select_for_update()
+        .values("id", "payee_id", "amount", "claim_id")
+    )
+    net: dict[int, Decimal] = {}
+    for row in rows:
+        net[row["payee_id"]] = net.get(row["payee_id"], ZERO) + row["amount"]
+    included = {payee for payee, total in net.items() if total >= ZERO}
+    picked = [row for row in rows if row["payee_id"] in included]
+    if not picked:
+        raise ValidationError("No trust-fund claim payments are waiting for a payment run.")
+    number = (PaymentRun.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    claim_ids = sorted({row["claim_id"] for row in picked})
+    run = PaymentRun.objects.create(
+        number=number,
+        total=sum((net[p] for p in included), ZERO),
+        check_count=sum(1 for p in included if net[p] > ZERO),
+        claim_count=len(claim_ids),
+        created_by=acting_user(created_by),
+    )
+    ids = [row["id"] for row in picked]
+    for start in range(0, len(ids), 10_000):
+        ClaimLedgerEntry.objects.filter(pk__in=ids[start : start + 10_000]).update(payment_run=run)
+    now = timezone.now()
+    user = acting_user(created_by)
+    ClaimEvent.objects.bulk_create(
+        (
+            ClaimEvent(
+                claim_id=claim_id,
+                action=ClaimEvent.Action.PAYMENT_RUN,
+                message=f"In payment run {number}.",
+                user=user,
+                at=now,
+            )
+            for claim_id in claim_ids
+        ),
+        batch_size=5_000,
+    )
+    return run
+
+
+@transaction.atomic
+def payment_run_mark_issued(*, run: PaymentRun, issued_by: Any = None) -> PaymentRun:
+    """The county has cut the run's checks."""
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == PaymentRun.Status.ISSUED:
+        raise ValidationError(f"The checks of payment run {run.number} were already issued.")
+    run.status = PaymentRun.Status.ISSUED
+    run.issued_at = timezone.now()
+    run.save(update_fields=["status", "issued_at"])
+    return run
