@@ -424,7 +424,7 @@ def premium_lines_for(employee: Employee | int, year: int, month: int) -> list[C
 
 
 # ---------------------------------------------------------------------------------------
-# Clerk pages (issue 3): the list's program filter, the employee page, the R-EL8 offer
+# Clerk pages: the list's program filter, the employee page, the R-EL8 offer
 # ---------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Benchmark of claims entry (issue 5). Not a test: prints figures, gates nothing.
+"""Benchmark of claims entry. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_claims.py [--employees 100000] [--claims 1000000]
                                            [--entries 500] [--reuse]

@@ -1,4 +1,4 @@
-"""A clerk enters three claims for one family in a real browser (issue 5).
+"""A clerk enters three claims for one family in a real browser.
 
 Real Chromium: find the family by typing, choose it with the keyboard, type three claims
 (the third crosses the $500 deductible: R-CL3), see the split before and after saving,
