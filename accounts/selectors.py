@@ -1,8 +1,9 @@
 """Reads of members, coverage and premiums; who may see what.
 
-THE CONTRACT OTHER ISSUES USE: :class:`ChargeLine`, :class:`MonthlyCharges`,
-:func:`monthly_premium_charges`, :func:`monthly_premium_charges_all`,
-:func:`covered_on` (who is covered on a day, in what tier: one SQL query).
+What the ledger, claims and reports read from here: :class:`ChargeLine`,
+:class:`MonthlyCharges`, :func:`monthly_premium_charges`,
+:func:`monthly_premium_charges_all`, :func:`covered_on` (who is covered on a day, in what
+tier: one SQL query).
 
 Premium amounts come from ``accounts.rules.premium_lines_for_month`` (the single source
 of the premium arithmetic, R-PR1/R-PR2/R-EL8): the selectors fetch the covered segments
@@ -424,7 +425,7 @@ def premium_lines_for(employee: Employee | int, year: int, month: int) -> list[C
 
 
 # ---------------------------------------------------------------------------------------
-# Clerk pages (issue 3): the list's program filter, the employee page, the R-EL8 offer
+# Clerk pages: the list's program filter, the employee page, the R-EL8 offer
 # ---------------------------------------------------------------------------------------
 
 

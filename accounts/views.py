@@ -1,4 +1,4 @@
-"""Clerk pages for members and coverage (issue 3). Thin: parse with a form, call one
+"""Clerk pages for members and coverage. Thin: parse with a form, call one
 selector or service (through the form's ``save``), render.
 
 Who: benefits clerks and administrators. Employees have their own self-service page and

@@ -1,4 +1,4 @@
-"""Benchmark of the trust-fund ledger (issue 4). Not a test: prints figures, gates nothing.
+"""Benchmark of the trust-fund ledger. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_ledger.py [--employers 50] [--employees 20000]
                                            [--postings 3000000] [--runs 5]
@@ -27,9 +27,11 @@ import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from benchdb import fresh_database_url
 
@@ -50,14 +52,21 @@ def _timed(fn, runs: int = 20) -> tuple[float, float]:
     return statistics.median(times), max(times)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employers", type=int, default=50)
     parser.add_argument("--employees", type=int, default=20_000)
     parser.add_argument("--postings", type=int, default=3_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def setup_django() -> None:
+    """Point Django at a fresh bench database, set it up and import the app (module globals:
+    the app's modules need the settings, so they are imported here, once)."""
+    global call_command, connection, Employee, Employer, Program, selectors, services
+    global SIDE_ACCOUNT_NAME, Account, Fund, FundKind
+    global PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT, TransactionSpec, credit, debit
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import django
@@ -82,10 +91,19 @@ def main() -> None:
         debit,
     )
 
-    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
-    call_command("migrate", verbosity=0)
 
-    # --- Set-up (not ledger writes): employers, employees, their side accounts -------------
+@dataclass
+class Books:
+    """The bench pool: its employers, their ledgers and vested funds, the side accounts."""
+
+    employers: list[Any]
+    ledgers: dict[int, Any]
+    vested: dict[int, Any]
+    sides_by_employer: dict[int, list[Any]]
+
+
+def set_up_the_pool(args: argparse.Namespace) -> Books:
+    """Set-up (not ledger writes): employers, employees, their side accounts."""
     started = time.perf_counter()
     employers = Employer.objects.bulk_create(
         [Employer(code=f"B{i:03d}", name=f"Bench district {i}") for i in range(args.employers)]
@@ -138,8 +156,12 @@ def main() -> None:
         f"set-up: {len(employers)} employers, {len(employees)} employees and side accounts "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    return Books(employers, ledgers, vested, sides_by_employer)
 
-    # --- 1. Single operations ------------------------------------------------------------
+
+def time_single_operations(args: argparse.Namespace, books: Books) -> None:
+    """1. Single operations, one client."""
+    employers, ledgers = books.employers, books.ledgers
     first = ledgers[employers[0].pk]
     gtf, payees = first.general_trust, first.account(PAYEES_ACCOUNT)
     rates = []
@@ -171,24 +193,31 @@ def main() -> None:
     named = 500 / (time.perf_counter() - started)
     print(f"named post_claim_payment, 1 client: {named:,.0f} operations/s (500)")
 
-    def client(number: int, count: int, out: list[float]) -> None:
-        ledger = ledgers[employers[number % len(employers)].pk]
-        for i in range(count):
-            services.post_transaction(
-                kind="claim_payment",
-                effective_date=FIRST_DAY + timedelta(days=i % 365),
-                lines=[
-                    debit(ledger.account(PAYEES_ACCOUNT), "1.00"),
-                    credit(ledger.general_trust, "1.00"),
-                ],
-                employer=ledger.employer_id,
-            )
-        out.append(count)
-        connection.close()
 
+def client(books: Books, number: int, count: int, out: list[float]) -> None:
+    """One concurrent client posting ``count`` claim payments for its employer."""
+    ledger = books.ledgers[books.employers[number % len(books.employers)].pk]
+    for i in range(count):
+        services.post_transaction(
+            kind="claim_payment",
+            effective_date=FIRST_DAY + timedelta(days=i % 365),
+            lines=[
+                debit(ledger.account(PAYEES_ACCOUNT), "1.00"),
+                credit(ledger.general_trust, "1.00"),
+            ],
+            employer=ledger.employer_id,
+        )
+    out.append(count)
+    connection.close()
+
+
+def time_concurrent_clients(books: Books) -> None:
+    """1. Single operations, 4 concurrent clients."""
     for clients in (4,):
         done: list[float] = []
-        threads = [threading.Thread(target=client, args=(n, 500, done)) for n in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(books, n, 500, done)) for n in range(clients)
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -200,34 +229,39 @@ def main() -> None:
             f"{rate:,.0f} operations/s = {2 * rate:,.0f} postings/s"
         )
 
-    # --- 2. A batch of 100,000 postings --------------------------------------------------
-    rng = random.Random(1)
 
-    def vesting_batch(size: int, year: int) -> list[TransactionSpec]:
-        entries = []
-        employer_ids = list(sides_by_employer)
-        for i in range(size):
-            employer_id = employer_ids[i % len(employer_ids)]
-            side = sides_by_employer[employer_id][
-                (i // len(employer_ids)) % len(sides_by_employer[employer_id])
-            ]
-            amount = Decimal(rng.randint(1, 50_000)) / 100
-            entries.append(
-                TransactionSpec(
-                    kind="vesting_transfer",
-                    effective_date=date(year + 1, 7, 1),
-                    lines=[debit(side, amount), credit(ledgers[employer_id].general_trust, amount)],
-                    employee_id=side.employee_id,
-                    idempotency_key=f"vest:{year}:{side.employee_id}:{i}",
-                    period_start=date(year, 7, 1),
-                    period_end=date(year + 1, 6, 30),
-                )
+def vesting_batch(books: Books, rng: random.Random, size: int, year: int) -> list[Any]:
+    entries = []
+    sides_by_employer = books.sides_by_employer
+    employer_ids = list(sides_by_employer)
+    for i in range(size):
+        employer_id = employer_ids[i % len(employer_ids)]
+        side = sides_by_employer[employer_id][
+            (i // len(employer_ids)) % len(sides_by_employer[employer_id])
+        ]
+        amount = Decimal(rng.randint(1, 50_000)) / 100
+        entries.append(
+            TransactionSpec(
+                kind="vesting_transfer",
+                effective_date=date(year + 1, 7, 1),
+                lines=[
+                    debit(side, amount),
+                    credit(books.ledgers[employer_id].general_trust, amount),
+                ],
+                employee_id=side.employee_id,
+                idempotency_key=f"vest:{year}:{side.employee_id}:{i}",
+                period_start=date(year, 7, 1),
+                period_end=date(year + 1, 6, 30),
             )
-        return entries
+        )
+    return entries
 
+
+def time_a_batch(books: Books, rng: random.Random) -> None:
+    """2. A batch of 100,000 postings."""
     times = []
     for year in (1980, 1981, 1982):
-        entries = vesting_batch(50_000, year)
+        entries = vesting_batch(books, rng, 50_000, year)
         started = time.perf_counter()
         services.post_transactions_batch(entries=entries)
         times.append(time.perf_counter() - started)
@@ -237,40 +271,44 @@ def main() -> None:
         f"{100_000 / batch:,.0f} postings/s (median of 3: {', '.join(f'{t:.2f}' for t in times)})"
     )
 
-    # --- 3. Load to --postings, then reads -------------------------------------------------
-    def mixed_batch(size: int) -> list[TransactionSpec]:
-        entries = []
-        for _ in range(size):
-            employer_id = rng.choice(list(ledgers))
-            ledger = ledgers[employer_id]
-            day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
-            amount = Decimal(rng.randint(100, 200_000)) / 100
-            roll = rng.random()
-            if roll < 0.7:
-                lines = [
-                    debit(ledger.account(PAYEES_ACCOUNT), amount),
-                    credit(ledger.general_trust, amount),
-                ]
-                kind = "claim_payment"
-            elif roll < 0.9:
-                side = rng.choice(sides_by_employer[employer_id])
-                lines = [debit(side, amount), credit(ledger.general_trust, amount)]
-                kind = "vesting_transfer"
-            else:
-                lines = [
-                    debit(ledger.general_trust, amount),
-                    credit(ledger.account(PROGRAM_CHARGES_ACCOUNT), amount),
-                ]
-                kind = "employer_contribution"
-            entries.append(TransactionSpec(kind=kind, effective_date=day, lines=lines))
-        return entries
 
+def mixed_batch(books: Books, rng: random.Random, size: int) -> list[Any]:
+    entries = []
+    ledgers = books.ledgers
+    for _ in range(size):
+        employer_id = rng.choice(list(ledgers))
+        ledger = ledgers[employer_id]
+        day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+        amount = Decimal(rng.randint(100, 200_000)) / 100
+        roll = rng.random()
+        if roll < 0.7:
+            lines = [
+                debit(ledger.account(PAYEES_ACCOUNT), amount),
+                credit(ledger.general_trust, amount),
+            ]
+            kind = "claim_payment"
+        elif roll < 0.9:
+            side = rng.choice(books.sides_by_employer[employer_id])
+            lines = [debit(side, amount), credit(ledger.general_trust, amount)]
+            kind = "vesting_transfer"
+        else:
+            lines = [
+                debit(ledger.general_trust, amount),
+                credit(ledger.account(PROGRAM_CHARGES_ACCOUNT), amount),
+            ]
+            kind = "employer_contribution"
+        entries.append(TransactionSpec(kind=kind, effective_date=day, lines=lines))
+    return entries
+
+
+def load_postings(args: argparse.Namespace, books: Books, rng: random.Random) -> int:
+    """3. Load to --postings; returns the number of postings loaded."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM vesting_posting")
         loaded = cursor.fetchone()[0]
     started = time.perf_counter()
     while loaded < args.postings:
-        services.post_transactions_batch(entries=mixed_batch(50_000))
+        services.post_transactions_batch(entries=mixed_batch(books, rng, 50_000))
         loaded += 100_000
     print(f"loaded to {loaded:,} postings in {time.perf_counter() - started:.0f} s")
     connection.close()
@@ -285,11 +323,16 @@ def main() -> None:
     print(
         "rows: " + ", ".join(f"{name.removeprefix('vesting_')} {count:,}" for name, count in sizes)
     )
+    return loaded
 
+
+def time_reads(books: Books, loaded: int) -> None:
+    """3. Balance reads as of a date, a statement page, ``balances_check``."""
+    employers, vested = books.employers, books.vested
     as_of = date(1985, 12, 31)
-    big = ledgers[employers[0].pk]
+    big = books.ledgers[employers[0].pk]
     general_fund = big.general_trust.fund
-    side = sides_by_employer[employers[0].pk][0]
+    side = books.sides_by_employer[employers[0].pk][0]
     reads = [
         (
             "account_balance(general trust) now",
@@ -333,6 +376,20 @@ def main() -> None:
         f"balances_check over {loaded:,} postings: {time.perf_counter() - started:.1f} s, "
         f"{len(problems)} mismatches"
     )
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django()
+    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
+    call_command("migrate", verbosity=0)
+    books = set_up_the_pool(args)
+    time_single_operations(args, books)
+    time_concurrent_clients(books)
+    rng = random.Random(1)
+    time_a_batch(books, rng)
+    loaded = load_postings(args, books, rng)
+    time_reads(books, loaded)
 
 
 if __name__ == "__main__":

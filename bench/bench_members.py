@@ -1,4 +1,4 @@
-"""Benchmark of members and coverage (issue 3). Not a test: prints figures, gates nothing.
+"""Benchmark of members and coverage. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_members.py [--employees 100000] [--employers 300] [--keep]
 

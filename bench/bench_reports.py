@@ -1,4 +1,4 @@
-"""Benchmark of the reports (issue 7). Not a test: prints figures, gates nothing.
+"""Benchmark of the reports. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_reports.py [--employers 300] [--employees 100000]
                                             [--claims 150000] [--runs 20]

@@ -1,4 +1,4 @@
-"""Benchmark of the July 1 rollover (issue 6). Not a test: prints figures, gates nothing.
+"""Benchmark of the July 1 rollover. Not a test: prints figures, gates nothing.
 
     .venv/bin/python bench/bench_vesting.py [--employers 300] [--employees 100000]
                                             [--claims 1000000] [--year 1985]
@@ -39,7 +39,7 @@ BENCH_DB = "staywell_bench_vesting"
 BATCH = 50_000  # claim payments per post_transactions_batch call (100,000 postings)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employers", type=int, default=300)
     parser.add_argument("--employees", type=int, default=100_000)
@@ -47,8 +47,15 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=1985, help="the policy year rolled over")
     parser.add_argument("--history", type=int, default=2, help="earlier years rolled first")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def setup_django() -> None:
+    """Point Django at a fresh bench database, set it up and import the app (module globals:
+    the app's modules need the settings, so they are imported here, once)."""
+    global call_command, connection, policy_year_end, policy_year_start, services
+    global VestingLine, VestingRun, VestingRunEmployerStep
+    global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import logging
@@ -66,11 +73,9 @@ def main() -> None:
     from vesting.services import PAYEES_ACCOUNT, TransactionSpec, credit, debit
     from vesting.signals import rollover_completed
 
-    rollover_completed.receivers = []  # the reports' year-end jobs are not measured here
-    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
-    call_command("migrate", verbosity=0)
 
-    # --- 1. The pool ----------------------------------------------------------------------
+def generate_the_pool(args: argparse.Namespace) -> None:
+    """1. The pool."""
     started = time.perf_counter()
     call_command(
         "generate_pool",
@@ -85,15 +90,16 @@ def main() -> None:
         f"in {time.perf_counter() - started:.1f} s"
     )
 
-    def rollover(year: int) -> tuple[float, VestingRun]:
-        begun = time.perf_counter()
-        run = services.rollover_start(
-            policy_year=year, today=policy_year_start(year + 1), queue=False
-        )
-        run = services.rollover_execute(run.pk)
-        return time.perf_counter() - begun, run
 
-    # --- 2. Earlier years -----------------------------------------------------------------
+def rollover(year: int) -> tuple[float, VestingRun]:
+    begun = time.perf_counter()
+    run = services.rollover_start(policy_year=year, today=policy_year_start(year + 1), queue=False)
+    run = services.rollover_execute(run.pk)
+    return time.perf_counter() - begun, run
+
+
+def roll_the_earlier_years(args: argparse.Namespace) -> None:
+    """2. Earlier years."""
     for year in range(args.year - args.history, args.year):
         seconds, run = rollover(year)
         print(
@@ -101,8 +107,10 @@ def main() -> None:
             f"({run.lines_written:,} lines, {run.amount_vested:,} vested)"
         )
 
-    # --- 3. A year of claims, through the ledger's batch path ------------------------------
-    ys, ye = policy_year_start(args.year), policy_year_end(args.year)
+
+def full_tier_employees(year: int) -> list[tuple[int, int]]:
+    """(employee id, employer id) of everyone covered in the FULL tier during ``year``."""
+    ys, ye = policy_year_start(year), policy_year_end(year)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -114,7 +122,13 @@ def main() -> None:
             """,
             [ye, ys],
         )
-        covered = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def post_a_year_of_claims(args: argparse.Namespace) -> None:
+    """3. A year of claims, through the ledger's batch path."""
+    ys, ye = policy_year_start(args.year), policy_year_end(args.year)
+    covered = full_tier_employees(args.year)
     ledgers = {}
     for _, employer_id in covered:
         if employer_id not in ledgers:
@@ -152,7 +166,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    # --- 4. The rollover, then again -----------------------------------------------------
+
+def roll_the_year_three_times(args: argparse.Namespace) -> None:
+    """4. The rollover, then again."""
     seconds, run = rollover(args.year)
     print(
         f"ROLLOVER of {run.label}: {seconds:.1f} s  (target < 60 s) - {run.status}, "
@@ -173,6 +189,18 @@ def main() -> None:
         f"THIRD RUN with the checkpoints removed (every employer re-checked against the "
         f"unique lines): {seconds:.1f} s, nothing written"
     )
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django()
+    rollover_completed.receivers = []  # the reports' year-end jobs are not measured here
+    print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
+    call_command("migrate", verbosity=0)
+    generate_the_pool(args)
+    roll_the_earlier_years(args)
+    post_a_year_of_claims(args)
+    roll_the_year_three_times(args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ billed              yes       dollars and cents, e.g. 150.00
 allowed             yes       dollars and cents allowed by the administrator (R-CL2)
 ==================  ========  =========================================================
 
-Decisions (a benefits clerk's, where the issue is silent):
+Decisions (a benefits clerk's, where the plan is silent):
 
 - Decision: all rows are checked before anything is written (formats, codes, the family,
   dates, amounts, plan years, claim numbers); one bad row rejects the file and the page

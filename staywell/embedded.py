@@ -37,11 +37,11 @@ def postgres_url(base_dir: Path) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", DATABASE_NAME):
         raise ValueError(f"STAYWELL_EMBEDDED_DB must be a plain identifier, not {DATABASE_NAME!r}")
     data = local_dir(base_dir) / "pg"
-    _repair_handle_list(data)
+    repair_handle_list(data)
     server = pgserver.get_server(data, cleanup_mode="stop")
     # At exit, before pgserver's own clean-up (atexit runs last-registered first): a child
     # process killed meanwhile may have left the list half-written.
-    atexit.register(_repair_handle_list, data)
+    atexit.register(repair_handle_list, data)
     query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 - checked above
     exists = server.psql(query)
     if "(1 row)" not in exists:
@@ -49,7 +49,7 @@ def postgres_url(base_dir: Path) -> str:
     return server.get_uri(DATABASE_NAME)
 
 
-def _repair_handle_list(data: Path) -> None:
+def repair_handle_list(data: Path) -> None:
     """Reset pgserver's list of processes using the server if a killed process left it
     half-written (an empty file would stop every later start). Forgetting the list only
     means the server is left running when the last process exits."""

@@ -69,7 +69,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(role_group(extracted))
 
 
-# --- Members and coverage (issue 3): history rows written through the services ----------
+# --- Members and coverage: history rows written through the services ---------------------
 
 
 _HIRE_NUMBERS = itertools.count(50000)
@@ -132,7 +132,7 @@ class BeneficiaryDesignationFactory(factory.django.DjangoModelFactory):
     signed_date = date(1980, 7, 1)
 
 
-# --- Ledger helpers for the report tests (issue 7) ----------------------------------------
+# --- Ledger helpers for the report tests --------------------------------------------------
 
 
 def pay_claim(*, employee, amount, paid_on, service_date, payee_name="Ukiah Valley Medical Center"):
@@ -180,7 +180,7 @@ def mark_separated(employee, *, on, reason="resignation"):
 
 
 def reports_scenario():
-    """A small installation for the report pages (issue 7): one employer with a year of
+    """A small installation for the report pages: one employer with a year of
     ledger history to June 1985 and two employees with vested money.
 
     - ``ann`` (login ``employee1``): FULL tier since 1980, vested 1981-82 .. 1983-84, a
@@ -245,7 +245,7 @@ def reports_scenario():
     return SimpleNamespace(employer=employer, program=program, ann=ann, bob=bob, user=user)
 
 
-# --- Claims (issue 5) ----------------------------------------------------------------------
+# --- Claims ----------------------------------------------------------------------------------
 
 
 def claims_family(**kwargs):

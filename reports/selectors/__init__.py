@@ -23,7 +23,7 @@ The package: ``_fund_report`` (R-FU4), ``_dashboard`` (section 8), ``_self_servi
 
 from __future__ import annotations
 
-from reports.selectors._common import REFUND_KINDS, optional_model, reporting_date
+from reports.selectors._common import REFUND_KINDS, reporting_date
 from reports.selectors._dashboard import (
     BALANCE_MONTHS,
     DASHBOARD_CACHE_SECONDS,
@@ -102,7 +102,6 @@ __all__ = [
     "latest_documents",
     "ledger_side_account",
     "month_close_of",
-    "optional_model",
     "payout_schedule",
     "payouts_outstanding",
     "payroll_preview",

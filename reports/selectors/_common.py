@@ -1,15 +1,12 @@
-"""What the report selectors share: ledger conventions, the reporting date and the
-switch-over to the models of the apps built next to this one."""
+"""What the report selectors share: ledger conventions, the reporting date, the plan
+year's deductible."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.utils import timezone
 
@@ -70,33 +67,6 @@ def deductible_of(policy_year: int) -> Decimal:
         PlanYear.objects.filter(start_year=policy_year).values_list("deductible", flat=True).first()
     )
     return value if value is not None else DEFAULT_DEDUCTIBLE
-
-
-def optional_model(app_label: str, name: str, *fields: str) -> Any:
-    """The model ``app_label.name`` if it is installed with ``fields``, else ``None``.
-
-    Decision: the vesting rollover (``VestingLine``, ``Payout``) and the claims app
-    (``FamilyYear``) are built next to this app. Until they exist every figure is
-    computed from the ledger (and the coverage rules); once they do, the functions
-    below read them. Each such function says what it falls back to.
-    """
-    try:
-        model = apps.get_model(app_label, name)
-    except LookupError:
-        return None
-    try:
-        for name_ in fields:
-            model._meta.get_field(name_)
-    except FieldDoesNotExist:
-        return None
-    if model._meta.db_table not in _TABLES_SEEN:
-        if model._meta.db_table not in connection.introspection.table_names():
-            return None  # the app's migration is not applied yet
-        _TABLES_SEEN.add(model._meta.db_table)
-    return model
-
-
-_TABLES_SEEN: set[str] = set()  # tables once found stay (a migration is not undone)
 
 
 def reporting_date(*, employer_id: int | None = None, today: date | None = None) -> date:

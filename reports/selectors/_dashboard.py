@@ -33,7 +33,6 @@ from reports.selectors._common import (
     deductible_of,
     employer_filter,
     employer_name,
-    optional_model,
     plan_fund_values,
     reporting_date,
 )
@@ -41,7 +40,9 @@ from staywell.money import ZERO, money
 from vesting.models import (
     PLAN_FUNDS,
     FundKind,
+    Payout,
     TransactionKind,
+    VestingLine,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,15 +51,9 @@ logger = logging.getLogger(__name__)
 UNPAID_PAYOUT_STATUSES = ("scheduled", "held", "due", "flagged")
 
 
-def payouts_outstanding(employer_id: int | None) -> dict[str, Decimal] | None:
-    """Payouts owed to separated employees and not yet paid, by status (``vesting.Payout``).
-
-    ``None`` while the vesting app has no ``Payout`` model (the dashboard says so).
-    """
-    payout = optional_model("vesting", "Payout", "employee", "amount", "status")
-    if payout is None:
-        return None
-    rows = payout.objects.filter(status__in=UNPAID_PAYOUT_STATUSES)
+def payouts_outstanding(employer_id: int | None) -> dict[str, Decimal]:
+    """Payouts owed to separated employees and not yet paid, by status (``vesting.Payout``)."""
+    rows = Payout.objects.filter(status__in=UNPAID_PAYOUT_STATUSES)
     if employer_id is not None:
         rows = rows.filter(employee__employer_id=employer_id)
     result = {status: ZERO for status in UNPAID_PAYOUT_STATUSES}
@@ -188,7 +183,7 @@ class Dashboard:
     interest_by_year: list[tuple[str, Decimal, Decimal]]  # (year, interest, costs)
     interest_ytd: Decimal
     admin_ytd: Decimal
-    payouts: dict[str, Decimal] | None  # unpaid payouts by status; None: no Payout model
+    payouts: dict[str, Decimal]  # unpaid payouts by status
     tiers: list[tuple[str, str, int]]  # (tier value, label, employees covered)
     deductible_share: DeductibleShare | None
     savings: Savings | None
@@ -204,7 +199,7 @@ class Dashboard:
 
     @property
     def payouts_total(self) -> Decimal:
-        return sum(self.payouts.values(), ZERO) if self.payouts else ZERO
+        return sum(self.payouts.values(), ZERO)
 
     @property
     def covered_total(self) -> int:
@@ -584,12 +579,7 @@ def families_under_deductible(
 def _families_from_vesting_lines(
     employer_id: int | None, policy_year: int, deductible: Decimal
 ) -> tuple[int, int] | None:
-    line = optional_model(
-        "vesting", "VestingLine", "employee", "policy_year", "allotment", "trust_fund_claims"
-    )
-    if line is None:
-        return None
-    lines = line.objects.filter(policy_year=policy_year)
+    lines = VestingLine.objects.filter(policy_year=policy_year)
     if employer_id is not None:
         lines = lines.filter(employee__employer_id=employer_id)
     if not lines.exists():

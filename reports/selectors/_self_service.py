@@ -30,11 +30,11 @@ from accounts.selectors import (
     coverage_timeline_for,
     rule_segments,
 )
+from claims.models import FamilyYear
 from reports.selectors._common import (
     DEFAULT_DEDUCTIBLE,
     REFUND_KINDS,
     deductible_of,
-    optional_model,
     reporting_date,
 )
 from staywell.money import ZERO
@@ -42,7 +42,9 @@ from vesting import rules as vesting_rules
 from vesting import selectors as ledger
 from vesting.models import (
     FundKind,
+    Payout,
     TransactionKind,
+    VestingLine,
 )
 
 
@@ -188,15 +190,13 @@ def family_deductible_used(
     date of service in the year, net of reversals (the FULL tier only: the ledger knows
     nothing of amounts the employee paid).
     """
-    family_year = optional_model("claims", "FamilyYear", "employee", "policy_year", "absorbed")
-    if family_year is not None:
-        value = (
-            family_year.objects.filter(employee=employee, policy_year=policy_year)
-            .values_list("absorbed", flat=True)
-            .first()
-        )
-        if value is not None:
-            return value, "claims"
+    value = (
+        FamilyYear.objects.filter(employee=employee, policy_year=policy_year)
+        .values_list("absorbed", flat=True)
+        .first()
+    )
+    if value is not None:
+        return value, "claims"
     claims = _claims_by_year(employee, as_of)
     return claims.get(policy_year, ZERO), "ledger"
 
@@ -294,26 +294,15 @@ def vesting_history(
             )
             computed[year] = YearLine(year, allotment, claims, vested or unvested, status)
     source = "ledger"
-    line_model = optional_model(
-        "vesting",
-        "VestingLine",
-        "employee",
-        "policy_year",
-        "allotment",
-        "trust_fund_claims",
-        "amount",
-        "outcome",
-    )
-    if line_model is not None:
-        for row in line_model.objects.filter(employee=employee).order_by("policy_year"):
-            source = "vesting"
-            computed[row.policy_year] = YearLine(
-                policy_year=row.policy_year,
-                allotment=row.allotment,
-                trust_fund_claims=row.trust_fund_claims,
-                vested=row.amount,
-                status=str(row.get_outcome_display()).lower(),
-            )
+    for row in VestingLine.objects.filter(employee=employee).order_by("policy_year"):
+        source = "vesting"
+        computed[row.policy_year] = YearLine(
+            policy_year=row.policy_year,
+            allotment=row.allotment,
+            trust_fund_claims=row.trust_fund_claims,
+            vested=row.amount,
+            status=str(row.get_outcome_display()).lower(),
+        )
     return [computed[year] for year in sorted(computed)], source
 
 
@@ -335,19 +324,17 @@ def payout_schedule(
     """
     if employee.separation_date is None:
         return [], "rules"
-    payout = optional_model("vesting", "Payout", "employee", "amount", "due_on", "status")
-    if payout is not None:
-        rows = list(payout.objects.filter(employee=employee).order_by("due_on", "pk"))
-        if rows:
-            return [
-                ScheduledPayout(
-                    description=row.reason or row.get_kind_display(),
-                    amount=row.amount,
-                    due_on=row.due_on,
-                    status=str(row.get_status_display()).lower(),
-                )
-                for row in rows
-            ], "vesting"
+    rows = list(Payout.objects.filter(employee=employee).order_by("due_on", "pk"))
+    if rows:
+        return [
+            ScheduledPayout(
+                description=row.reason or row.get_kind_display(),
+                amount=row.amount,
+                due_on=row.due_on,
+                status=str(row.get_status_display()).lower(),
+            )
+            for row in rows
+        ], "vesting"
     separation_year = policy_year_of(employee.separation_date)
     vested = [(y.policy_year, y.vested) for y in history if y.status == "vested"]
     if employee.separation_reason == Employee.SeparationReason.DEATH:

@@ -1,4 +1,4 @@
-"""Each demo user logs in in a real browser and lands on their own page (foundation)."""
+"""Each demo user logs in in a real browser and lands on their own page."""
 
 from __future__ import annotations
 

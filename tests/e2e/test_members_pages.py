@@ -1,4 +1,4 @@
-"""A clerk finds an employee by typing, opens the page and reads the timeline (issue 3).
+"""A clerk finds an employee by typing, opens the page and reads the timeline.
 
 Real Chromium: the search-as-you-type swaps the results without a page load, the URL
 follows the search, and axe finds no WCAG 2.1 AA violation on the list, the employee

@@ -1,5 +1,5 @@
 """The superintendent starts the July 1 rollover from the page in a real browser and watches
-the live progress bar reach Completed (issue 6, R-VE3).
+the live progress bar reach Completed (R-VE3).
 
 Real Chromium against the live server; a real Celery worker (on the test database and a
 private Redis) runs the rollover, each employer step made slow enough to be seen. axe finds

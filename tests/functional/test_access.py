@@ -1,4 +1,4 @@
-"""Login and role access (foundation): clear answers, never a 500."""
+"""Login and role access: clear answers, never a 500."""
 
 from __future__ import annotations
 

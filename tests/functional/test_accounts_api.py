@@ -1,4 +1,4 @@
-"""The members API (/api/v1/) through the test client (issue 3).
+"""The members API (/api/v1/) through the test client.
 
 Every refused input answers 400 with the field's message and leaves the database
 exactly as it was; each role sees what it should; an employee cannot read another

@@ -1,4 +1,4 @@
-"""The clerk's member pages through the test client (issue 3).
+"""The clerk's member pages through the test client.
 
 Every refused input shows its message next to the field (inside the field's error form
 group, linked from the input's aria-describedby and from the error summary) and leaves

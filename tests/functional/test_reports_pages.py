@@ -25,7 +25,7 @@ from tests.factories import (
     reports_scenario,
 )
 from vesting import services as ledger
-from vesting.models import MonthClose, Posting, Transaction
+from vesting.models import MonthClose, Posting, Transaction, VestingLine
 
 pytestmark = pytest.mark.django_db
 
@@ -605,11 +605,6 @@ def test_dashboard_claims_by_month_agree_with_the_claim_postings(scenario):
 
 
 def test_families_under_the_deductible_read_the_rollovers_vesting_lines(scenario):
-    from reports.selectors._common import optional_model
-
-    line = optional_model("vesting", "VestingLine", "employee", "policy_year", "trust_fund_claims")
-    if line is None:
-        pytest.skip("the vesting app has no VestingLine yet")
     extra = hire(program=scenario.program, number="1009", last_name="Partial")
     for employee, allotment, claims, full_year in (
         (scenario.ann, "500.00", "120.00", True),
@@ -617,7 +612,7 @@ def test_families_under_the_deductible_read_the_rollovers_vesting_lines(scenario
         (extra, "250.01", "0.00", False),
     ):
         unused = max(D(allotment) - D(claims), D("0.00"))
-        line.objects.create(
+        VestingLine.objects.create(
             employee=employee,
             policy_year=1984,
             allotment=D(allotment),

@@ -1,6 +1,6 @@
 """Vesting pages and API through the test client: who may start a run, who sees which side
 account, the live progress partial, the R-VE5 refusal inline and as a 400, payouts and
-registers (issue 6)."""
+registers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Members and coverage services against real PostgreSQL (issue 3).
+"""Members and coverage services against real PostgreSQL.
 
 Timelines are materialized by the services (R-EL1..R-EL11) and premium charges read
 from them (R-PR1, R-PR2). Expected amounts are computed by hand from the 1983 schedule
@@ -482,7 +482,7 @@ def test_coverage_segments_cannot_overlap_in_the_database():
 
 
 # ---------------------------------------------------------------------------------------
-# R-PR2: monthly charges (the contract later issues use)
+# R-PR2: monthly charges (what payroll, the ledger and the reports read)
 # ---------------------------------------------------------------------------------------
 
 

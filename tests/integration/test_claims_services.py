@@ -514,9 +514,7 @@ def test_preview_splits_without_saving(family):
 def test_R_CL6_a_runout_payment_calls_the_vesting_hook_with_its_policy_year(family, monkeypatch):
     employee, _, _ = family
     calls = []
-    monkeypatch.setattr(
-        vesting.services, "runout_claim_paid", lambda **kw: calls.append(kw), raising=False
-    )
+    monkeypatch.setattr(vesting.services, "runout_claim_paid", lambda **kw: calls.append(kw))
     in_year = enter_claim(employee, D("100.00"), paid_on=date(1985, 2, 1))
     assert calls == []  # paid before the year ended: it cannot be vested yet
     runout = enter_claim(
@@ -538,9 +536,6 @@ def test_R_CL6_a_runout_payment_calls_the_vesting_hook_with_its_policy_year(fami
     assert in_year.payment_transaction_id is not None
 
 
-@pytest.mark.skipif(
-    not hasattr(vesting.services, "runout_claim_paid"), reason="vesting rollover not built yet"
-)
 def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
     claims_family()  # the plan years
     employee = hire(hire_date=date(1983, 6, 1))  # FULL, covered from July 1, 1983
@@ -562,9 +557,6 @@ def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
     assert ledger_selectors.account_balance(side) == D("380.00")
 
 
-@pytest.mark.skipif(
-    not hasattr(vesting.services, "runout_claim_paid"), reason="vesting rollover not built yet"
-)
 def test_R_CL6_a_runout_claim_adjusted_upward_takes_the_increase_from_the_vested_year_too():
     claims_family()
     employee = hire(hire_date=date(1983, 6, 1))

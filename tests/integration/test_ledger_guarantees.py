@@ -46,6 +46,7 @@ def _raw_posting(cursor, tx_id, account_id, direction, amount, day="1985-01-15")
 
 
 def test_an_unbalanced_transaction_is_refused_at_commit_even_through_raw_sql(ledger):
+    """R-FU3: every movement of money is one balanced transaction, also in raw SQL."""
     payees = ledger.account(PAYEES_ACCOUNT)
     with pytest.raises(IntegrityError, match="does not balance"):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -84,6 +85,7 @@ def test_a_transaction_needs_at_least_two_postings(ledger, lines):
 
 
 def test_a_balanced_raw_sql_transaction_is_accepted_and_balances_follow(ledger):
+    """R-FU3: balances are derived from the entries, whoever wrote them."""
     payees = ledger.account(PAYEES_ACCOUNT)
     with transaction.atomic(), connection.cursor() as cursor:
         tx_id = _raw_transaction(cursor, ledger.employer_id)

@@ -61,6 +61,8 @@ def test_postings_cannot_be_deleted_with_a_queryset_delete(posted):
     ],
 )
 def test_postings_cannot_be_changed_through_raw_sql(posted, sql):
+    """R-FU3: entries are never updated or deleted, not even by raw SQL."""
+
     def run() -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, [posted.pk])
@@ -103,6 +105,7 @@ def test_after_every_refusal_the_entries_and_balances_are_unchanged(posted):
 
 
 def test_a_correction_is_a_reversing_transaction(posted):
+    """R-FU3: a correction is a new, reversing transaction; the entries stay."""
     reversal = services.post_reversal(
         transaction=posted, reason="wrong month", effective_date=date(1984, 7, 31)
     )

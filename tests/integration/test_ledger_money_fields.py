@@ -15,7 +15,7 @@ MONEY_FIELDS = (
     "FundMonthTotal.net_change",
     "MonthClose.employer_amount",
     "MonthClose.employee_amount",
-    # Vesting (issue 6): runs, lines, payouts, registers, run-out adjustments.
+    # Vesting: runs, lines, payouts, registers, run-out adjustments.
     "VestingRun.amount_vested",
     "VestingRun.amount_to_district",
     "VestingRunEmployerStep.amount_vested",

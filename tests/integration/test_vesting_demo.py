@@ -1,4 +1,4 @@
-"""The demo installation shows several years of vesting history (issue 6: seed_demo)."""
+"""The demo installation shows several years of vesting history (``seed_demo``)."""
 
 from __future__ import annotations
 

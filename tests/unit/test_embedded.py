@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 
-from staywell.embedded import _repair_handle_list
+from staywell.embedded import repair_handle_list
 
 
 def test_a_half_written_handle_list_is_reset(tmp_path):
     (tmp_path / ".handle_pids.json").write_text("")
-    _repair_handle_list(tmp_path)
+    repair_handle_list(tmp_path)
     assert json.loads((tmp_path / ".handle_pids.json").read_text()) == []
 
 
 def test_a_sound_handle_list_is_kept(tmp_path):
     (tmp_path / ".handle_pids.json").write_text("[101, 202]")
-    _repair_handle_list(tmp_path)
+    repair_handle_list(tmp_path)
     assert json.loads((tmp_path / ".handle_pids.json").read_text()) == [101, 202]
