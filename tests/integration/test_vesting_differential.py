@@ -1,10 +1,11 @@
-"""The rollover's SQL against its specification, ``vesting.rules`` (R-VE1..R-VE4, R-PY2).
+"""The rollover's SQL against its specification, ``vesting.rules`` (R-VE1..R-VE4, R-VE11).
 
 Hypothesis generates the history of a small employer over three policy years (1983-84 ..
 1985-86): hires on any day, hours changes across the tiers (30+, 20-29, under 20 with or
 without self-pay), trust-fund claims up to and past the deductible, voids, separations of
-every reason (with continuations), and plan years with other deductibles, maximum vests
-and the strict separation-year setting. The history is played in date order through the
+every reason (with continuations), marriages of two employees (R-EL11, R-VE11 pooling),
+and plan years with other deductibles, maximum vests and the strict separation-year
+setting (R-PY2, R-VE4). The history is played in date order through the
 real services (``accounts.services`` and the ledger), the real rollover runs on each
 July 1, and every vesting line is compared, to the cent, with what ``accounts.rules``
 (coverage, tiers) and ``vesting.rules`` (allotment, unused amount, vesting decisions)
@@ -14,7 +15,10 @@ wrote.
 Generator limits (so that the oracle is the plan's rules and nothing else): claims are
 paid on their date of service and voided within their policy year, and no claim is paid
 after its employee's separation (a payment after a separation is the run-out path of
-R-CL6, tested in test_vesting_separations).
+R-CL6, tested in test_vesting_separations); the claims of a spouse whose policy ended
+stop there (later ones are the retained policy's family's). A couple's year still
+pending at its rollover is left out (``assume``): vesting.rules does not say how a
+pooled pending year settles.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from accounts import rules as coverage
@@ -79,6 +83,7 @@ class Person:
 class History:
     plans: dict[int, Plan]
     people: list[Person]
+    marriages: list[tuple[int, int, date]]  # R-EL11, R-VE11: (retained, other, married on)
 
 
 def _day(draw: st.DrawFn, low: date, high: date) -> date:
@@ -144,7 +149,24 @@ def histories(draw: st.DrawFn) -> History:
                 paid[year] = paid.get(year, D("0")) + amount
             person.claims.append(Claim(service, amount, void_on))
         people.append(person)
-    return History(plans, people)
+    marriages: list[tuple[int, int, date]] = []
+    free = list(range(len(people)))
+    while len(free) >= 2 and draw(st.booleans()):
+        retained, other = draw(st.permutations(free))[:2]
+        free = [i for i in free if i not in (retained, other)]
+        low = max(people[retained].hire_date, people[other].hire_date)
+        high = min(
+            [LAST_DAY]
+            + [people[i].separation[0] for i in (retained, other) if people[i].separation]
+        )
+        if low > high:
+            continue
+        married_on = _day(draw, low, high)
+        ends = coverage.marriage_policy_end(married_on)
+        person = people[other]  # a dependent on the retained policy from ``ends`` (R-EL11)
+        person.claims = [c for c in person.claims if c.service_date < ends]
+        marriages.append((retained, other, married_on))
+    return History(plans, people, marriages)
 
 
 # --- Playing the history through the services --------------------------------------------
@@ -177,6 +199,8 @@ def play(history: History) -> list:
                 events.append((claim.void_on, 4, index, ("void", claim)))
         if person.separation is not None:
             events.append((person.separation[0], 5, index, "separation"))
+    for retained, other, married_on in history.marriages:
+        events.append((married_on, 4, retained, ("marry", other)))
     payments: dict[int, Transaction] = {}
     for day, _, index, what in sorted(events, key=lambda e: e[:3]):
         if isinstance(what, int):
@@ -201,6 +225,13 @@ def play(history: History) -> list:
                 members.separation_continuation_elect(
                     employee=employees[index], elected_on=day, until=person.continuation_until
                 )
+        elif what[0] == "marry":
+            members.employees_marry(
+                employee_a_id=employees[index].pk,
+                employee_b_id=employees[what[1]].pk,
+                married_on=day,
+                retained_id=employees[index].pk,
+            )
         elif what[0] == "hours":
             members.employee_change_hours(
                 employee=employees[index], effective_date=day, weekly_hours=what[1]
@@ -258,7 +289,15 @@ def expected_lines(history: History) -> dict[tuple[int, int], tuple]:
             continuation = coverage.SeparationContinuation(
                 retiree=person.separation[1] == "retirement", until=person.continuation_until
             )
-        segments = timeline(person, continuation=continuation)
+        marriage_end = next(
+            (
+                max(coverage.marriage_policy_end(on), person.hire_date)
+                for _, other, on in history.marriages
+                if other == index
+            ),
+            None,
+        )
+        segments = timeline(person, continuation=continuation, marriage_end=marriage_end)
         figures: dict[int, tuple[Decimal, Decimal, Decimal, bool]] = {}
         credits: list[rules.PolicyYearCredit] = []
         for year in YEARS:
@@ -305,7 +344,49 @@ def expected_lines(history: History) -> dict[tuple[int, int], tuple]:
                 outcome,
                 on,
             )
+    pool_spouses(history, result)
     return result
+
+
+def pool_spouses(history: History, lines: dict[tuple[int, int], tuple]) -> None:
+    """R-VE11 with the rollover's Decisions: from the marriage year on, the couple's
+    unused amounts of each year are added and split half each, the odd cent to the
+    retained policy (``vesting.rules.spouse_split``); both follow the retained policy's
+    decision, and a spouse with no line of their own gets one for the half. Years settled
+    at a separation are not pooled."""
+
+    def at_separation(index: int, year: int) -> bool:
+        person, line = history.people[index], lines.get((index, year))
+        return (
+            line is not None
+            and person.separation is not None
+            and line[5] == "vested"
+            and not line[3]
+            and line[6] == person.separation[0]
+        )
+
+    for retained, other, married_on in history.marriages:
+        for year in YEARS:
+            ys = coverage.policy_year_start(year)
+            own = lines.get((retained, year))
+            if married_on > coverage.policy_year_end(year) or own is None:
+                continue
+            if at_separation(retained, year) or at_separation(other, year):
+                continue
+            theirs = lines.get((other, year))
+            separated = history.people[other].separation
+            if theirs is None and separated is not None and separated[0] < ys:
+                continue
+            # A year still pending at its rollover settles later by each spouse's own years.
+            assume(own[6] is not None and own[6] <= coverage.policy_year_start(year + 1))
+            a, b = rules.spouse_split(
+                amount_a=own[2],
+                amount_b=theirs[2] if theirs else D("0.00"),
+                retained_is_a=True,
+            )
+            lines[(retained, year)] = (*own[:4], a, *own[5:])
+            base = theirs[:4] if theirs else (D("0.00"), D("0.00"), D("0.00"), False)
+            lines[(other, year)] = (*base, b, *own[5:])
 
 
 @settings(
