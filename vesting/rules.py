@@ -30,7 +30,7 @@ Decisions (the spec is silent; chosen as a plan administrator would):
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -52,11 +52,9 @@ __all__ = [
     "VestingDecision",
     "account_position",
     "allotment",
-    "apply_runout",
     "beneficiary_due_date",
     "continuation_limit",
     "continuation_payments",
-    "covered_months",
     "lump_sum_schedule",
     "monthly_shares",
     "payout_refusal",
@@ -79,22 +77,6 @@ OTHER_SEPARATION_MONTHS = 3  # R-VE9: continuation after a separation other than
 def policy_month_index(day: date) -> int:
     """R-PY1: the month's place in its policy year, 0 = July ... 11 = June."""
     return (day.month - 7) % 12
-
-
-def covered_months(
-    *, coverage_start: date, coverage_end: date | None, start_year: int
-) -> frozenset[int]:
-    """R-VE3: month indexes of policy year ``start_year`` covered on their first day.
-
-    ``coverage_end`` is the last day covered (``None``: still covered). A month counts
-    when its first day lies within ``[coverage_start, coverage_end]`` (R-PR2).
-    """
-    months: set[int] = set()
-    for index in range(12):
-        first = add_months(policy_year_start(start_year), index)
-        if coverage_start <= first and (coverage_end is None or first <= coverage_end):
-            months.add(index)
-    return frozenset(months)
 
 
 def monthly_shares(deductible: Decimal = DEDUCTIBLE) -> list[Decimal]:
@@ -379,34 +361,6 @@ def reduce_vested_amount(*, vested: Decimal, reduction: Decimal) -> RunoutReduct
         raise ValueError("amounts cannot be negative")
     recovered = min(vested, reduction)
     return RunoutReduction(vested - recovered, recovered, reduction - recovered)
-
-
-def apply_runout(
-    payouts: Sequence[Payout],
-    reduction: Decimal,
-    start_year: int,
-    *,
-    as_of: date | None = None,
-) -> tuple[list[Payout], Decimal]:
-    """R-CL6, R-VE7: reduce the held payout of ``start_year`` by a run-out claim's
-    trust-fund payment before it is paid. Returns ``(new payouts, unrecovered)``.
-
-    Only that year's payout is reduced, never below zero; ``unrecovered`` is what remains
-    for the caller to record. With ``as_of``, a payout already due on or before that day
-    is taken as paid and nothing is recovered from it.
-    """
-    if reduction < ZERO:
-        raise ValueError("a run-out reduction cannot be negative")
-    result: list[Payout] = []
-    unrecovered = reduction
-    for payout in payouts:
-        held = as_of is None or payout.due_on > as_of
-        if payout.start_year == start_year and held and unrecovered > ZERO:
-            effect = reduce_vested_amount(vested=payout.amount, reduction=unrecovered)
-            unrecovered = effect.unrecovered
-            payout = replace(payout, amount=effect.amount)
-        result.append(payout)
-    return result, unrecovered
 
 
 def beneficiary_due_date(date_of_death: date) -> date:

