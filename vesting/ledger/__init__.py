@@ -1,0 +1,1 @@
+"""The trust-fund ledger: posting, accounts, named operations, month close and its pages."""
