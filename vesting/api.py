@@ -39,7 +39,7 @@ from rest_framework.routers import BaseRouter
 
 from accounts.models import Employer
 from staywell.api import query_date, query_int
-from staywell.roles import HasRole
+from staywell.roles import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES, HasRole
 from vesting import selectors, services
 from vesting.models import (
     PLAN_FUNDS,
@@ -51,7 +51,6 @@ from vesting.models import (
     Transaction,
     TransactionKind,
 )
-from vesting.selectors import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

@@ -34,15 +34,16 @@ from rest_framework.routers import BaseRouter
 
 from accounts.rules import parse_policy_year
 from staywell.api import query_date, query_int
-from staywell.roles import HasRole, Role
-from vesting import selectors, services
-from vesting.models import Payout, VestingLine, VestingRun
-from vesting.selectors import (
+from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
     SIDE_ACCOUNT_ROLES,
     VESTING_RUN_ROLES,
+    HasRole,
+    Role,
 )
+from vesting import selectors, services
+from vesting.models import Payout, VestingLine, VestingRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

@@ -39,7 +39,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Employer
 from accounts.rules import policy_year_label, policy_year_of, policy_year_start
 from staywell.money import ZERO
-from staywell.roles import Role, has_role
+from staywell.roles import LEDGER_VIEW_ROLES, SIDE_ACCOUNT_ROLES, Role, has_role
 from vesting.models import (
     PLAN_FUNDS,
     Account,
@@ -73,8 +73,6 @@ __all__ = [
 ]
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-LEDGER_VIEW_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR, Role.CLERK)
-LEDGER_POST_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)
 
 
 def ledger_viewer(user: Any) -> bool:
@@ -441,12 +439,7 @@ def fund_overview(*, as_of: date | None = None, employer_id: int | None = None) 
     return {"rows": rows, "pool": pool, "pool_held": plan_fund_total(pool)}
 
 
-# --- Vesting (issue 6): runs, side accounts, payouts ---------------------------------------
-
-VESTING_RUN_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # start runs, see their pages
-SIDE_ACCOUNT_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
-PAYOUT_VIEW_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
-PAYOUT_WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)  # registers, continuation, flags
+# --- Vesting: runs, side accounts, payouts ---------------------------------------------------
 
 
 def vesting_runs() -> QuerySet[Any]:

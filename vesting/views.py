@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from staywell.db import parse_id
-from staywell.roles import has_role, role_required
+from staywell.roles import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES, has_role, role_required
 from vesting import selectors, services
 from vesting.forms import (
     AsOfForm,
@@ -29,7 +29,6 @@ from vesting.forms import (
     new_idempotency_key,
 )
 from vesting.models import Account, Fund, Transaction
-from vesting.selectors import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES
 
 PAGE_SIZE = 50
 

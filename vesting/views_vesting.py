@@ -25,7 +25,14 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_label, policy_year_of
 from staywell.db import parse_id
-from staywell.roles import Role, has_role, role_required
+from staywell.roles import (
+    PAYOUT_VIEW_ROLES,
+    PAYOUT_WRITE_ROLES,
+    VESTING_RUN_ROLES,
+    Role,
+    has_role,
+    role_required,
+)
 from vesting import payouts, selectors, services
 from vesting.forms import add_service_errors
 from vesting.forms_vesting import (
@@ -37,7 +44,6 @@ from vesting.forms_vesting import (
     WithdrawalForm,
 )
 from vesting.models import Payout, PayoutRegister, VestingRun
-from vesting.selectors import PAYOUT_VIEW_ROLES, PAYOUT_WRITE_ROLES, VESTING_RUN_ROLES
 
 PAGE_SIZE = 50
 
