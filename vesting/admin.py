@@ -1,4 +1,4 @@
-"""Django admin for the ledger: read-only. Money moves only through vesting.services."""
+"""Django admin for the ledger: read-only. Money moves only through vesting.ledger."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ from rest_framework.routers import BaseRouter
 from accounts.models import Employer
 from staywell.api import query_date, query_int
 from staywell.roles import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES, HasRole
-from vesting import selectors, services
+from vesting import ledger, selectors
 from vesting.models import (
     PLAN_FUNDS,
     Account,
@@ -459,7 +459,7 @@ class InterestView(_PostingView):
         data = serializer.validated_data
         key = self._key(request, data)
         replayed = _replayed(key)
-        tx = services.post_interest(
+        tx = ledger.post_interest(
             employer=data["employer"],
             amount=data["amount"],
             period_start=data["period_start"],
@@ -501,7 +501,7 @@ class ExpenseView(_PostingView):
         data = serializer.validated_data
         key = self._key(request, data)
         replayed = _replayed(key)
-        tx = services.post_administrative_expense(
+        tx = ledger.post_administrative_expense(
             employer=data["employer"],
             amount=data["amount"],
             period_start=data["period_start"],
@@ -546,7 +546,7 @@ class MonthCloseView(GenericAPIView):
         already = MonthClose.objects.filter(
             employer=data["employer"], year=data["year"], month=data["month"]
         ).exists()
-        close = services.month_close(
+        close = ledger.month_close(
             employer_id=data["employer"].pk,
             year=data["year"],
             month=data["month"],

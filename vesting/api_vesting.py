@@ -42,7 +42,7 @@ from staywell.roles import (
     HasRole,
     Role,
 )
-from vesting import selectors, services
+from vesting import payouts, rollover, selectors
 from vesting.models import Payout, VestingLine, VestingRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -238,7 +238,7 @@ class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer.is_valid(raise_exception=True)
         year = serializer.validated_data["policy_year"]
         existed = VestingRun.objects.filter(policy_year=year).exists()
-        run = services.rollover_start(policy_year=year, started_by=request.user)
+        run = rollover.rollover_start(policy_year=year, started_by=request.user)
         run.refresh_from_db()
         return Response(
             VestingRunSerializer(run).data,
@@ -334,7 +334,7 @@ class WithdrawalView(_EmployeeSideAccountMixin, GenericAPIView):
         employee = self._employee(request, employee_id)
         serializer = WithdrawalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.side_account_withdraw(
+        payouts.side_account_withdraw(
             employee=employee,
             amount=serializer.validated_data["amount"],
             kind=serializer.validated_data["kind"],
@@ -406,7 +406,7 @@ class ContinuationPaymentView(_EmployeeSideAccountMixin, GenericAPIView):
         existed = Payout.objects.filter(
             employee=employee, kind=Payout.Kind.CONTINUATION, due_on=first
         ).exists()
-        payout = services.continuation_premium_record(
+        payout = payouts.continuation_premium_record(
             employee=employee,
             month=first,
             amount=serializer.validated_data.get("amount"),

@@ -1,6 +1,6 @@
 """Separations and payouts from the side accounts (R-VE4..R-VE10, R-CL6).
 
-Entry points (re-exported by ``vesting.services``):
+Entry points:
 
 - :func:`separation_record`: called (through ``accounts.signals.employee_separated``)
   inside the transaction that records a separation: vests the year of separation where
@@ -60,8 +60,7 @@ from django.utils import timezone
 from accounts.models import BeneficiaryDesignation, Employee, SeparationContinuation
 from accounts.rules import add_months, coverage_end, policy_year_label, policy_year_of
 from staywell.money import ZERO, split_by_weights
-from vesting import selectors
-from vesting import services as ledger
+from vesting import ledger, selectors
 from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
@@ -355,7 +354,9 @@ def payouts_process(*, today: date | None = None, created_by: Any = None) -> Pay
     if not payable:
         return None
     Payout.objects.filter(pk__in=[p.pk for p in payable]).update(status=Payout.Status.DUE)
-    register = PayoutRegister.objects.create(date=today, created_by_id=ledger._user_id(created_by))
+    register = PayoutRegister.objects.create(
+        date=today, created_by_id=ledger.user_id_of(created_by)
+    )
     total = ZERO
     for payout in payable:
         amount = min(payout.amount, side_account_balance(payout.employee))
@@ -659,7 +660,7 @@ def runout_claim_paid(
         paid_on=paid_on,
         reference=reference,
         transaction=tx,
-        posted_by_id=ledger._user_id(posted_by),
+        posted_by_id=ledger.user_id_of(posted_by),
     )
     if recovered > ZERO and employee.separation_reason == Employee.SeparationReason.DEATH:
         payouts_refresh(employee=employee)

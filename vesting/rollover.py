@@ -1,6 +1,6 @@
 """The July 1 rollover: vesting of a policy year for every employer (R-VE1..R-VE4, R-VE11).
 
-Entry points (re-exported by ``vesting.services``):
+Entry points:
 
 - :func:`rollover_start` asks for the run of a policy year (one :class:`VestingRun` per
   year) and queues it; it refuses a year that has not ended.
@@ -72,7 +72,7 @@ from accounts.rules import (
     policy_year_start,
 )
 from staywell.money import ZERO
-from vesting import services as ledger
+from vesting import ledger
 from vesting.models import (
     SIDE_ACCOUNT_NAME,
     Fund,
@@ -134,7 +134,7 @@ def rollover_start(
         )
     with db_transaction.atomic():
         run, created = VestingRun.objects.get_or_create(
-            policy_year=policy_year, defaults={"started_by_id": ledger._user_id(started_by)}
+            policy_year=policy_year, defaults={"started_by_id": ledger.user_id_of(started_by)}
         )
         if not created:
             run = VestingRun.objects.select_for_update().get(pk=run.pk)

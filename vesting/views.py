@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 
 from staywell.db import parse_id
 from staywell.roles import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES, has_role, role_required
-from vesting import selectors, services
+from vesting import ledger, selectors
 from vesting.forms import (
     AsOfForm,
     ExpenseForm,
@@ -120,7 +120,7 @@ def month_close(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             month: date = form.cleaned_data["month"]
             try:
-                close = services.month_close(
+                close = ledger.month_close(
                     employer_id=form.cleaned_data["employer"].pk,
                     year=month.year,
                     month=month.month,
@@ -174,11 +174,11 @@ def _entry(request: HttpRequest, form_class: type, what: str) -> HttpResponse:
         }
         try:
             if what == "interest":
-                tx = services.post_interest(
+                tx = ledger.post_interest(
                     **common, earned_by=data["earned_by"], memo=data.get("memo", "")
                 )
             else:
-                tx = services.post_administrative_expense(
+                tx = ledger.post_administrative_expense(
                     **common, description=data["description"], payee_name=data["payee_name"]
                 )
         except ValidationError as exc:
@@ -208,7 +208,7 @@ def _next_close_initial(request: HttpRequest) -> dict[str, object]:
     employer_id = parse_id(request.GET.get("employer"))
     if employer_id is None:
         return {}
-    following = services.next_month_to_close(employer_id)
+    following = ledger.next_month_to_close(employer_id)
     return {"employer": employer_id, **({"month": following} if following else {})}
 
 

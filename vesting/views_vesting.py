@@ -33,7 +33,7 @@ from staywell.roles import (
     has_role,
     role_required,
 )
-from vesting import payouts, selectors, services
+from vesting import payouts, rollover, selectors
 from vesting.forms import add_service_errors
 from vesting.forms_vesting import (
     ContinuationPaymentForm,
@@ -58,7 +58,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     form = RunStartForm(request.POST or None, initial={"policy_year": last_ended})
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.rollover_start(
+            run = rollover.rollover_start(
                 policy_year=form.cleaned_data["policy_year"], started_by=request.user, today=today
             )
         except ValidationError as exc:
@@ -130,7 +130,7 @@ def side_account_withdrawal(request: HttpRequest, employee_id: int) -> HttpRespo
     form = WithdrawalForm(request.POST)
     if form.is_valid():
         try:
-            services.side_account_withdraw(
+            payouts.side_account_withdraw(
                 employee=employee,
                 amount=form.cleaned_data["amount"],
                 kind=form.cleaned_data["kind"],
@@ -150,7 +150,7 @@ def continuation_payment(request: HttpRequest, employee_id: int) -> HttpResponse
     form = ContinuationPaymentForm(request.POST)
     if form.is_valid():
         try:
-            payout = services.continuation_premium_record(
+            payout = payouts.continuation_premium_record(
                 employee=employee,
                 month=form.cleaned_data["month"],
                 amount=form.cleaned_data.get("premium"),
@@ -211,9 +211,7 @@ def register_create(request: HttpRequest) -> HttpResponse:
         return redirect("vesting:payout_list")
     form = RegisterForm(request.POST, today=timezone.localdate())
     if form.is_valid():
-        register = services.payouts_process(
-            today=form.cleaned_data["date"], created_by=request.user
-        )
+        register = payouts.payouts_process(today=form.cleaned_data["date"], created_by=request.user)
         if register is None:
             messages.info(request, "No payout is due by that day: no register was made.")
         else:

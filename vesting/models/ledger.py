@@ -77,7 +77,7 @@ NORMAL_BALANCE = {
 
 
 class TransactionKind(models.TextChoices):
-    """Why money moved. Each kind has one named operation in ``vesting.services``."""
+    """Why money moved. Each kind has one named operation in ``vesting.ledger.operations``."""
 
     EMPLOYER_CONTRIBUTION = "employer_contribution", "Monthly employer contribution"
     CLAIM_PAYMENT = "claim_payment", "Claim payment from the trust fund"
