@@ -59,8 +59,10 @@ from django.utils import timezone
 
 from accounts.models import BeneficiaryDesignation, Employee, SeparationContinuation
 from accounts.rules import add_months, coverage_end, policy_year_label, policy_year_of
+from accounts.selectors import premium_lines_for
 from staywell.money import ZERO, split_by_weights
 from vesting import ledger, selectors
+from vesting.lines import plan_year_settings, vest_at_separation
 from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
@@ -71,7 +73,6 @@ from vesting.models import (
     VestingAdjustment,
     VestingLine,
 )
-from vesting.rollover import plan_year_settings, vest_at_separation
 from vesting.rules import (
     PayoutKind,
     beneficiary_due_date,
@@ -410,8 +411,6 @@ def payouts_process(*, today: date | None = None, created_by: Any = None) -> Pay
 
 
 def _month_premium(employee: Employee, month: date) -> Decimal | None:
-    from accounts.selectors import premium_lines_for
-
     lines = premium_lines_for(employee, month.year, month.month)
     if not lines:
         return None

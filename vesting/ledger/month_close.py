@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from accounts import selectors as member_selectors  # the premium charges are the accounts app's
 from accounts.rules import add_months
-from accounts.selectors import monthly_premium_charges  # written by the accounts app
 from staywell.money import CENT, ZERO
 from vesting.ledger.operations import post_employer_contribution
 from vesting.ledger.posting import user_id_of
@@ -44,7 +44,9 @@ def month_close(
     if first > (today or timezone.localdate()):
         raise ValidationError({"month": f"{first:%B %Y} has not begun; it cannot be closed yet."})
     _check_close_order(employer_id, first)
-    charges = monthly_premium_charges(employer_id=employer_id, year=year, month=month)
+    charges = member_selectors.monthly_premium_charges(
+        employer_id=employer_id, year=year, month=month
+    )
     return _record_month_close(
         employer_id=employer_id,
         first=first,
