@@ -28,8 +28,11 @@ from typing import Any
 from accounts.models import Employee, Employer
 from accounts.rules import add_months, policy_year_start
 from staywell.money import ZERO, money
-from vesting import ledger, selectors
+from vesting import ledger
+from vesting.ledger import selectors
 from vesting.models import FundKind, MonthClose
+from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
+from vesting.rollover import rollover_execute, rollover_start
 
 QUARTERLY_RATE = Decimal("0.02")
 MONTHLY_FEE = Decimal("75.00")
@@ -113,7 +116,7 @@ def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
     return 1
 
 
-# --- Vesting history (issue 6) -------------------------------------------------------------
+# --- Vesting history -----------------------------------------------------------------------
 
 
 def seed_vesting(
@@ -133,9 +136,6 @@ def seed_vesting(
     every rule of the real thing; idempotent (a year that ran is not run again, a payout is
     paid once). Returns counts of what was done.
     """
-    from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
-    from vesting.rollover import rollover_execute, rollover_start
-
     counts = {"runs": 0, "registers": 0, "premiums": 0}
     for year in range(first_year, last_year + 1):
         rollover_day = policy_year_start(year + 1)

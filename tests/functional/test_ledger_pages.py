@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts import services as members
 from accounts.demo import ensure_plan_years
 from tests.factories import EmployeeFactory, EmployerFactory, ProgramFactory
-from vesting import demo, selectors
+from vesting import demo
 from vesting import ledger as ledger_ops
+from vesting.ledger import selectors
 from vesting.models import MonthClose, Transaction
 
 pytestmark = pytest.mark.django_db

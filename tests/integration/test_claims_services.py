@@ -27,7 +27,7 @@ from tests.factories import (
     enter_claim,
     hire,
 )
-from vesting import selectors as ledger_selectors
+from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Posting, Transaction, TransactionKind
 
 pytestmark = pytest.mark.django_db

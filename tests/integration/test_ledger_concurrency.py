@@ -17,8 +17,7 @@ from django.db import connection
 
 from tests.factories import EmployeeFactory, EmployerFactory
 from vesting import ledger as ledger_ops
-from vesting import selectors
-from vesting.ledger import PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT
+from vesting.ledger import PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT, selectors
 from vesting.models import Posting
 
 pytestmark = pytest.mark.django_db(transaction=True)

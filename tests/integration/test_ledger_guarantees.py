@@ -14,8 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from tests.factories import EmployeeFactory, EmployerFactory
 from vesting import ledger as ledger_ops
-from vesting import selectors
-from vesting.ledger import PAYEES_ACCOUNT, credit, debit
+from vesting.ledger import PAYEES_ACCOUNT, credit, debit, selectors
 from vesting.models import AccountBalance, FundMonthTotal, Posting, Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)

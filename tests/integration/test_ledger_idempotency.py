@@ -12,8 +12,7 @@ from django.db import connection
 
 from tests.factories import EmployeeFactory, EmployerFactory
 from vesting import ledger as ledger_ops
-from vesting import selectors
-from vesting.ledger import IdempotencyConflict, TransactionSpec, credit, debit
+from vesting.ledger import IdempotencyConflict, TransactionSpec, credit, debit, selectors
 from vesting.models import Posting, Transaction
 
 D = Decimal

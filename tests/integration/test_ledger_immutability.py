@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from tests.factories import EmployerFactory
 from vesting import ledger as ledger_ops
-from vesting import selectors
+from vesting.ledger import selectors
 from vesting.models import Posting, Transaction
 
 pytestmark = pytest.mark.django_db

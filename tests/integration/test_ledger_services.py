@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import EmployeeFactory, EmployerFactory, ProgramFactory
 from vesting import ledger as ledger_ops
-from vesting import selectors
 from vesting.ledger import (
     ADMINISTRATIVE_EXPENSES_ACCOUNT,
     BANK_ACCOUNT,
@@ -22,6 +21,7 @@ from vesting.ledger import (
     TransactionSpec,
     credit,
     debit,
+    selectors,
 )
 from vesting.models import (
     Account,

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from tests.factories import EmployeeFactory, EmployerFactory
-from vesting import ledger, selectors
+from vesting import ledger
 from vesting.ledger import (
     ADMINISTRATIVE_EXPENSES_ACCOUNT,
     BANK_ACCOUNT,
@@ -33,6 +33,7 @@ from vesting.ledger import (
     PAYEES_ACCOUNT,
     PAYROLL_DEDUCTIONS_ACCOUNT,
     PROGRAM_CHARGES_ACCOUNT,
+    selectors,
 )
 from vesting.models import AccountBalance, Transaction
 

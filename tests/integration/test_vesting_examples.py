@@ -19,6 +19,7 @@ from accounts import services as members
 from accounts.models import PlanYear
 from tests.factories import BeneficiaryDesignationFactory, EmployerFactory, ProgramFactory, hire
 from vesting import ledger, payouts, rollover, selectors
+from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Payout, TransactionKind, VestingLine
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_vesting_example_b_with_the_strict_setting_the_year_of_leaving_goes_to_t
     assert lines(employee) == {1980: ("vested", D("500.00")), 1981: ("to_district", D("125.01"))}
     assert side_balance(employee) == D("500.00")
     district = ledger.ledger_accounts_for_employer(program.employer_id).district
-    assert selectors.account_balance(district) == D("125.01")
+    assert ledger_selectors.account_balance(district) == D("125.01")
 
 
 def test_vesting_example_c_nine_months_from_september_1980_vest_nothing(program):
@@ -144,7 +145,7 @@ def test_vesting_example_c_nine_months_from_september_1980_vest_nothing(program)
     assert lines(employee) == {1980: ("to_district", D("400.00"))}
     assert side_balance(employee) == D("0.00")
     district = ledger.ledger_accounts_for_employer(program.employer_id).district
-    assert selectors.account_balance(district) == D("400.00")
+    assert ledger_selectors.account_balance(district) == D("400.00")
 
 
 def test_payout_example_III_D_5_five_full_years_separated_september_30_1984(program):
@@ -333,7 +334,7 @@ def test_late_claim_arriving_in_september_reduces_the_vested_year_R_CL6(program)
     roll(1983)
     assert side_balance(employee) == D("500.00")
     general_trust = ledger.ledger_accounts_for_employer(program.employer_id).general_trust
-    before = selectors.account_balance(general_trust)
+    before = ledger_selectors.account_balance(general_trust)
 
     pay_claim(employee, "120.00", service=date(1984, 5, 20), paid=date(1984, 9, 12), ref="claim 7")
     recovered = payouts.runout_claim_paid(
@@ -345,7 +346,7 @@ def test_late_claim_arriving_in_september_reduces_the_vested_year_R_CL6(program)
     )
     assert recovered == D("120.00")
     assert side_balance(employee) == D("380.00")
-    assert selectors.account_balance(general_trust) == before  # paid 120 out, took 120 back
+    assert ledger_selectors.account_balance(general_trust) == before  # paid 120 out, took 120 back
     line = VestingLine.objects.get(employee=employee, policy_year=1983)
     assert (line.amount, line.runout_recovered) == (D("380.00"), D("120.00"))
     assert line.adjustments.get().reference == "claim 7"

@@ -30,7 +30,8 @@ from django.db import connection
 
 from accounts.models import Employer
 from tests.factories import EmployerFactory, ProgramFactory, hire
-from vesting import ledger, rollover, selectors
+from vesting import ledger, rollover
+from vesting.ledger import selectors
 from vesting.models import AccountBalance, Posting, VestingLine, VestingRun, VestingRunEmployerStep
 from vesting.signals import rollover_completed
 
