@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db import transaction as db_transaction
@@ -175,6 +175,18 @@ RETURNING l.id, l.employee_id, l.policy_year, l.amount, l.outcome
 """
 
 
+class LineRow(NamedTuple):
+    """A vesting line as the lines SQL writes it (its RETURNING columns)."""
+
+    id: int
+    employee_id: int
+    policy_year: int
+    amount: Decimal  # dollars to vest or send to the district
+    outcome: str
+    unused: Decimal  # dollars: allotment - claims, before spouse pooling
+    full_year: bool
+
+
 @dataclass
 class Settled:
     line_id: int
@@ -221,7 +233,7 @@ def lines_write(
     run_id: int | None,
     only_employee: int | None = None,
     at_separation: bool = False,
-) -> list[tuple[Any, ...]]:
+) -> list[LineRow]:
     plan = plan_year_settings(year)
     params: dict[str, Any] = {
         "year": year,
@@ -239,8 +251,7 @@ def lines_write(
     }
     with connection.cursor() as cursor:
         cursor.execute(_LINES_SQL, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-        return rows
+        return [LineRow(*row) for row in cursor.fetchall()]
 
 
 def spouses_pool(
@@ -248,7 +259,7 @@ def spouses_pool(
     year: int,
     employer_id: int,
     run_id: int,
-    written: dict[int, Any],
+    written: dict[int, LineRow],
     settled: list[Settled],
 ) -> tuple[list[Settled], int]:
     """R-VE11: the couples' amounts of ``year`` are added and vest half to each spouse.
@@ -281,8 +292,8 @@ def spouses_pool(
                 continue  # settled at a separation: not pooled (module Decision)
             if other.separation_date is not None and other.separation_date < ys:
                 continue
-        retained_line = VestingLine.objects.get(pk=retained_row[0])
-        other_unused = other_row[5] if other_row is not None else ZERO
+        retained_line = VestingLine.objects.get(pk=retained_row.id)
+        other_unused = other_row.unused if other_row is not None else ZERO
         retained_share, other_share = spouse_split(
             amount_a=retained_line.unused, amount_b=other_unused, retained_is_a=True
         )
@@ -290,13 +301,13 @@ def spouses_pool(
         retained_line.spouse_id = other_id
         retained_line.save(update_fields=["amount", "spouse"])
         if other_row is not None:
-            VestingLine.objects.filter(pk=other_row[0]).update(
+            VestingLine.objects.filter(pk=other_row.id).update(
                 amount=other_share,
                 spouse_id=retained_id,
                 outcome=retained_line.outcome,
                 vested_on=retained_line.vested_on,
             )
-            other_line_id = other_row[0]
+            other_line_id = other_row.id
         else:
             other_line = VestingLine.objects.create(
                 employee_id=other_id,
@@ -472,7 +483,7 @@ def vest_at_separation(*, employee: Employee) -> VestingLine | None:
         )
         if not rows:
             return None
-        settled = [Settled(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        settled = [Settled(r.id, r.employee_id, r.policy_year, r.amount, r.outcome) for r in rows]
         lines_post(
             year=year,
             employer_id=employee.employer_id,
@@ -481,4 +492,4 @@ def vest_at_separation(*, employee: Employee) -> VestingLine | None:
             effective_date=employee.separation_date,
             key_prefix="separation",
         )
-        return VestingLine.objects.get(pk=rows[0][0])
+        return VestingLine.objects.get(pk=rows[0].id)

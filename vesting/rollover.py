@@ -261,8 +261,12 @@ def rollover_employer_step(*, run_id: int, employer_id: int) -> StepResult:
         rows = lines_write(
             year=year, employer_id=employer_id, general_trust=general_trust, run_id=run_id
         )
-        settled = [Settled(r[0], r[1], r[2], r[3], r[4]) for r in rows if r[4] != "pending"]
-        written = {r[1]: r for r in rows}
+        settled = [
+            Settled(r.id, r.employee_id, r.policy_year, r.amount, r.outcome)
+            for r in rows
+            if r.outcome != "pending"
+        ]
+        written = {r.employee_id: r for r in rows}
         settled, pooled_lines = spouses_pool(
             year=year, employer_id=employer_id, run_id=run_id, written=written, settled=settled
         )

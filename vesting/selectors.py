@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import PlanYear, SeparationContinuation
+from accounts.models import Employee, PlanYear, SeparationContinuation
 from accounts.rules import (
     Tier,
     add_months,
@@ -43,11 +43,11 @@ from vesting.models import (
 from vesting.rules import account_position, allotment
 
 
-def vesting_runs() -> QuerySet[Any]:
+def vesting_runs() -> QuerySet[VestingRun]:
     return VestingRun.objects.select_related("started_by").order_by("-policy_year")
 
 
-def side_account_employee_for_user(user: Any, employee_id: int | str) -> Any:
+def side_account_employee_for_user(user: Any, employee_id: int | str) -> Employee:
     """The employee whose side account ``user`` may see, else Http404 (never 403): staff
     see every employee's; an employee only their own (``accounts`` decides who is who)."""
     if not (has_role(user, *SIDE_ACCOUNT_ROLES) or has_role(user, Role.EMPLOYEE)):
@@ -202,7 +202,7 @@ def payouts_list(
     status: str | None = None,
     kind: str | None = None,
     employer_id: int | None = None,
-) -> QuerySet[Any]:
+) -> QuerySet[Payout]:
     """Payouts with their employee and employer, by due date (the payouts page and API).
 
     ``due_by``: unpaid payouts payable by that day (scheduled, held or due). ``status``:
@@ -224,7 +224,7 @@ def payouts_list(
     return queryset.order_by("due_on", "employee__last_name", "employee__first_name", "id")
 
 
-def beneficiary_flags() -> QuerySet[Any]:
+def beneficiary_flags() -> QuerySet[Payout]:
     """R-VE10: deaths with no beneficiary statement on file, for the clerk."""
     return (
         Payout.objects.filter(kind=Payout.Kind.BENEFICIARY, status=Payout.Status.FLAGGED)
@@ -233,11 +233,11 @@ def beneficiary_flags() -> QuerySet[Any]:
     )
 
 
-def payout_registers() -> QuerySet[Any]:
+def payout_registers() -> QuerySet[PayoutRegister]:
     return PayoutRegister.objects.select_related("created_by").order_by("-date", "-id")
 
 
-def payout_register_rows(register: Any) -> QuerySet[Any]:
+def payout_register_rows(register: PayoutRegister) -> QuerySet[Payout]:
     """The payouts of a register, for the county's CSV."""
     return register.payouts.select_related("employee__employer", "transaction").order_by(
         "employee__employer__code", "employee__last_name", "employee__first_name", "id"

@@ -4,7 +4,7 @@ Every movement of money in Stay-Well goes through :func:`post_transaction` (one 
 transaction) or :func:`post_transactions_batch` (many, with COPY); the named operations
 (:mod:`vesting.ledger.operations`) build their lines and call it. The sign convention is
 in :mod:`vesting.models.ledger`.
-Decisions (the issue is silent; chosen as a plan administrator and its auditor would):
+Decisions (the plan is silent; chosen as a plan administrator and its auditor would):
 
 - Decision: the row lock that serializes concurrent posters is taken by the balance
   upkeep trigger's ``UPDATE`` of ``AccountBalance`` (in account-id order, then day
@@ -43,8 +43,8 @@ Decisions (the issue is silent; chosen as a plan administrator and its auditor w
   period's last day unless told otherwise. Interest may be earned by any of the plan's
   three funds; all of it goes to the district account (R-FU2).
 - Decision: who may post interest and expenses and close months: the superintendent's
-  office (Role.SUPERINTENDENT) and Role.ADMINISTRATOR (issue 4: "entered by the
-  superintendent's office"), although the superintendent is otherwise read-only.
+  office (Role.SUPERINTENDENT), which enters them, and Role.ADMINISTRATOR, although the
+  superintendent is otherwise read-only.
 """
 
 from __future__ import annotations
@@ -480,6 +480,42 @@ def post_transactions_batch(
     transaction ids in the order of ``entries``.
     """
     posted_by_id = user_id_of(posted_by)
+    prepared = _prepare_batch(entries, posted_by_id)
+    if not prepared:
+        return []
+    keys = [p.idempotency_key for p in prepared if p.idempotency_key]
+    if len(keys) != len(set(keys)):
+        raise ValidationError("Two entries of the batch have the same idempotency key.")
+    account_ids = sorted({a for p in prepared for a, _, _ in p.lines})
+    accounts = _batch_accounts(prepared, account_ids)
+
+    with db_transaction.atomic():
+        ids = _replayed_ids(prepared, keys)
+        todo = [i for i, value in enumerate(ids) if value is None]
+        if not todo:
+            return [int(i) for i in ids if i is not None]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT account_id, balance FROM vesting_accountbalance "
+                "WHERE account_id = ANY(%s) ORDER BY account_id FOR UPDATE",
+                [account_ids],
+            )
+            balances = {account_id: balance for account_id, balance in cursor.fetchall()}
+            _check_side_accounts_in_order([prepared[i] for i in todo], accounts, balances)
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('vesting_transaction', 'id')) "
+                "FROM generate_series(1, %s)",
+                [len(todo)],
+            )
+            new_ids = [new_id for (new_id,) in cursor.fetchall()]
+            for index, new_id in zip(todo, new_ids, strict=True):
+                ids[index] = new_id
+            _copy_batch(cursor, prepared, todo, ids, posted_by_id)
+    return [int(i) for i in ids if i is not None]
+
+
+def _prepare_batch(entries: Sequence[TransactionSpec], posted_by_id: int | None) -> list[_Prepared]:
+    """Each entry validated like one :func:`post_transaction`; errors name the entry."""
     prepared: list[_Prepared] = []
     for index, entry in enumerate(entries):
         try:
@@ -501,12 +537,13 @@ def post_transactions_batch(
         except ValidationError as exc:
             raise ValidationError(f"Entry {index + 1}: {'; '.join(exc.messages)}") from exc
         prepared.append(item)
-    if not prepared:
-        return []
-    keys = [p.idempotency_key for p in prepared if p.idempotency_key]
-    if len(keys) != len(set(keys)):
-        raise ValidationError("Two entries of the batch have the same idempotency key.")
-    account_ids = sorted({a for p in prepared for a, _, _ in p.lines})
+    return prepared
+
+
+def _batch_accounts(
+    prepared: Sequence[_Prepared], account_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """The batch's accounts by id; stamps each entry with its employer and payload hash."""
     accounts = {
         row["id"]: row
         for row in Account.objects.filter(id__in=account_ids).values(
@@ -524,69 +561,63 @@ def post_transactions_batch(
             )
         item.employer_id = employers.pop()
         item.payload_hash = payload_hash(item)
+    return accounts
 
-    with db_transaction.atomic():
-        ids: list[int | None] = [None] * len(prepared)
-        if keys:
-            existing = {
-                t.idempotency_key: t
-                for t in Transaction.objects.raw(
-                    "SELECT id, idempotency_key, payload_hash, kind, effective_date "
-                    "FROM vesting_transaction WHERE idempotency_key = ANY(%s)",
-                    [keys],
-                )
-            }
-            for index, item in enumerate(prepared):
-                if item.idempotency_key in existing:
-                    ids[index] = _check_replay(existing[item.idempotency_key], item).pk
-        todo = [i for i, value in enumerate(ids) if value is None]
-        if not todo:
-            return [int(i) for i in ids if i is not None]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT account_id, balance FROM vesting_accountbalance "
-                "WHERE account_id = ANY(%s) ORDER BY account_id FOR UPDATE",
-                [account_ids],
+
+def _replayed_ids(prepared: Sequence[_Prepared], keys: Sequence[str | None]) -> list[int | None]:
+    """The existing transaction of each entry whose key was already posted, else ``None``."""
+    ids: list[int | None] = [None] * len(prepared)
+    if keys:
+        existing = {
+            t.idempotency_key: t
+            for t in Transaction.objects.raw(
+                "SELECT id, idempotency_key, payload_hash, kind, effective_date "
+                "FROM vesting_transaction WHERE idempotency_key = ANY(%s)",
+                [keys],
             )
-            balances = {row[0]: row[1] for row in cursor.fetchall()}
-            _check_side_accounts_in_order([prepared[i] for i in todo], accounts, balances)
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('vesting_transaction', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(todo)],
+        }
+        for index, item in enumerate(prepared):
+            if item.idempotency_key in existing:
+                ids[index] = _check_replay(existing[item.idempotency_key], item).pk
+    return ids
+
+
+def _copy_batch(
+    cursor: Any,
+    prepared: Sequence[_Prepared],
+    todo: Sequence[int],
+    ids: Sequence[int | None],
+    posted_by_id: int | None,
+) -> None:
+    """COPY the new transactions (``todo``, with their ``ids``) and their postings."""
+    now = _copy_text(timezone.now())
+    posted_by = _copy_text(posted_by_id)
+    with cursor.cursor.copy(
+        "COPY vesting_transaction (id, employer_id, kind, effective_date, memo, reference, "
+        "employee_id, period_start, period_end, earned_by, idempotency_key, "
+        "payload_hash, posted_by_id, posted_at) FROM STDIN"
+    ) as copy:
+        copy.write(
+            "".join(
+                f"{ids[i]}\t{p.employer_id}\t{p.kind}\t{p.effective_date}\t"
+                f"{_copy_text(p.memo)}\t{_copy_text(p.reference)}\t"
+                f"{_copy_text(p.employee_id)}\t{_copy_text(p.period_start)}\t"
+                f"{_copy_text(p.period_end)}\t{p.earned_by}\t"
+                f"{_copy_text(p.idempotency_key)}\t{p.payload_hash}\t{posted_by}\t{now}\n"
+                for i, p in ((i, prepared[i]) for i in todo)
             )
-            new_ids = [row[0] for row in cursor.fetchall()]
-            for index, new_id in zip(todo, new_ids, strict=True):
-                ids[index] = new_id
-            now = _copy_text(timezone.now())
-            posted_by = _copy_text(posted_by_id)
-            with cursor.cursor.copy(
-                "COPY vesting_transaction (id, employer_id, kind, effective_date, memo, reference, "
-                "employee_id, period_start, period_end, earned_by, idempotency_key, "
-                "payload_hash, posted_by_id, posted_at) FROM STDIN"
-            ) as copy:
-                copy.write(
-                    "".join(
-                        f"{ids[i]}\t{p.employer_id}\t{p.kind}\t{p.effective_date}\t"
-                        f"{_copy_text(p.memo)}\t{_copy_text(p.reference)}\t"
-                        f"{_copy_text(p.employee_id)}\t{_copy_text(p.period_start)}\t"
-                        f"{_copy_text(p.period_end)}\t{p.earned_by}\t"
-                        f"{_copy_text(p.idempotency_key)}\t{p.payload_hash}\t{posted_by}\t{now}\n"
-                        for i, p in ((i, prepared[i]) for i in todo)
-                    )
-                )
-            with cursor.cursor.copy(
-                "COPY vesting_posting (transaction_id, account_id, direction, amount, "
-                "effective_date) FROM STDIN"
-            ) as copy:
-                copy.write(
-                    "".join(
-                        f"{ids[i]}\t{account_id}\t{direction}\t{amount}\t{prepared[i].effective_date}\n"
-                        for i in todo
-                        for account_id, direction, amount in prepared[i].lines
-                    )
-                )
-    return [int(i) for i in ids if i is not None]
+        )
+    with cursor.cursor.copy(
+        "COPY vesting_posting (transaction_id, account_id, direction, amount, "
+        "effective_date) FROM STDIN"
+    ) as copy:
+        copy.write(
+            "".join(
+                f"{ids[i]}\t{account_id}\t{direction}\t{amount}\t{prepared[i].effective_date}\n"
+                for i in todo
+                for account_id, direction, amount in prepared[i].lines
+            )
+        )
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
