@@ -64,7 +64,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django() -> None:
     """Point Django at a fresh bench database, set it up and import the app (module globals:
     the app's modules need the settings, so they are imported here, once)."""
-    global call_command, connection, Employee, Employer, Program, selectors, services
+    global call_command, connection, Employee, Employer, Program, ledger, selectors
     global SIDE_ACCOUNT_NAME, Account, Fund, FundKind
     global PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT, TransactionSpec, credit, debit
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
@@ -76,19 +76,20 @@ def setup_django() -> None:
     from django.db import connection
 
     from accounts.models import Employee, Employer, Program
-    from vesting import selectors, services
-    from vesting.models import (
-        SIDE_ACCOUNT_NAME,
-        Account,
-        Fund,
-        FundKind,
-    )
-    from vesting.services import (
+    from vesting import ledger
+    from vesting.ledger import (
         PAYEES_ACCOUNT,
         PROGRAM_CHARGES_ACCOUNT,
         TransactionSpec,
         credit,
         debit,
+        selectors,
+    )
+    from vesting.models import (
+        SIDE_ACCOUNT_NAME,
+        Account,
+        Fund,
+        FundKind,
     )
 
 
@@ -131,7 +132,7 @@ def set_up_the_pool(args: argparse.Namespace) -> Books:
         ],
         batch_size=5000,
     )
-    ledgers = {e.pk: services.ledger_accounts_for_employer(e) for e in employers}
+    ledgers = {e.pk: ledger.ledger_accounts_for_employer(e) for e in employers}
     vested = {
         e.pk: Fund.objects.get_or_create(employer=e, kind=FundKind.VESTED_TRUST)[0]
         for e in employers
@@ -168,7 +169,7 @@ def time_single_operations(args: argparse.Namespace, books: Books) -> None:
     for run in range(args.runs):
         started = time.perf_counter()
         for i in range(1000):
-            services.post_transaction(
+            ledger.post_transaction(
                 kind="claim_payment",
                 effective_date=FIRST_DAY + timedelta(days=i % 365),
                 lines=[debit(payees, "12.34"), credit(gtf, "12.34")],
@@ -183,7 +184,7 @@ def time_single_operations(args: argparse.Namespace, books: Books) -> None:
     )
     started = time.perf_counter()
     for i in range(500):
-        services.post_claim_payment(
+        ledger.post_claim_payment(
             employer=employers[0],
             amount=Decimal("5.00"),
             effective_date=FIRST_DAY,
@@ -198,7 +199,7 @@ def client(books: Books, number: int, count: int, out: list[float]) -> None:
     """One concurrent client posting ``count`` claim payments for its employer."""
     ledger = books.ledgers[books.employers[number % len(books.employers)].pk]
     for i in range(count):
-        services.post_transaction(
+        ledger.post_transaction(
             kind="claim_payment",
             effective_date=FIRST_DAY + timedelta(days=i % 365),
             lines=[
@@ -263,7 +264,7 @@ def time_a_batch(books: Books, rng: random.Random) -> None:
     for year in (1980, 1981, 1982):
         entries = vesting_batch(books, rng, 50_000, year)
         started = time.perf_counter()
-        services.post_transactions_batch(entries=entries)
+        ledger.post_transactions_batch(entries=entries)
         times.append(time.perf_counter() - started)
     batch = statistics.median(times)
     print(
@@ -308,7 +309,7 @@ def load_postings(args: argparse.Namespace, books: Books, rng: random.Random) ->
         loaded = cursor.fetchone()[0]
     started = time.perf_counter()
     while loaded < args.postings:
-        services.post_transactions_batch(entries=mixed_batch(books, rng, 50_000))
+        ledger.post_transactions_batch(entries=mixed_batch(books, rng, 50_000))
         loaded += 100_000
     print(f"loaded to {loaded:,} postings in {time.perf_counter() - started:.0f} s")
     connection.close()

@@ -93,9 +93,8 @@ def main() -> None:
     from reports import selectors, services
     from staywell.jobs import job_create
     from staywell.roles import role_group
-    from vesting import services as ledger
-    from vesting.models import SIDE_ACCOUNT_NAME, Account, AccountBalance, Fund, FundKind
-    from vesting.services import (
+    from vesting import ledger, rollover
+    from vesting.ledger import (
         ADMINISTRATIVE_EXPENSES_ACCOUNT,
         BANK_ACCOUNT,
         PAYEES_ACCOUNT,
@@ -104,6 +103,7 @@ def main() -> None:
         credit,
         debit,
     )
+    from vesting.models import SIDE_ACCOUNT_NAME, Account, AccountBalance, Fund, FundKind
 
     print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
     call_command("migrate", verbosity=0)
@@ -373,8 +373,8 @@ def main() -> None:
     rollover_completed.disconnect(dispatch_uid="reports.fund_reports_on_rollover")
     try:
         started = time.perf_counter()
-        run = ledger.rollover_start(policy_year=1985, today=date(1986, 7, 1), queue=False)
-        run = ledger.rollover_execute(run.pk)
+        run = rollover.rollover_start(policy_year=1985, today=date(1986, 7, 1), queue=False)
+        run = rollover.rollover_execute(run.pk)
         print(
             f"vesting rollover 1985-86 (vesting app): {time.perf_counter() - started:.1f} s, "
             f"status {run.status}, {run.lines_written:,} lines"

@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django() -> None:
     """Point Django at a fresh bench database, set it up and import the app (module globals:
     the app's modules need the settings, so they are imported here, once)."""
-    global call_command, connection, policy_year_end, policy_year_start, services
+    global call_command, connection, policy_year_end, policy_year_start, ledger, vesting_rollover
     global VestingLine, VestingRun, VestingRunEmployerStep
     global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
@@ -68,9 +68,10 @@ def setup_django() -> None:
     from django.db import connection
 
     from accounts.rules import policy_year_end, policy_year_start
-    from vesting import services
+    from vesting import ledger
+    from vesting import rollover as vesting_rollover
+    from vesting.ledger import PAYEES_ACCOUNT, TransactionSpec, credit, debit
     from vesting.models import VestingLine, VestingRun, VestingRunEmployerStep
-    from vesting.services import PAYEES_ACCOUNT, TransactionSpec, credit, debit
     from vesting.signals import rollover_completed
 
 
@@ -93,8 +94,10 @@ def generate_the_pool(args: argparse.Namespace) -> None:
 
 def rollover(year: int) -> tuple[float, VestingRun]:
     begun = time.perf_counter()
-    run = services.rollover_start(policy_year=year, today=policy_year_start(year + 1), queue=False)
-    run = services.rollover_execute(run.pk)
+    run = vesting_rollover.rollover_start(
+        policy_year=year, today=policy_year_start(year + 1), queue=False
+    )
+    run = vesting_rollover.rollover_execute(run.pk)
     return time.perf_counter() - begun, run
 
 
@@ -132,8 +135,8 @@ def post_a_year_of_claims(args: argparse.Namespace) -> None:
     ledgers = {}
     for _, employer_id in covered:
         if employer_id not in ledgers:
-            ledger = services.ledger_accounts_for_employer(employer_id)
-            ledgers[employer_id] = (ledger.general_trust.pk, ledger.account(PAYEES_ACCOUNT).pk)
+            books = ledger.ledger_accounts_for_employer(employer_id)
+            ledgers[employer_id] = (books.general_trust.pk, books.account(PAYEES_ACCOUNT).pk)
     rng = random.Random(args.seed)
     days = (ye - ys).days + 1
     started = time.perf_counter()
@@ -157,7 +160,7 @@ def post_a_year_of_claims(args: argparse.Namespace) -> None:
                     reference=f"bench claim {posted + len(entries)}",
                 )
             )
-        services.post_transactions_batch(entries=entries)
+        ledger.post_transactions_batch(entries=entries)
         posted += len(entries)
     print(
         f"claims: {posted:,} trust-fund claim payments for {len(covered):,} employees "
@@ -182,7 +185,7 @@ def roll_the_year_three_times(args: argparse.Namespace) -> None:
     VestingRunEmployerStep.objects.filter(run=run).delete()
     VestingRun.objects.filter(pk=run.pk).update(status="running")
     begun = time.perf_counter()
-    run = services.rollover_execute(run.pk)
+    run = vesting_rollover.rollover_execute(run.pk)
     seconds = time.perf_counter() - begun
     assert VestingLine.objects.count() == lines_before, "a repeat wrote lines"
     print(

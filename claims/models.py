@@ -3,7 +3,7 @@
 A claim belongs to a family (the policyholder :class:`~accounts.models.Employee`, R-CL1)
 and to the policy year of its date of service (R-PY1). Its split (trust fund, employee,
 carrier) is decided by ``claims.rules`` under the row lock of the family's
-:class:`FamilyYear`. Money moves only through ``vesting.services``: a claim points to its
+:class:`FamilyYear`. Money moves only through ``vesting.ledger``: a claim points to its
 ledger transactions (:class:`ClaimLedgerEntry`), never the other way round.
 
 A paid claim is never edited (R-CL5): a void or an adjustment is recorded as a

@@ -4,7 +4,7 @@ month in the ledger) and the files the pages hand out.
 Decisions:
 
 - Decision: a payroll export of an employer's month closes that month in the ledger
-  through ``vesting.services.month_close`` (its trust-fund contributions are posted once,
+  through ``vesting.ledger.month_close`` (its trust-fund contributions are posted once,
   R-FU1). A second export of a closed month posts nothing and says when and by whom it
   was closed. A month the ledger refuses to close (not begun yet; an earlier month still
   open: months close in order) is not exported: the ledger's message says which month
@@ -47,7 +47,7 @@ from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succ
 from staywell.models import Job
 from staywell.pdf import render_pdf
 from staywell.tasks import enqueue_on_commit
-from vesting import services as ledger_services
+from vesting import ledger as ledger_services
 from vesting.models import Fund, MonthClose
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from staywell.roles import REPORT_READERS, Role, primary_role, user_roles
+from staywell.roles import (
+    LEDGER_VIEW_ROLES,
+    REPORT_READERS,
+    VESTING_RUN_ROLES,
+    Role,
+    primary_role,
+    user_roles,
+)
 
 # (label, url name, roles that see it). Entries whose URL does not exist are skipped.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -16,8 +23,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Claims", "claims:list", (Role.CLERK, Role.SUPERINTENDENT)),
     ("Census import", "accounts:census_import", (Role.CLERK,)),
     ("Dashboard", "reports:dashboard", REPORT_READERS),
-    ("Funds", "vesting:fund_list", (Role.SUPERINTENDENT, Role.CLERK, Role.ADMINISTRATOR)),
-    ("Vesting", "vesting:run_list", (Role.SUPERINTENDENT, Role.ADMINISTRATOR)),
+    ("Funds", "vesting:fund_list", LEDGER_VIEW_ROLES),
+    ("Vesting", "vesting:run_list", VESTING_RUN_ROLES),
     ("Payouts", "vesting:payout_list", (Role.CLERK, Role.SUPERINTENDENT)),
     ("Fund reports", "reports:fund_reports", (Role.SUPERINTENDENT,)),
     ("Payroll export", "reports:payroll", (Role.PAYROLL,)),

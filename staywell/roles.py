@@ -140,3 +140,12 @@ def role_group(role: Role | str) -> Any:
     from django.contrib.auth.models import Group
 
     return Group.objects.get_or_create(name=Role(role).value)[0]
+
+
+# Who may do what in the vesting app: the trust-fund ledger, vesting runs and payouts.
+LEDGER_VIEW_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR, Role.CLERK)
+LEDGER_POST_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+VESTING_RUN_ROLES = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # start runs, see their pages
+SIDE_ACCOUNT_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+PAYOUT_VIEW_ROLES = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)
+PAYOUT_WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)  # registers, continuation, flags

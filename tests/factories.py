@@ -141,11 +141,11 @@ def pay_claim(*, employee, amount, paid_on, service_date, payee_name="Ukiah Vall
     keyword, else ``post_transaction`` with the period the keyword stores."""
     import inspect
 
-    from vesting import services
+    from vesting import ledger as ledger_ops
     from vesting.models import TransactionKind
 
-    if "service_date" in inspect.signature(services.post_claim_payment).parameters:
-        return services.post_claim_payment(
+    if "service_date" in inspect.signature(ledger_ops.post_claim_payment).parameters:
+        return ledger_ops.post_claim_payment(
             employer=employee.employer_id,
             amount=Decimal(amount),
             effective_date=paid_on,
@@ -153,14 +153,14 @@ def pay_claim(*, employee, amount, paid_on, service_date, payee_name="Ukiah Vall
             employee=employee,
             payee_name=payee_name,
         )
-    ledger = services.ledger_accounts_for_employer(employee.employer_id)
-    payee = services.payee_account_for(ledger, name=payee_name)
-    return services.post_transaction(
+    ledger = ledger_ops.ledger_accounts_for_employer(employee.employer_id)
+    payee = ledger_ops.payee_account_for(ledger, name=payee_name)
+    return ledger_ops.post_transaction(
         kind=TransactionKind.CLAIM_PAYMENT,
         effective_date=paid_on,
         lines=[
-            services.debit(payee, Decimal(amount)),
-            services.credit(ledger.general_trust, Decimal(amount)),
+            ledger_ops.debit(payee, Decimal(amount)),
+            ledger_ops.credit(ledger.general_trust, Decimal(amount)),
         ],
         employee=employee,
         employer=employee.employer_id,
@@ -186,14 +186,14 @@ def reports_scenario():
     - ``ann`` (login ``employee1``): FULL tier since 1980, vested 1981-82 .. 1983-84, a
       claim in 1984-85; no beneficiary on file.
     - ``bob``: vested 777.77 for 1983-84, beneficiary "Secret Beneficiary".
-    - months July 1984 .. June 1985 closed through ``vesting.services.month_close``;
+    - months July 1984 .. June 1985 closed through ``vesting.ledger.month_close``;
       quarterly interest and an administrative expense.
     """
     from types import SimpleNamespace
 
     from accounts import services as member_services
     from accounts.demo import ensure_plan_years
-    from vesting import services as ledger
+    from vesting import ledger
 
     ensure_plan_years(1979, 1986)
     employer = EmployerFactory(code="MCS", name="Mendocino County Schools")

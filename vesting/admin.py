@@ -1,4 +1,4 @@
-"""Django admin for the ledger: read-only. Money moves only through vesting.services."""
+"""Django admin for the ledger: read-only. Money moves only through vesting.ledger."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class MonthCloseAdmin(ReadOnlyAdmin):
     list_filter = ["employer"]
 
 
-# --- Vesting (issue 6): read-only too; runs, lines and payouts change only through services.
+# --- Vesting: read-only too; runs, lines and payouts change only through services.
 
 from vesting.models import (  # noqa: E402
     Payout,

@@ -1,21 +1,20 @@
-"""REST endpoints of the ledger, on the /api/v1/ router.
+"""REST endpoints of vesting, on the /api/v1/ router (the ledger's are in
+:mod:`vesting.ledger.api`; :func:`register` mounts both).
 
-- ``GET funds/`` (``?employer=``, ``?as_of=``), ``GET funds/{id}/``, ``GET funds/pool/``
-- ``GET ledger/accounts/{id}/``, ``GET ledger/accounts/{id}/statement/``
-  (``?date_from=&date_to=&kind=``, paginated, running balance)
-- ``GET ledger/transactions/`` (``?employer=&kind=&employee=``), ``GET ledger/transactions/{id}/``
-- ``POST ledger/interest/``, ``POST ledger/expenses/``: post to the district account (R-FU2)
-- ``GET|POST ledger/month-closes/``: months closed; close a month
-
-Reads: superintendent, administrator, clerk. Writes: superintendent, administrator.
-Writes take an idempotency key (body ``idempotency_key`` or header ``Idempotency-Key``):
-a replay answers 200 with the first transaction, a new posting 201.
+- ``GET|POST vesting-runs/``: the rollovers; start one with ``{"policy_year": "1984-85"}``
+  (400 for a year that has not ended; a year already run returns its run, 200).
+- ``GET vesting-runs/{id}/``: status, progress, counts, totals, errors.
+- ``GET employees/{id}/side-account/``: balance, per-year lines, payouts (an employee: own
+  only, others 404).
+- ``POST employees/{id}/side-account/withdrawals/``: always 400 with the plan's reason (R-VE5).
+- ``GET payouts/?due_by=YYYY-MM-DD&status=&kind=&employer=``: payouts by due date.
+- ``POST employees/{id}/continuation-payments/``: a month of continued coverage paid from
+  the side account (R-VE8, R-VE9).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,32 +25,27 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from accounts.models import Employer
+from accounts.rules import parse_policy_year
 from staywell.api import query_date, query_int
-from staywell.roles import HasRole
-from vesting import selectors, services
-from vesting.models import (
-    PLAN_FUNDS,
-    Account,
-    Fund,
-    FundKind,
-    MonthClose,
-    Posting,
-    Transaction,
-    TransactionKind,
+from staywell.roles import (
+    PAYOUT_VIEW_ROLES,
+    PAYOUT_WRITE_ROLES,
+    SIDE_ACCOUNT_ROLES,
+    VESTING_RUN_ROLES,
+    HasRole,
+    Role,
 )
-from vesting.selectors import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES
+from vesting import payouts, rollover, selectors
+from vesting.ledger import api as ledger_api
+from vesting.models import Payout, VestingLine, VestingRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -59,523 +53,396 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 # --- Serializers --------------------------------------------------------------------------
 
 
-class FundSerializer(serializers.ModelSerializer):
-    employer_code = serializers.CharField(source="employer.code", read_only=True)
-    fund_kind = serializers.ChoiceField(source="kind", choices=FundKind.choices, read_only=True)
-    name = serializers.CharField(source="get_kind_display", read_only=True)
-    normal_balance = serializers.CharField(read_only=True)
-    balance = serializers.DecimalField(**MONEY, read_only=True, help_text="Dollars, normal side.")
+class VestingRunSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="label", help_text='The policy year, "1984-85".')
+    percent = serializers.IntegerField(help_text="Employers done, in percent.")
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    errors = serializers.JSONField(help_text='[{"employer": "MCOE", "message": "..."}]')
+    status = serializers.CharField(help_text="queued, running, completed or failed.")
 
     class Meta:
-        model = Fund
+        model = VestingRun
         fields = [
             "id",
-            "employer",
-            "employer_code",
-            "fund_kind",
-            "name",
-            "normal_balance",
-            "balance",
-        ]
-
-
-class AccountSerializer(serializers.ModelSerializer):
-    fund_kind = serializers.ChoiceField(
-        source="fund.kind", choices=FundKind.choices, read_only=True
-    )
-    normal_balance = serializers.CharField(read_only=True, help_text="debit or credit")
-    employer = serializers.IntegerField(source="fund.employer_id", read_only=True)
-    balance = serializers.DecimalField(**MONEY, read_only=True)
-
-    class Meta:
-        model = Account
-        fields = [
-            "id",
-            "name",
-            "fund",
-            "fund_kind",
-            "employer",
-            "employee",
-            "normal_balance",
-            "never_negative",
-            "balance",
-        ]
-
-
-class PostingSerializer(serializers.ModelSerializer):
-    account_name = serializers.CharField(source="account.__str__", read_only=True)
-    fund_kind = serializers.ChoiceField(
-        source="account.fund.kind", choices=FundKind.choices, read_only=True
-    )
-
-    class Meta:
-        model = Posting
-        fields = ["id", "account", "account_name", "fund_kind", "direction", "amount"]
-
-
-class TransactionSerializer(serializers.ModelSerializer):
-    postings = PostingSerializer(many=True, read_only=True)
-    earned_by = serializers.CharField(
-        read_only=True, help_text="Interest: the fund that earned it (a fund kind), else blank."
-    )
-    reversed_by = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Transaction
-        fields = [
-            "id",
-            "employer",
-            "kind",
-            "effective_date",
-            "memo",
-            "reference",
-            "employee",
-            "period_start",
-            "period_end",
-            "earned_by",
-            "reverses",
-            "reversed_by",
-            "idempotency_key",
-            "posted_by",
-            "posted_at",
-            "postings",
-        ]
-
-    def get_reversed_by(self, obj: Transaction) -> int | None:
-        reversal = getattr(obj, "reversed_by", None)
-        return reversal.pk if reversal else None
-
-
-class StatementEntrySerializer(serializers.ModelSerializer):
-    transaction_kind = serializers.CharField(source="transaction.kind")
-    memo = serializers.CharField(source="transaction.memo")
-    reference = serializers.CharField(source="transaction.reference")
-    signed_amount = serializers.DecimalField(
-        **MONEY, help_text="+ raises the balance, - lowers it (normal side)."
-    )
-    running_balance = serializers.DecimalField(**MONEY, help_text="Balance after this entry.")
-
-    class Meta:
-        model = Posting
-        fields = [
-            "id",
-            "transaction",
-            "transaction_kind",
-            "effective_date",
-            "memo",
-            "reference",
-            "direction",
-            "amount",
-            "signed_amount",
-            "running_balance",
-        ]
-
-
-class _EntryInputSerializer(serializers.Serializer):
-    employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all())
-    amount = serializers.DecimalField(
-        **MONEY, min_value=Decimal("0.01"), help_text="Dollars and cents, more than zero."
-    )
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-    effective_date = serializers.DateField(required=False, help_text="Default: period end.")
-    idempotency_key = serializers.CharField(required=False, max_length=200, allow_blank=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["period_start"] > attrs["period_end"]:
-            raise serializers.ValidationError(
-                {"period_end": "The period cannot end before it starts."}
-            )
-        return attrs
-
-
-class InterestInputSerializer(_EntryInputSerializer):
-    earned_by = serializers.ChoiceField(choices=[(k.value, k.label) for k in PLAN_FUNDS])
-    memo = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-
-class ExpenseInputSerializer(_EntryInputSerializer):
-    description = serializers.CharField(max_length=300)
-    payee_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class MonthCloseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MonthClose
-        fields = [
-            "id",
-            "employer",
-            "year",
-            "month",
-            "employer_amount",
-            "employee_amount",
-            "employee_count",
-            "transaction",
-            "closed_by",
-            "closed_at",
+            "policy_year",
+            "status",
+            "percent",
+            "employers_total",
+            "employers_done",
+            "lines_written",
+            "employees_vested",
+            "amount_vested",
+            "amount_to_district",
+            "errors",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
 
-class MonthCloseInputSerializer(serializers.Serializer):
-    employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all())
-    year = serializers.IntegerField(min_value=1900, max_value=2999)
-    month = serializers.IntegerField(min_value=1, max_value=12)
+class VestingRunInputSerializer(serializers.Serializer):
+    policy_year = serializers.CharField(max_length=9, help_text='The year that ended, "1984-85".')
+
+    def validate_policy_year(self, value: str) -> int:
+        try:
+            return parse_policy_year(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
-# --- Views --------------------------------------------------------------------------------
+class VestingLineSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="label")
+    spouse = serializers.PrimaryKeyRelatedField(read_only=True, help_text="R-VE11 pooling.")
 
-AS_OF = OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="Balance at the end of this day (default: now)."
-)
-EMPLOYER = OpenApiParameter("employer", OpenApiTypes.INT, description="Only this employer.")
+    class Meta:
+        model = VestingLine
+        fields = [
+            "policy_year",
+            "full_year",
+            "allotment",
+            "trust_fund_claims",
+            "unused",
+            "amount",
+            "outcome",
+            "vested_on",
+            "spouse",
+            "runout_recovered",
+            "transaction",
+        ]
+        read_only_fields = fields
 
 
-def _as_of(request: Request) -> date | None:
-    return query_date(request, "as_of")
+class PayoutSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="year_label", help_text='"1984-85", or blank.')
+    employee_number = serializers.CharField(source="employee.number", read_only=True)
+    employee_name = serializers.CharField(source="employee.full_name", read_only=True)
+    employer_code = serializers.CharField(source="employee.employer.code", read_only=True)
+    status = serializers.CharField(
+        help_text="scheduled, held, due, paid, billed, cancelled or flagged (see the model)."
+    )
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "employee",
+            "employee_number",
+            "employee_name",
+            "employer_code",
+            "kind",
+            "policy_year",
+            "amount",
+            "billed_amount",
+            "due_on",
+            "status",
+            "payee_name",
+            "reason",
+            "register",
+            "transaction",
+            "paid_on",
+        ]
+        read_only_fields = fields
 
 
-class _LedgerReadMixin:
-    permission_classes = [HasRole]
-    roles = LEDGER_VIEW_ROLES
+class PositionSerializer(serializers.Serializer):
+    vested = serializers.DecimalField(**MONEY, help_text="Earlier years' savings carried ahead.")
+    allotment = serializers.DecimalField(**MONEY, help_text="This policy year's allotment.")
+    in_name = serializers.DecimalField(**MONEY, help_text="Held in the employee's name.")
+    usable = serializers.DecimalField(**MONEY, help_text="What the trust fund can still pay.")
+
+
+class SideAccountSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee.pk")
+    employee_number = serializers.CharField(source="employee.number")
+    employee_name = serializers.CharField(source="employee.full_name")
+    account = serializers.IntegerField(source="account.pk", allow_null=True)
+    balance = serializers.DecimalField(**MONEY, help_text="Dollars in the side account now.")
+    on = serializers.DateField(help_text="The day of the position below.")
+    position = PositionSerializer()
+    lines = VestingLineSerializer(many=True)
+    payouts = PayoutSerializer(many=True)
+    separation_date = serializers.DateField(source="employee.separation_date", allow_null=True)
+    separation_reason = serializers.CharField(source="employee.separation_reason")
+    continuation_offer = serializers.CharField()
+
+
+class WithdrawalInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["withdrawal", "loan", "interest"])
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+
+
+class ContinuationInputSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-\d{1,2}$", help_text="The month of coverage, YYYY-MM.", max_length=7
+    )
+    amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        min_value=0,
+        help_text="The month's premium; default: the continued coverage's premium.",
+    )
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+RUN_EXAMPLE = {
+    "id": 3,
+    "policy_year": "1984-85",
+    "status": "running",
+    "percent": 40,
+    "employers_total": 10,
+    "employers_done": 4,
+    "lines_written": 412,
+    "employees_vested": 380,
+    "amount_vested": "151230.55",
+    "amount_to_district": "2083.30",
+    "errors": [],
+    "started_by": "superintendent",
+    "created_at": "1985-07-01T01:00:00-07:00",
+    "started_at": "1985-07-01T01:00:01-07:00",
+    "finished_at": None,
+}
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[AS_OF, EMPLOYER],
-        summary="Funds with their balances",
-        examples=[
-            OpenApiExample(
-                "A General Deductible Trust Fund",
-                value=[
-                    {
-                        "id": 1,
-                        "employer": 1,
-                        "employer_code": "MCOE",
-                        "fund_kind": "general_trust",
-                        "name": "General Deductible Trust Fund",
-                        "normal_balance": "debit",
-                        "balance": "80000.00",
-                    }
-                ],
-                response_only=True,
-            )
-        ],
+    list=extend_schema(summary="The rollovers, latest policy year first"),
+    retrieve=extend_schema(
+        summary="A rollover's status, progress, counts, totals and errors",
+        examples=[OpenApiExample("A running rollover", value=RUN_EXAMPLE, response_only=True)],
     ),
-    retrieve=extend_schema(parameters=[AS_OF], summary="One fund and its balance"),
 )
-class FundViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = FundSerializer
-    pagination_class = None
+class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [HasRole]
+    roles = VESTING_RUN_ROLES
+    write_roles = VESTING_RUN_ROLES
+    serializer_class = VestingRunSerializer
 
-    def get_queryset(self) -> QuerySet[Fund]:
-        return selectors.funds_with_balances(
-            as_of=_as_of(self.request), employer_id=query_int(self.request, "employer")
-        )
+    def get_queryset(self) -> QuerySet[VestingRun]:
+        return selectors.vesting_runs()
 
     @extend_schema(
-        parameters=[AS_OF],
-        summary="The pool's balances per fund kind",
-        responses=inline_serializer(
-            "PoolBalances",
-            {kind: serializers.DecimalField(**MONEY) for kind in FundKind.values},
-        ),
+        summary="Start the July 1 rollover of a policy year that has ended (R-VE3)",
+        request=VestingRunInputSerializer,
+        responses={201: VestingRunSerializer, 200: VestingRunSerializer},
         examples=[
+            OpenApiExample("1984-85", value={"policy_year": "1984-85"}, request_only=True),
             OpenApiExample(
-                "Pool",
-                value={
-                    "general_trust": "81234.50",
-                    "vested_trust": "40210.00",
-                    "district": "5120.33",
-                    "employer_budget": "250000.00",
-                    "carrier": "0.00",
-                    "payees": "123435.17",
-                    "bank": "0.00",
-                },
+                "Queued",
+                value={**RUN_EXAMPLE, "status": "queued", "percent": 0},
                 response_only=True,
-            )
+            ),
         ],
     )
-    @action(detail=False)
-    def pool(self, request: Request) -> Response:
-        balances = selectors.pool_fund_balances(as_of=_as_of(request))
-        return Response({kind: f"{value:.2f}" for kind, value in balances.items()})
+    def create(self, request: Request) -> Response:
+        serializer = VestingRunInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        year = serializer.validated_data["policy_year"]
+        existed = VestingRun.objects.filter(policy_year=year).exists()
+        run = rollover.rollover_start(policy_year=year, started_by=request.user)
+        run.refresh_from_db()
+        return Response(
+            VestingRunSerializer(run).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
 
 
-class StatementPagination(PageNumberPagination):
-    page_size = 50
+class _EmployeeSideAccountMixin:
+    permission_classes = [HasRole]
+    roles = (*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.opening = None
-        self.range: selectors.StatementRange | None = None
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        assert self.range is not None
-        response.data["date_from"] = self.range.date_from
-        response.data["date_to"] = self.range.date_to
-        response.data["opening_balance"] = f"{self.opening:.2f}"
-        return response
+    def _employee(self, request: Request, employee_id: int) -> Any:
+        return selectors.side_account_employee_for_user(request.user, employee_id)
 
 
-@extend_schema_view(retrieve=extend_schema(parameters=[AS_OF], summary="A ledger account"))
-class LedgerAccountViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = AccountSerializer
-    queryset = Account.objects.none()
-
-    def get_queryset(self) -> QuerySet[Account]:
-        return selectors.accounts_with_balances(None, as_of=_as_of(self.request)).order_by("id")
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # not offered
-        return Response({"detail": "Open an account from its fund."}, status=404)
+class SideAccountView(_EmployeeSideAccountMixin, GenericAPIView):
+    serializer_class = SideAccountSerializer
 
     @extend_schema(
-        summary="An account's statement with a running balance",
-        parameters=[
-            OpenApiParameter(
-                "date_from", OpenApiTypes.DATE, description="Default: policy year start."
-            ),
-            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Default: latest entry."),
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=TransactionKind.values),
-        ],
-        responses=StatementEntrySerializer(many=True),
+        summary="An employee's side account: balance, per-year lines, payout schedule",
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Default: today.")],
         examples=[
             OpenApiExample(
-                "A contribution",
+                "Three years vested",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "date_from": "1984-07-01",
-                    "date_to": "1984-07-01",
-                    "opening_balance": "0.00",
-                    "results": [
+                    "employee": 12,
+                    "employee_number": "1001",
+                    "employee_name": "Ana Rivera",
+                    "account": 88,
+                    "balance": "1300.00",
+                    "on": "1985-07-02",
+                    "position": {
+                        "vested": "1300.00",
+                        "allotment": "500.00",
+                        "in_name": "1800.00",
+                        "usable": "500.00",
+                    },
+                    "lines": [
                         {
-                            "id": 1,
-                            "transaction": 1,
-                            "transaction_kind": "employer_contribution",
-                            "effective_date": "1984-07-01",
-                            "memo": "Trust-fund contributions for July 1984",
-                            "reference": "",
-                            "direction": "debit",
-                            "amount": "6667.20",
-                            "signed_amount": "6667.20",
-                            "running_balance": "6667.20",
+                            "policy_year": "1984-85",
+                            "full_year": True,
+                            "allotment": "500.00",
+                            "trust_fund_claims": "200.00",
+                            "unused": "300.00",
+                            "amount": "300.00",
+                            "outcome": "vested",
+                            "vested_on": "1985-07-01",
+                            "spouse": None,
+                            "runout_recovered": "0.00",
+                            "transaction": 5012,
                         }
                     ],
+                    "payouts": [],
+                    "separation_date": None,
+                    "separation_reason": "",
+                    "continuation_offer": "",
                 },
                 response_only=True,
             )
         ],
     )
-    @action(detail=True, pagination_class=StatementPagination)
-    def statement(self, request: Request, pk: str | None = None) -> Response:
-        account = self.get_object()
-        kind = request.query_params.get("kind") or None
-        if kind and kind not in TransactionKind.values:
-            raise ApiValidationError({"kind": f"Unknown kind: {kind}."})
-        period = selectors.statement_range(
-            account, query_date(request, "date_from"), query_date(request, "date_to")
-        )
-        opening, entries = selectors.account_statement(
-            account, period.date_from, period.date_to, kind
-        )
-        paginator = self.paginator
-        assert isinstance(paginator, StatementPagination)
-        paginator.opening, paginator.range = opening, period
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(StatementEntrySerializer(page, many=True).data)
+    def get(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        summary = selectors.side_account_summary(employee, on=query_date(request, "on"))
+        return Response(SideAccountSerializer(summary).data)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Ledger transactions, latest first",
-        parameters=[
-            EMPLOYER,
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=TransactionKind.values),
-            OpenApiParameter("employee", OpenApiTypes.INT),
-        ],
-    ),
-    retrieve=extend_schema(summary="A transaction with its postings and cause"),
-)
-class TransactionViewSet(_LedgerReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = TransactionSerializer
-
-    def get_queryset(self) -> QuerySet[Transaction]:
-        queryset = selectors.transactions(
-            employer_id=query_int(self.request, "employer"),
-            kind=self.request.query_params.get("kind") or None,
-            employee_id=query_int(self.request, "employee"),
-        )
-        return queryset
-
-
-class _PostingView(GenericAPIView):
-    permission_classes = [HasRole]
-    roles = LEDGER_POST_ROLES
-    write_roles = LEDGER_POST_ROLES
-
-    def _key(self, request: Request, data: dict[str, Any]) -> str | None:
-        return data.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
-
-    def _respond(self, tx: Transaction, replayed: bool) -> Response:
-        tx = selectors.transaction_detail(tx.pk)
-        return Response(
-            TransactionSerializer(tx).data,
-            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
-        )
-
-
-def _replayed(key: str | None) -> bool:
-    return bool(key) and Transaction.objects.filter(idempotency_key=key).exists()
-
-
-INTEREST_EXAMPLE = OpenApiExample(
-    "Quarterly interest",
-    value={
-        "employer": 1,
-        "amount": "1520.75",
-        "period_start": "1985-04-01",
-        "period_end": "1985-06-30",
-        "earned_by": "general_trust",
-        "idempotency_key": "interest-MCOE-1985Q2",
-    },
-    request_only=True,
-)
-
-
-class InterestView(_PostingView):
-    serializer_class = InterestInputSerializer
+class WithdrawalView(_EmployeeSideAccountMixin, GenericAPIView):
+    serializer_class = WithdrawalInputSerializer
+    write_roles = (*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
 
     @extend_schema(
-        summary="Post interest earned (to the district account, R-FU2)",
-        request=InterestInputSerializer,
-        responses={201: TransactionSerializer, 200: TransactionSerializer},
-        examples=[INTEREST_EXAMPLE],
-    )
-    def post(self, request: Request) -> Response:
-        serializer = InterestInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        key = self._key(request, data)
-        replayed = _replayed(key)
-        tx = services.post_interest(
-            employer=data["employer"],
-            amount=data["amount"],
-            period_start=data["period_start"],
-            period_end=data["period_end"],
-            earned_by=data["earned_by"],
-            effective_date=data.get("effective_date"),
-            memo=data.get("memo", ""),
-            posted_by=request.user,
-            idempotency_key=key,
-        )
-        return self._respond(tx, replayed)
-
-
-class ExpenseView(_PostingView):
-    serializer_class = ExpenseInputSerializer
-
-    @extend_schema(
-        summary="Post an administrative expense (from the district account)",
-        request=ExpenseInputSerializer,
-        responses={201: TransactionSerializer, 200: TransactionSerializer},
+        summary="Ask for a withdrawal or loan: always refused (R-VE5)",
+        request=WithdrawalInputSerializer,
+        responses={400: OpenApiTypes.OBJECT},
         examples=[
             OpenApiExample(
-                "Claims administrator's fee",
+                "A withdrawal", value={"kind": "withdrawal", "amount": "250.00"}, request_only=True
+            ),
+            OpenApiExample(
+                "Refused",
                 value={
-                    "employer": 1,
-                    "amount": "350.00",
-                    "period_start": "1985-06-01",
-                    "period_end": "1985-06-30",
-                    "description": "Claims administration, June",
-                    "payee_name": "Pacific Claims Services",
+                    "non_field_errors": [
+                        "The vested money cannot be withdrawn during employment. (R-VE5)"
+                    ]
                 },
-                request_only=True,
-            )
+                response_only=True,
+                status_codes=["400"],
+            ),
         ],
     )
-    def post(self, request: Request) -> Response:
-        serializer = ExpenseInputSerializer(data=request.data)
+    def post(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        serializer = WithdrawalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        key = self._key(request, data)
-        replayed = _replayed(key)
-        tx = services.post_administrative_expense(
-            employer=data["employer"],
-            amount=data["amount"],
-            period_start=data["period_start"],
-            period_end=data["period_end"],
-            description=data["description"],
-            payee_name=data.get("payee_name", ""),
-            effective_date=data.get("effective_date"),
-            posted_by=request.user,
-            idempotency_key=key,
+        payouts.side_account_withdraw(
+            employee=employee,
+            amount=serializer.validated_data["amount"],
+            kind=serializer.validated_data["kind"],
         )
-        return self._respond(tx, replayed)
+        raise ApiValidationError({"non_field_errors": ["Refused."]})  # not reached
 
 
-class MonthCloseView(GenericAPIView):
+class PayoutListView(GenericAPIView):
     permission_classes = [HasRole]
-    roles = LEDGER_VIEW_ROLES
-    write_roles = LEDGER_POST_ROLES
-    serializer_class = MonthCloseSerializer
+    roles = PAYOUT_VIEW_ROLES
+    serializer_class = PayoutSerializer
 
-    def get_queryset(self) -> QuerySet[MonthClose]:
-        return selectors.month_closes(query_int(self.request, "employer"))
+    def get_queryset(self) -> QuerySet[Payout]:
+        request = self.request
+        status_value = request.query_params.get("status") or None
+        if status_value and status_value not in (*Payout.Status.values, "open"):
+            raise ApiValidationError({"status": f"Unknown status: {status_value}."})
+        kind = request.query_params.get("kind") or None
+        if kind and kind not in Payout.Kind.values:
+            raise ApiValidationError({"kind": f"Unknown kind: {kind}."})
+        return selectors.payouts_list(
+            due_by=query_date(request, "due_by"),
+            status=status_value,
+            kind=kind,
+            employer_id=query_int(request, "employer"),
+        )
 
-    @extend_schema(summary="Months closed, latest first", parameters=[EMPLOYER])
+    @extend_schema(
+        summary="Payouts by due date (unpaid ones due by a date with due_by)",
+        parameters=[
+            OpenApiParameter("due_by", OpenApiTypes.DATE, description="Unpaid, due by then."),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[*Payout.Status.values, "open"]),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=Payout.Kind.values),
+            OpenApiParameter("employer", OpenApiTypes.INT),
+        ],
+        responses=PayoutSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(MonthCloseSerializer(page, many=True).data)
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+
+class ContinuationPaymentView(_EmployeeSideAccountMixin, GenericAPIView):
+    roles = PAYOUT_VIEW_ROLES
+    write_roles = PAYOUT_WRITE_ROLES
+    serializer_class = ContinuationInputSerializer
 
     @extend_schema(
-        summary="Close an employer's month: post its trust-fund contributions once",
-        request=MonthCloseInputSerializer,
-        responses={201: MonthCloseSerializer, 200: MonthCloseSerializer},
+        summary="Record a month of continued coverage paid from the side account (R-VE8, R-VE9)",
+        request=ContinuationInputSerializer,
+        responses={201: PayoutSerializer, 200: PayoutSerializer},
         examples=[
+            OpenApiExample("January 1985", value={"month": "1985-01"}, request_only=True),
             OpenApiExample(
-                "July 1984", value={"employer": 1, "year": 1984, "month": 7}, request_only=True
-            )
+                "With the premium",
+                value={"month": "1985-01", "amount": "175.30"},
+                request_only=True,
+            ),
         ],
     )
-    def post(self, request: Request) -> Response:
-        serializer = MonthCloseInputSerializer(data=request.data)
+    def post(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id)
+        serializer = ContinuationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        already = MonthClose.objects.filter(
-            employer=data["employer"], year=data["year"], month=data["month"]
+        year, month = (int(part) for part in serializer.validated_data["month"].split("-"))
+        if not 1 <= month <= 12:
+            raise ApiValidationError({"month": ["Give the month as YYYY-MM, e.g. 1985-01."]})
+        first = date(year, month, 1)
+        existed = Payout.objects.filter(
+            employee=employee, kind=Payout.Kind.CONTINUATION, due_on=first
         ).exists()
-        close = services.month_close(
-            employer_id=data["employer"].pk,
-            year=data["year"],
-            month=data["month"],
-            closed_by=request.user,
+        payout = payouts.continuation_premium_record(
+            employee=employee,
+            month=first,
+            amount=serializer.validated_data.get("amount"),
+            posted_by=request.user,
         )
+        payout = Payout.objects.select_related("employee__employer").get(pk=payout.pk)
         return Response(
-            MonthCloseSerializer(close).data,
-            status=status.HTTP_200_OK if already else status.HTTP_201_CREATED,
+            PayoutSerializer(payout).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
 
 urlpatterns = [
-    path("ledger/interest/", InterestView.as_view(), name="ledger-interest"),
-    path("ledger/expenses/", ExpenseView.as_view(), name="ledger-expenses"),
-    path("ledger/month-closes/", MonthCloseView.as_view(), name="ledger-month-closes"),
+    *ledger_api.urlpatterns,
+    path(
+        "employees/<int:employee_id>/side-account/",
+        SideAccountView.as_view(),
+        name="employee-side-account",
+    ),
+    path(
+        "employees/<int:employee_id>/side-account/withdrawals/",
+        WithdrawalView.as_view(),
+        name="employee-side-account-withdrawals",
+    ),
+    path(
+        "employees/<int:employee_id>/continuation-payments/",
+        ContinuationPaymentView.as_view(),
+        name="employee-continuation-payments",
+    ),
+    path("payouts/", PayoutListView.as_view(), name="payouts"),
 ]
 
 
 def register(router: BaseRouter) -> None:
-    """Register this app's viewsets on the shared router."""
-    api_vesting.register(router)  # issue 6: vesting runs
-    router.register("funds", FundViewSet, basename="fund")
-    router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
-    router.register("ledger/transactions", TransactionViewSet, basename="ledger-transaction")
-
-
-# Issue 6 (vesting runs, side accounts, payouts) lives in its own module, which uses the
-# parameter helpers above; imported last for that reason.
-from vesting import api_vesting  # noqa: E402
-
-urlpatterns += api_vesting.urlpatterns
+    """Register this app's viewsets (vesting's, then the ledger's) on the shared router."""
+    router.register("vesting-runs", VestingRunViewSet, basename="vesting-run")
+    ledger_api.register(router)

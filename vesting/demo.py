@@ -1,7 +1,7 @@
 """Demonstration ledger: a few policy years of month closes, interest and expenses; then
 the vesting history (``seed_vesting``: the July 1 rollovers with their payouts).
 
-``seed_ledger(employers)`` posts everything through ``vesting.services`` (so the demo
+``seed_ledger(employers)`` posts everything through ``vesting.ledger`` (so the demo
 ledger obeys every rule of the real one) and is idempotent: run twice, it posts nothing
 the second time (month closes are once per month; interest and expenses carry
 idempotency keys). ``seed_demo`` (foundation) calls it after the members exist.
@@ -28,9 +28,11 @@ from typing import Any
 from accounts.models import Employee, Employer
 from accounts.rules import add_months, policy_year_start
 from staywell.money import ZERO, money
-from vesting import selectors, services
+from vesting import ledger
+from vesting.ledger import selectors
 from vesting.models import FundKind, MonthClose
-from vesting.rules import monthly_shares, policy_month_index
+from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
+from vesting.rollover import rollover_execute, rollover_start
 
 QUARTERLY_RATE = Decimal("0.02")
 MONTHLY_FEE = Decimal("75.00")
@@ -66,32 +68,9 @@ def seed_ledger(
 
 
 def _close(employer: Employer, first: date, posted_by: Any) -> MonthClose:
-    try:
-        from accounts.selectors import monthly_premium_charges  # noqa: F401
-    except ImportError:
-        count = _full_tier_count(employer, first)
-        share = monthly_shares()[policy_month_index(first)]
-        return services._record_month_close(
-            employer_id=employer.pk,
-            first=first,
-            employer_amount=share * count,
-            employee_amount=ZERO,
-            employee_count=count,
-            closed_by=posted_by,
-        )
-    return services.month_close(
+    return ledger.month_close(
         employer_id=employer.pk, year=first.year, month=first.month, closed_by=posted_by
     )
-
-
-def _full_tier_count(employer: Employer, first: date) -> int:
-    employees = Employee.objects.filter(
-        employer=employer,
-        status=Employee.Status.REGULAR,
-        weekly_hours__gte=30,
-        hire_date__lt=first,
-    ).exclude(separation_date__lt=first)
-    return employees.count()
 
 
 def _interest(employer: Employer, quarter_end: date, posted_by: Any) -> int:
@@ -101,7 +80,7 @@ def _interest(employer: Employer, quarter_end: date, posted_by: Any) -> int:
         amount = money(balances[kind] * QUARTERLY_RATE)
         if amount <= ZERO:
             continue
-        services.post_interest(
+        ledger.post_interest(
             employer=employer,
             amount=amount,
             period_start=add_months(quarter_end + timedelta(days=1), -3),
@@ -124,7 +103,7 @@ def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
         c.employee_count for c in closes if start <= date(c.year, c.month, 1) <= quarter_end
     )
     amount = money(MONTHLY_FEE * 3 + FEE_PER_EMPLOYEE * employee_months)
-    services.post_administrative_expense(
+    ledger.post_administrative_expense(
         employer=employer,
         amount=amount,
         period_start=start,
@@ -137,7 +116,7 @@ def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
     return 1
 
 
-# --- Vesting history (issue 6) -------------------------------------------------------------
+# --- Vesting history -----------------------------------------------------------------------
 
 
 def seed_vesting(
@@ -157,9 +136,6 @@ def seed_vesting(
     every rule of the real thing; idempotent (a year that ran is not run again, a payout is
     paid once). Returns counts of what was done.
     """
-    from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
-    from vesting.rollover import rollover_execute, rollover_start
-
     counts = {"runs": 0, "registers": 0, "premiums": 0}
     for year in range(first_year, last_year + 1):
         rollover_day = policy_year_start(year + 1)

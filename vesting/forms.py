@@ -1,155 +1,118 @@
-"""Forms of the superintendent's office: interest, administrative expenses, month close."""
+"""Forms of the vesting pages: start a rollover, filter payouts, make a register, record a
+continuation premium, name a beneficiary's payee, and the (always refused) withdrawal."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from accounts.models import Employer
+from accounts.rules import parse_policy_year
 from staywell.forms import UswdsForm
-from vesting.models import PLAN_FUNDS, TransactionKind
-
-MONEY_ERRORS = {
-    "required": "Enter the amount.",
-    "invalid": "Enter an amount of money, such as 125.50.",
-    "max_decimal_places": "Enter dollars and cents: at most two digits after the decimal point.",
-    "max_digits": "The amount is too large.",
-    "max_whole_digits": "The amount is too large.",
-    "min_value": "The amount must be more than zero.",
-}
+from vesting.ledger.forms import MONEY_ERRORS, DateInput
+from vesting.models import Payout
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class RunStartForm(UswdsForm):
+    policy_year = forms.CharField(
+        label="Policy year",
+        max_length=9,
+        help_text="The year that ended on June 30, written like 1984-85.",
+        error_messages={"required": "Enter the policy year, e.g. 1984-85."},
+    )
+
+    def clean_policy_year(self) -> int:
+        try:
+            return parse_policy_year(self.cleaned_data["policy_year"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
-def new_idempotency_key() -> str:
-    return uuid.uuid4().hex
+class WithdrawalForm(UswdsForm):
+    """R-VE5: the request is always refused, with the plan's reason."""
 
-
-class _PeriodEntryForm(UswdsForm):
-    employer = forms.ModelChoiceField(
-        queryset=Employer.objects.order_by("name"),
-        error_messages={
-            "required": "Choose the employer.",
-            "invalid_choice": "Choose an employer.",
-        },
+    kind = forms.ChoiceField(
+        label="Request",
+        choices=[("withdrawal", "A withdrawal"), ("loan", "A loan against the account")],
     )
     amount = forms.DecimalField(
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
         error_messages=MONEY_ERRORS,
-        help_text="Dollars and cents, e.g. 1250.00",
-    )
-    period_start = forms.DateField(
-        widget=DateInput,
-        error_messages={
-            "required": "Enter the first day of the period.",
-            "invalid": "Enter a date such as 1985-06-30.",
-        },
-    )
-    period_end = forms.DateField(
-        widget=DateInput,
-        error_messages={
-            "required": "Enter the last day of the period.",
-            "invalid": "Enter a date such as 1985-06-30.",
-        },
-    )
-    # Hidden: a second submission of the same form posts nothing (idempotency key).
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_idempotency_key())
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start: date | None = data.get("period_start")
-        end: date | None = data.get("period_end")
-        if start and end and start > end:
-            self.add_error("period_end", "The period cannot end before it starts.")
-        return data
-
-
-class InterestForm(_PeriodEntryForm):
-    """R-FU2: interest earned by a fund, credited to the district account."""
-
-    earned_by = forms.ChoiceField(
-        label="Earned by",
-        choices=[(kind.value, kind.label) for kind in PLAN_FUNDS],
-        error_messages={"required": "Choose the fund that earned the interest."},
-    )
-    memo = forms.CharField(max_length=300, required=False)
-
-    field_order = ["employer", "earned_by", "amount", "period_start", "period_end", "memo"]
-
-
-class ExpenseForm(_PeriodEntryForm):
-    """An administrative cost paid from the district account."""
-
-    description = forms.CharField(
-        max_length=300, error_messages={"required": "Describe the expense."}
-    )
-    payee_name = forms.CharField(
-        label="Paid to",
-        max_length=200,
-        required=False,
-        help_text="Leave blank to book it to Administrative expenses.",
+        help_text="Dollars and cents, e.g. 250.00",
     )
 
-    field_order = ["employer", "description", "payee_name", "amount", "period_start", "period_end"]
 
+class ContinuationPaymentForm(UswdsForm):
+    """R-VE8 / R-VE9: a month of continued coverage paid from the side account."""
 
-class MonthCloseForm(UswdsForm):
-    employer = forms.ModelChoiceField(
-        queryset=Employer.objects.order_by("name"),
-        error_messages={"required": "Choose the employer."},
-    )
     month = forms.DateField(
-        label="Month to close",
+        label="Month of coverage",
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
         error_messages={
             "required": "Enter the month.",
-            "invalid": "Enter a month such as 1985-06.",
+            "invalid": "Enter a month such as 1985-01.",
         },
     )
-
-
-class StatementFilterForm(UswdsForm):
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
-    kind = forms.ChoiceField(
-        label="Kind", required=False, choices=[("", "All kinds"), *TransactionKind.choices]
+    premium = forms.DecimalField(
+        label="Premium",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages=MONEY_ERRORS,
+        help_text="Leave blank for the month's premium of the continued coverage.",
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The range cannot end before it starts.")
-        return data
 
-
-class AsOfForm(UswdsForm):
+class PayoutFilterForm(UswdsForm):
+    due_by = forms.DateField(
+        label="Due by", required=False, widget=DateInput, help_text="Unpaid payouts due by then."
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All"), ("open", "Still to pay"), *Payout.Status.choices],
+    )
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "All"), *Payout.Kind.choices]
+    )
     employer = forms.ModelChoiceField(
         queryset=Employer.objects.order_by("name"), required=False, empty_label="All employers"
     )
-    as_of = forms.DateField(label="As of", required=False, widget=DateInput)
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-    if isinstance(form, UswdsForm):
-        form.mark_errors()
+class RegisterForm(UswdsForm):
+    date = forms.DateField(
+        label="Payable by",
+        widget=DateInput,
+        help_text="Every payout due by this day goes into the register.",
+        error_messages={
+            "required": "Enter the date.",
+            "invalid": "Enter a date such as 1985-01-01.",
+        },
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_date(self) -> date:
+        value: date = self.cleaned_data["date"]
+        if value > self.today:
+            raise forms.ValidationError("A register cannot pay ahead: choose today or earlier.")
+        return value
+
+
+class FlagResolveForm(UswdsForm):
+    payee_name = forms.CharField(
+        label="Pay to",
+        max_length=200,
+        help_text="The person or estate entitled to the balance, e.g. Estate of Pat Ortiz.",
+        error_messages={"required": "Name the person or estate to be paid."},
+    )

@@ -1,6 +1,6 @@
 """Separations and payouts from the side accounts (R-VE4..R-VE10, R-CL6).
 
-Entry points (re-exported by ``vesting.services``):
+Entry points:
 
 - :func:`separation_record`: called (through ``accounts.signals.employee_separated``)
   inside the transaction that records a separation: vests the year of separation where
@@ -59,9 +59,11 @@ from django.utils import timezone
 
 from accounts.models import BeneficiaryDesignation, Employee, SeparationContinuation
 from accounts.rules import add_months, coverage_end, policy_year_label, policy_year_of
+from accounts.selectors import premium_lines_for
 from staywell.money import ZERO, split_by_weights
-from vesting import selectors
-from vesting import services as ledger
+from vesting import ledger
+from vesting.ledger import selectors
+from vesting.lines import plan_year_settings, vest_at_separation
 from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
@@ -72,7 +74,6 @@ from vesting.models import (
     VestingAdjustment,
     VestingLine,
 )
-from vesting.rollover import plan_year_settings, vest_at_separation
 from vesting.rules import (
     PayoutKind,
     beneficiary_due_date,
@@ -355,7 +356,9 @@ def payouts_process(*, today: date | None = None, created_by: Any = None) -> Pay
     if not payable:
         return None
     Payout.objects.filter(pk__in=[p.pk for p in payable]).update(status=Payout.Status.DUE)
-    register = PayoutRegister.objects.create(date=today, created_by_id=ledger._user_id(created_by))
+    register = PayoutRegister.objects.create(
+        date=today, created_by_id=ledger.user_id_of(created_by)
+    )
     total = ZERO
     for payout in payable:
         amount = min(payout.amount, side_account_balance(payout.employee))
@@ -409,8 +412,6 @@ def payouts_process(*, today: date | None = None, created_by: Any = None) -> Pay
 
 
 def _month_premium(employee: Employee, month: date) -> Decimal | None:
-    from accounts.selectors import premium_lines_for
-
     lines = premium_lines_for(employee, month.year, month.month)
     if not lines:
         return None
@@ -450,31 +451,8 @@ def continuation_premium_record(
     ).first()
     if existing is not None:
         return existing
-    ended = coverage_end(employee.separation_date)
-    first = add_months(ended, 1)
-    if month < first:
-        raise ValidationError(
-            {"month": f"Coverage ran to {ended.isoformat()}; continuation starts {first:%B %Y}."}
-        )
-    retirement = employee.separation_reason == Employee.SeparationReason.RETIREMENT
-    limit = continuation_limit(retirement=retirement)
-    if limit is not None and month > add_months(first, limit - 1):
-        raise ValidationError(
-            {
-                "month": (
-                    f"Coverage may continue at most {limit} months after a separation other "
-                    f"than retirement: through {add_months(first, limit - 1):%B %Y} (R-VE9)."
-                )
-            }
-        )
-    premium = amount if amount is not None else _month_premium(employee, month)
-    if premium is None:
-        raise ValidationError(
-            {"amount": f"No continued coverage is on file for {month:%B %Y}; give the premium."}
-        )
-    premium = Decimal(premium)
-    if premium <= ZERO:
-        raise ValidationError({"amount": "The premium must be more than zero."})
+    retirement = _check_continuation_month(employee, employee.separation_date, month)
+    premium = _continuation_premium(employee, month, amount)
     payment = continuation_payments(
         balance=side_account_balance(employee),
         monthly_premium=premium,
@@ -514,6 +492,41 @@ def continuation_premium_record(
     )
     _consume_lump_sums(employee, payment.from_account)
     return payout
+
+
+def _check_continuation_month(employee: Employee, separation_date: date, month: date) -> bool:
+    """Refuse a month before coverage ended or past the limit (R-VE9); True: a retiree."""
+    ended = coverage_end(separation_date)
+    first = add_months(ended, 1)
+    if month < first:
+        raise ValidationError(
+            {"month": f"Coverage ran to {ended.isoformat()}; continuation starts {first:%B %Y}."}
+        )
+    retirement = employee.separation_reason == Employee.SeparationReason.RETIREMENT
+    limit = continuation_limit(retirement=retirement)
+    if limit is not None and month > add_months(first, limit - 1):
+        raise ValidationError(
+            {
+                "month": (
+                    f"Coverage may continue at most {limit} months after a separation other "
+                    f"than retirement: through {add_months(first, limit - 1):%B %Y} (R-VE9)."
+                )
+            }
+        )
+    return retirement
+
+
+def _continuation_premium(employee: Employee, month: date, amount: Decimal | None) -> Decimal:
+    """The month's premium: ``amount``, else the person's share of the premium lines."""
+    premium = amount if amount is not None else _month_premium(employee, month)
+    if premium is None:
+        raise ValidationError(
+            {"amount": f"No continued coverage is on file for {month:%B %Y}; give the premium."}
+        )
+    premium = Decimal(premium)
+    if premium <= ZERO:
+        raise ValidationError({"amount": "The premium must be more than zero."})
+    return premium
 
 
 def _consume_lump_sums(employee: Employee, amount: Decimal) -> None:
@@ -610,22 +623,7 @@ def runout_claim_paid(
         done = VestingAdjustment.objects.filter(line=line, reference=reference).first()
         if done is not None:
             return done.recovered
-    held = line.amount
-    payout = None
-    if employee.separation_date is not None:
-        if employee.separation_reason == Employee.SeparationReason.DEATH:
-            if Payout.objects.filter(
-                employee=employee, kind=Payout.Kind.BENEFICIARY, status=Payout.Status.PAID
-            ).exists():
-                held = ZERO
-        else:
-            payout = (
-                Payout.objects.select_for_update()
-                .filter(employee=employee, kind=Payout.Kind.LUMP_SUM, policy_year=policy_year)
-                .first()
-            )
-            if payout is not None:
-                held = min(held, payout.amount) if payout.status in UNPAID else ZERO
+    held, payout = _runout_held(employee, line)
     effect = reduce_vested_amount(
         vested=min(held, side_account_balance(employee)), reduction=amount
     )
@@ -659,11 +657,32 @@ def runout_claim_paid(
         paid_on=paid_on,
         reference=reference,
         transaction=tx,
-        posted_by_id=ledger._user_id(posted_by),
+        posted_by_id=ledger.user_id_of(posted_by),
     )
     if recovered > ZERO and employee.separation_reason == Employee.SeparationReason.DEATH:
         payouts_refresh(employee=employee)
     return recovered
+
+
+def _runout_held(employee: Employee, line: VestingLine) -> tuple[Decimal, Payout | None]:
+    """What is still held for the line's year (R-CL6), and its lump sum (row-locked)."""
+    held = line.amount
+    payout = None
+    if employee.separation_date is not None:
+        if employee.separation_reason == Employee.SeparationReason.DEATH:
+            if Payout.objects.filter(
+                employee=employee, kind=Payout.Kind.BENEFICIARY, status=Payout.Status.PAID
+            ).exists():
+                held = ZERO
+        else:
+            payout = (
+                Payout.objects.select_for_update()
+                .filter(employee=employee, kind=Payout.Kind.LUMP_SUM, policy_year=line.policy_year)
+                .first()
+            )
+            if payout is not None:
+                held = min(held, payout.amount) if payout.status in UNPAID else ZERO
+    return held, payout
 
 
 # --- R-VE5 --------------------------------------------------------------------------------

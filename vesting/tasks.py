@@ -18,38 +18,31 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
+from vesting import payouts, rollover
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_run")
 def rollover_run(run_id: int) -> dict[str, object]:
-    from vesting.rollover import rollover_execute
-
-    run = rollover_execute(run_id)
+    run = rollover.rollover_execute(run_id)
     return {"run": run.pk, "status": run.status, "employers_done": run.employers_done}
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_year_just_ended")
 def rollover_year_just_ended(today: str | None = None) -> int:
     """Start the rollover of the year that has just ended (July 1: the year before)."""
-    from vesting.rollover import rollover_execute, rollover_start
-
     day = date.fromisoformat(today) if today else timezone.localdate()
-    run = rollover_start(policy_year=policy_year_of(day) - 1, today=day, queue=False)
-    rollover_execute(run.pk)
+    run = rollover.rollover_start(policy_year=policy_year_of(day) - 1, today=day, queue=False)
+    rollover.rollover_execute(run.pk)
     return run.pk
 
 
 @shared_task(base=ReliableTask, name="vesting.payouts_process")
 def payouts_process(today: str | None = None) -> int | None:
-    from vesting.payouts import payouts_process as process
-
-    register = process(today=date.fromisoformat(today) if today else None)
+    register = payouts.payouts_process(today=date.fromisoformat(today) if today else None)
     return register.pk if register else None
 
 
 @shared_task(base=ReliableTask, name="vesting.continuation_premiums_post")
 def continuation_premiums_post(month: str | None = None) -> int:
-    from vesting.payouts import continuation_premiums_post as post
-
     day = date.fromisoformat(month) if month else timezone.localdate()
-    return post(month=day.replace(day=1))
+    return payouts.continuation_premiums_post(month=day.replace(day=1))

@@ -1,225 +1,301 @@
-"""Ledger pages: fund balances, fund accounts, statements, transactions, month close,
-interest and expense entry. Thin: parse, call one selector or service, render.
+"""Vesting pages: the rollover runs (with a live progress bar), an employee's side account,
+the payouts due and held with the county's registers, and the beneficiary flags.
 
-Decision: superintendent, administrator and clerk see funds; only the superintendent's
-office and administrators post interest and expenses and close months (services doc).
+Thin: parse, call one service or selector, render. Who may do what:
+
+- runs: the superintendent and administrators start and follow them;
+- side accounts: clerk, superintendent, administrator; an employee sees their own (others
+  are 404, never 403);
+- payouts and flags: clerk, superintendent, administrator see them; clerks and
+  administrators make registers, record continuation premiums and name payees.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import timezone
 
+from accounts.rules import policy_year_label, policy_year_of
+from staywell.csv import csv_response
 from staywell.db import parse_id
-from staywell.roles import has_role, role_required
-from vesting import selectors, services
-from vesting.forms import (
-    AsOfForm,
-    ExpenseForm,
-    InterestForm,
-    MonthCloseForm,
-    StatementFilterForm,
-    add_service_errors,
-    new_idempotency_key,
+from staywell.forms import add_service_errors
+from staywell.roles import (
+    PAYOUT_VIEW_ROLES,
+    PAYOUT_WRITE_ROLES,
+    SIDE_ACCOUNT_ROLES,
+    VESTING_RUN_ROLES,
+    Role,
+    has_role,
+    role_required,
 )
-from vesting.models import Account, Fund, Transaction
-from vesting.selectors import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES
+from vesting import payouts, rollover, selectors
+from vesting.forms import (
+    ContinuationPaymentForm,
+    FlagResolveForm,
+    PayoutFilterForm,
+    RegisterForm,
+    RunStartForm,
+    WithdrawalForm,
+)
+from vesting.models import Payout, PayoutRegister, VestingRun
 
 PAGE_SIZE = 50
 
 
-@role_required(*LEDGER_VIEW_ROLES)
-def fund_list(request: HttpRequest) -> HttpResponse:
-    form = AsOfForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    employer = data.get("employer")
-    overview = selectors.fund_overview(
-        as_of=data.get("as_of"), employer_id=employer.pk if employer else None
-    )
-    return render(
-        request,
-        "vesting/fund_list.html",
-        {"form": form, "as_of": data.get("as_of"), "can_post": _can_post(request), **overview},
-    )
+# --- Runs ----------------------------------------------------------------------------------
 
 
-@role_required(*LEDGER_VIEW_ROLES)
-def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
-    fund = get_object_or_404(Fund.objects.select_related("employer"), pk=fund_id)
-    form = AsOfForm(request.GET or None)
-    as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
-    accounts = selectors.accounts_with_balances(fund, as_of=as_of).order_by("name", "id")
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "vesting/fund_detail.html",
-        {
-            "fund": fund,
-            "page": page,
-            "as_of": as_of,
-            "total": selectors.fund_balance(fund, as_of=as_of),
-            "query": _query_without_page(request),
-        },
-    )
-
-
-@role_required(*LEDGER_VIEW_ROLES)
-def account_statement(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = get_object_or_404(
-        Account.objects.select_related("fund__employer", "employee"), pk=account_id
-    )
-    form = StatementFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    period = selectors.statement_range(account, data.get("date_from"), data.get("date_to"))
-    opening, entries = selectors.account_statement(
-        account, period.date_from, period.date_to, data.get("kind") or None
-    )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "vesting/account_statement.html",
-        {
-            "account": account,
-            "form": form,
-            "period": period,
-            "opening": opening,
-            "page": page,
-            "closing": selectors.account_balance(account, as_of=period.date_to),
-            "query": _query_without_page(request),
-        },
-    )
-
-
-@role_required(*LEDGER_VIEW_ROLES)
-def transaction_detail(request: HttpRequest, transaction_id: int) -> HttpResponse:
-    try:
-        tx = selectors.transaction_detail(transaction_id)
-    except Transaction.DoesNotExist:
-        return render(request, "404.html", status=404)
-    return render(
-        request,
-        "vesting/transaction_detail.html",
-        {"tx": tx, "employee_url": _employee_url(tx.employee_id)},
-    )
-
-
-@role_required(*LEDGER_VIEW_ROLES)
-def month_close(request: HttpRequest) -> HttpResponse:
-    can_post = _can_post(request)
-    form = MonthCloseForm(request.POST or None, initial=_next_close_initial(request))
-    if request.method == "POST":
-        if not can_post:
-            raise PermissionDenied(
-                "Closing a month is for the superintendent's office and administrators."
+@role_required(*VESTING_RUN_ROLES)
+def run_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    last_ended = policy_year_label(policy_year_of(today) - 1)
+    form = RunStartForm(request.POST or None, initial={"policy_year": last_ended})
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = rollover.rollover_start(
+                policy_year=form.cleaned_data["policy_year"], started_by=request.user, today=today
             )
-        if form.is_valid():
-            month: date = form.cleaned_data["month"]
-            try:
-                close = services.month_close(
-                    employer_id=form.cleaned_data["employer"].pk,
-                    year=month.year,
-                    month=month.month,
-                    closed_by=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"{close.employer.name}: {month:%B %Y} is closed.")
-                return redirect(f"{reverse('vesting:month_close')}?employer={close.employer_id}")
-    employer_id = parse_id(request.GET.get("employer"))
-    closes = selectors.month_closes(employer_id)
-    page = Paginator(closes, PAGE_SIZE).get_page(request.GET.get("page"))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"The rollover of {run.label} is {run.get_status_display().lower()}."
+            )
+            return redirect("vesting:run_detail", run_id=run.pk)
+    page = Paginator(selectors.vesting_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if request.method == "POST" else 200
+    return render(request, "vesting/run_list.html", {"form": form, "page": page}, status=status)
+
+
+@role_required(*VESTING_RUN_ROLES)
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(VestingRun.objects.select_related("started_by"), pk=run_id)
+    return render(request, "vesting/run_detail.html", {"run": run})
+
+
+@role_required(*VESTING_RUN_ROLES)
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress partial the run page polls every second (htmx)."""
+    run = get_object_or_404(VestingRun, pk=run_id)
+    return render(request, "vesting/_run_progress.html", {"run": run})
+
+
+# --- Side accounts -------------------------------------------------------------------------
+
+
+def _side_account_page(
+    request: HttpRequest,
+    employee_id: int,
+    *,
+    withdrawal: WithdrawalForm | None = None,
+    continuation: ContinuationPaymentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    summary = selectors.side_account_summary(employee)
     return render(
         request,
-        "vesting/month_close.html",
+        "vesting/side_account.html",
         {
-            "form": form,
-            "page": page,
-            "can_post": can_post,
-            "employers": selectors.employers(),
-            "employer_id": employer_id,
-            "query": _query_without_page(request),
+            "summary": summary,
+            "employee": employee,
+            "withdrawal_form": withdrawal or WithdrawalForm(),
+            "continuation_form": continuation or ContinuationPaymentForm(),
+            "can_record": has_role(request.user, *PAYOUT_WRITE_ROLES)
+            and employee.separation_date is not None
+            and employee.separation_reason != "death",
+            "is_staff": has_role(request.user, *SIDE_ACCOUNT_ROLES),
         },
         status=status,
     )
 
 
-@role_required(*LEDGER_POST_ROLES)
-def interest_new(request: HttpRequest) -> HttpResponse:
-    return _entry(request, InterestForm, "interest")
+@role_required(*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+def side_account(request: HttpRequest, employee_id: int) -> HttpResponse:
+    return _side_account_page(request, employee_id)
 
 
-@role_required(*LEDGER_POST_ROLES)
-def expense_new(request: HttpRequest) -> HttpResponse:
-    return _entry(request, ExpenseForm, "expense")
-
-
-def _entry(request: HttpRequest, form_class: type, what: str) -> HttpResponse:
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        common = {
-            "employer": data["employer"],
-            "amount": data["amount"],
-            "period_start": data["period_start"],
-            "period_end": data["period_end"],
-            "posted_by": request.user,
-            "idempotency_key": data["idempotency_key"] or None,
-        }
+@role_required(*SIDE_ACCOUNT_ROLES, Role.EMPLOYEE)
+def side_account_withdrawal(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """R-VE5: a withdrawal or loan request, refused inline with the plan's reason."""
+    if request.method != "POST":
+        return redirect("vesting:side_account", employee_id=employee_id)
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    form = WithdrawalForm(request.POST)
+    if form.is_valid():
         try:
-            if what == "interest":
-                tx = services.post_interest(
-                    **common, earned_by=data["earned_by"], memo=data.get("memo", "")
-                )
-            else:
-                tx = services.post_administrative_expense(
-                    **common, description=data["description"], payee_name=data["payee_name"]
-                )
+            payouts.side_account_withdraw(
+                employee=employee,
+                amount=form.cleaned_data["amount"],
+                kind=form.cleaned_data["kind"],
+                on=timezone.localdate(),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
-            form.data = form.data.copy()
-            form.data["idempotency_key"] = new_idempotency_key()
+    return _side_account_page(request, employee_id, withdrawal=form, status=400)
+
+
+@role_required(*PAYOUT_WRITE_ROLES)
+def continuation_payment(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """R-VE8 / R-VE9: record a month of continued coverage paid from the side account."""
+    if request.method != "POST":
+        return redirect("vesting:side_account", employee_id=employee_id)
+    employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    form = ContinuationPaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payout = payouts.continuation_premium_record(
+                employee=employee,
+                month=form.cleaned_data["month"],
+                amount=form.cleaned_data.get("premium"),
+                posted_by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"amount": "premium"})
         else:
             messages.success(
-                request, f"Posted {tx.get_kind_display().lower()} of {data['amount']}."
+                request,
+                f"{payout.due_on:%B %Y}: {payout.amount} paid from the side account"
+                + (f", {payout.billed_amount} billed." if payout.billed_amount else "."),
             )
-            return redirect("vesting:transaction_detail", transaction_id=tx.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "vesting/entry_form.html", {"form": form, "what": what}, status=status)
+            return redirect("vesting:side_account", employee_id=employee_id)
+    return _side_account_page(request, employee_id, continuation=form, status=400)
 
 
-def _can_post(request: HttpRequest) -> bool:
-    return has_role(request.user, *LEDGER_POST_ROLES)
+# --- Payouts -------------------------------------------------------------------------------
 
 
-def _query_without_page(request: HttpRequest) -> str:
+@role_required(*PAYOUT_VIEW_ROLES)
+def payout_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PayoutFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    employer = data.get("employer")
+    rows = selectors.payouts_list(
+        due_by=data.get("due_by"),
+        status=data.get("status") or ("open" if not request.GET else None),
+        kind=data.get("kind") or None,
+        employer_id=employer.pk if employer else None,
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return query.urlencode()
+    return render(
+        request,
+        "vesting/payout_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "register_form": RegisterForm(initial={"date": today}, today=today),
+            "can_register": has_role(request.user, *PAYOUT_WRITE_ROLES),
+            "registers": selectors.payout_registers()[:10],
+            "flag_count": selectors.beneficiary_flags().count(),
+            "due_count": selectors.payouts_list(due_by=today).count(),
+        },
+    )
 
 
-def _next_close_initial(request: HttpRequest) -> dict[str, object]:
-    employer_id = parse_id(request.GET.get("employer"))
-    if employer_id is None:
-        return {}
-    following = services.next_month_to_close(employer_id)
-    return {"employer": employer_id, **({"month": following} if following else {})}
+@role_required(*PAYOUT_WRITE_ROLES)
+def register_create(request: HttpRequest) -> HttpResponse:
+    """Put every payout due by the chosen day into a payout register, and post them."""
+    if request.method != "POST":
+        return redirect("vesting:payout_list")
+    form = RegisterForm(request.POST, today=timezone.localdate())
+    if form.is_valid():
+        register = payouts.payouts_process(today=form.cleaned_data["date"], created_by=request.user)
+        if register is None:
+            messages.info(request, "No payout is due by that day: no register was made.")
+        else:
+            messages.success(
+                request,
+                f"Payout register #{register.pk}: {register.count} payouts, {register.total}.",
+            )
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(reverse("vesting:payout_list"))
 
 
-def _employee_url(employee_id: int | None) -> str | None:
-    """The employee's page, when the members app has one."""
-    if employee_id is None:
-        return None
-    for name in ("accounts:employee_detail", "accounts:employee"):
-        try:
-            return reverse(name, args=[employee_id])
-        except NoReverseMatch:
-            continue
-    return None
+@role_required(*PAYOUT_VIEW_ROLES)
+def register_csv(request: HttpRequest, register_id: int) -> HttpResponse:
+    """The county's copy of a payout register, as CSV."""
+    register = get_object_or_404(PayoutRegister, pk=register_id)
+    rows = [_register_row(register, payout) for payout in selectors.payout_register_rows(register)]
+    rows.append(["", "", "", "", "", "", "", "Total", f"{register.total:.2f}", ""])
+    return csv_response(
+        f"payout-register-{register.pk}-{register.date}.csv",
+        [
+            "register",
+            "date",
+            "employer",
+            "employee_number",
+            "employee",
+            "kind",
+            "policy_year",
+            "payee",
+            "amount",
+            "transaction",
+        ],
+        rows,
+    )
+
+
+def _register_row(register: PayoutRegister, payout: Payout) -> list[Any]:
+    employee = payout.employee
+    return [
+        register.pk,
+        register.date.isoformat(),
+        employee.employer.code,
+        employee.number,
+        f"{employee.last_name}, {employee.first_name}",
+        payout.get_kind_display(),
+        policy_year_label(payout.policy_year) if payout.policy_year else "",
+        payout.payee_name or employee.full_name,
+        f"{payout.amount:.2f}",
+        payout.transaction_id or "",
+    ]
+
+
+@role_required(*PAYOUT_VIEW_ROLES)
+def beneficiary_flags(request: HttpRequest) -> HttpResponse:
+    """R-VE10: deaths with no beneficiary on file; the clerk names the payee."""
+    can_resolve = has_role(request.user, *PAYOUT_WRITE_ROLES)
+    forms: dict[int, FlagResolveForm] = {}
+    if request.method == "POST":
+        if not can_resolve:
+            return render(request, "403.html", status=403)
+        payout_id = parse_id(request.POST.get("payout")) or 0
+        form = FlagResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                payouts.beneficiary_flag_resolve(
+                    payout=payout_id, payee_name=form.cleaned_data["payee_name"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"The balance will be paid to {form.cleaned_data['payee_name']}."
+                )
+                return redirect("vesting:beneficiary_flags")
+        forms[payout_id] = form
+    flags = list(selectors.beneficiary_flags())
+    for payout_id, form in forms.items():
+        if payout_id not in {flag.pk for flag in flags}:  # resolved meanwhile, or no such row
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+    rows = [(flag, forms.get(flag.pk) or FlagResolveForm()) for flag in flags]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "vesting/beneficiary_flags.html",
+        {"rows": rows, "can_resolve": can_resolve},
+        status=status,
+    )

@@ -1,5 +1,5 @@
 """The only code that writes claims: enter (adjudicate and pay), void, adjust, attach,
-payment runs. Money moves only through ``vesting.services`` (R-FU3).
+payment runs. Money moves only through ``vesting.ledger`` (R-FU3).
 
 How a claim is entered (:func:`claim_enter`), in one database transaction:
 
@@ -11,7 +11,7 @@ How a claim is entered (:func:`claim_enter`), in one database transaction:
 3. the duplicate guard runs under that lock; then ``claims.rules.split_claim`` splits
    the allowed amount with what the family's deductible has already absorbed (R-CL1,
    R-CL3);
-4. the trust-fund share is paid through ``vesting.services.post_claim_payment`` (General
+4. the trust-fund share is paid through ``vesting.ledger.post_claim_payment`` (General
    Deductible Trust Fund to the provider's payee account), carrying the policyholder and
    the date of service (the vesting rollover reads both); the carrier's share is
    recorded as forwarded to the carrier (``forwarded_at``: the carrier pays from its own

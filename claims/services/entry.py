@@ -32,7 +32,7 @@ from claims.services.checking import (
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
 from staywell.money import ZERO
-from vesting import services as ledger
+from vesting import ledger, payouts
 from vesting.models import Account, FundKind, Transaction
 
 _LOCK_SQL = """
@@ -323,7 +323,7 @@ def _post_payment(
     claim: Claim, amount: Decimal, paid_on: date, user: Any, *, key: str
 ) -> tuple[Transaction, Account]:
     """Trust fund -> the provider's payee account, with the policyholder and service date
-    (``vesting.services.post_claim_payment``)."""
+    (``vesting.ledger.post_claim_payment``)."""
     payee = _payee(claim.employer_id, claim.provider)
     tx = ledger.post_claim_payment(
         employer=claim.employer_id,
@@ -374,7 +374,7 @@ def reverse_payment(
     user: Any,
     on: date,
 ) -> Transaction:
-    """Reverse one of the claim's payments (``vesting.services.post_reversal``), with its
+    """Reverse one of the claim's payments (``vesting.ledger.post_reversal``), with its
     ledger entry (voids and downward adjustments)."""
     reversal = ledger.post_reversal(
         transaction=entry.transaction,
@@ -409,17 +409,12 @@ def runout_hook(
     reference once: "claim 123" for the claim's first payment, and one of its own for
     each later increase (an adjustment or a re-split of the family's year).
 
-    The reduction is the vesting side's business: ``vesting.services.runout_claim_paid``
-    (issue 6) reduces the vested amount of the year when it was vested and does nothing
-    otherwise. Until the vesting rollover provides it, this hook does nothing.
+    The reduction is the vesting side's business: ``vesting.payouts.runout_claim_paid``
+    reduces the vested amount of the year when it was vested and does nothing otherwise.
     """
     if paid_on <= policy_year_end(claim.policy_year):
         return  # the year has not ended: it cannot have been vested yet
-    try:
-        from vesting.services import runout_claim_paid
-    except ImportError:  # the vesting rollover is not built yet
-        return
-    runout_claim_paid(
+    payouts.runout_claim_paid(
         employee=claim.employee,
         policy_year=claim.policy_year,
         amount=amount,

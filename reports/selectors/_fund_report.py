@@ -32,7 +32,7 @@ from reports.selectors._common import (
     today_or,
 )
 from staywell.money import ZERO
-from vesting import selectors as ledger
+from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
     TransactionKind,
@@ -95,7 +95,7 @@ class FundReport:
     unvested_year: Decimal  # unvested transfers received this year (+)
     other_district: Decimal  # district entries of no kind above (normally none)
     total_refunds_to_date: Decimal  # every refund ever paid, net of reversals (+)
-    # The same totals read from the ledger's maintained balances (vesting.selectors)
+    # The same totals read from the ledger's maintained balances (vesting.ledger.selectors)
     ledger_employee_balance: Decimal
     ledger_district_balance: Decimal
 

@@ -112,7 +112,7 @@ class PayrollPreview:
 def payroll_preview(*, employer: Employer, year: int, month: int) -> PayrollPreview:
     """R-PR2: an employer's charges of a month per employee and per program, and whether
     the month is closed in the ledger (three queries)."""
-    from vesting.services import next_month_to_close
+    from vesting.ledger import next_month_to_close
 
     charges = monthly_premium_charges(employer_id=employer.pk, year=year, month=month)
     rows = charges_by_employee(charges)

@@ -39,7 +39,7 @@ from reports.selectors._common import (
 )
 from staywell.money import ZERO
 from vesting import rules as vesting_rules
-from vesting import selectors as ledger
+from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
     Payout,

@@ -16,7 +16,7 @@ import pytest
 from claims.models import Claim
 from tests.e2e.conftest import login
 from tests.factories import EmployerFactory, ProgramFactory, UserFactory, claims_family
-from vesting import services as ledger
+from vesting import ledger
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts import services as members
 from accounts.demo import ensure_plan_years
 from tests.factories import EmployeeFactory, EmployerFactory, ProgramFactory
-from vesting import demo, selectors, services
+from vesting import demo
+from vesting import ledger as ledger_ops
+from vesting.ledger import selectors
 from vesting.models import MonthClose, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +49,7 @@ def demo_employer():
 
 @pytest.fixture
 def ledger(demo_employer):
-    return services.ledger_accounts_for_employer(demo_employer)
+    return ledger_ops.ledger_accounts_for_employer(demo_employer)
 
 
 def contributed(employer) -> Decimal:
@@ -110,7 +112,7 @@ def test_the_fund_list_costs_the_same_queries_for_more_employers(
     with CaptureQueriesContext(connection) as few:
         superintendent_client.get("/funds/")
     for _ in range(4):
-        services.ledger_accounts_for_employer(EmployerFactory())
+        ledger_ops.ledger_accounts_for_employer(EmployerFactory())
     with CaptureQueriesContext(connection) as many:
         superintendent_client.get("/funds/")
     assert len(many) == len(few)
@@ -139,10 +141,10 @@ def test_an_accounts_statement_shows_entries_with_a_running_balance(clerk_client
 def test_a_statement_paginates(clerk_client):
     employer = EmployerFactory()
     for day in range(1, 61):
-        services.post_claim_payment(
+        ledger_ops.post_claim_payment(
             employer=employer, amount="1.00", effective_date=date(1985, 1, day % 28 + 1)
         )
-    account = services.ledger_accounts_for_employer(employer).general_trust
+    account = ledger_ops.ledger_accounts_for_employer(employer).general_trust
     first = _text(clerk_client.get(f"/funds/accounts/{account.pk}/?date_from=1985-01-01"))
     assert "Page 1 of 2" in first
     second = _text(clerk_client.get(f"/funds/accounts/{account.pk}/?date_from=1985-01-01&page=2"))
@@ -158,7 +160,7 @@ def test_a_fund_lists_its_accounts(superintendent_client, ledger):
 
 def test_a_transactions_detail_shows_its_cause_and_reversal(superintendent_client, demo_employer):
     employee = EmployeeFactory(employer=demo_employer, first_name="Rosa", last_name="Diaz")
-    tx = services.post_claim_payment(
+    tx = ledger_ops.post_claim_payment(
         employer=demo_employer,
         amount="45.00",
         effective_date=date(1984, 3, 2),
@@ -166,7 +168,7 @@ def test_a_transactions_detail_shows_its_cause_and_reversal(superintendent_clien
         employee=employee,
         reference="claim 123",
     )
-    reversal = services.post_reversal(
+    reversal = ledger_ops.post_reversal(
         transaction=tx, reason="billed twice", effective_date=date(1984, 3, 9)
     )
     text = _text(superintendent_client.get(f"/funds/transactions/{tx.pk}/"))

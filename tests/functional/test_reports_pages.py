@@ -24,7 +24,7 @@ from tests.factories import (
     pay_claim,
     reports_scenario,
 )
-from vesting import services as ledger
+from vesting import ledger
 from vesting.models import MonthClose, Posting, Transaction, VestingLine
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts import services as members
 from accounts.models import Employee
 from tests.factories import EmployerFactory, ProgramFactory, UserFactory, hire
-from vesting import payouts, services
+from vesting import payouts, rollover
 from vesting.models import Payout, Transaction, VestingRun
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,8 @@ D = Decimal
 
 def roll(*years: int) -> None:
     for year in years:
-        run = services.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
-        services.rollover_execute(run.pk)
+        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        rollover.rollover_execute(run.pk)
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_superintendent_starts_a_run_from_the_page_and_it_is_queued_R_VE3(
     assert run.status == "queued"
     assert run.started_by.username == "super1"
 
-    services.rollover_execute(run.pk)
+    rollover.rollover_execute(run.pk)
     page = superintendent_client.get(f"/vesting/runs/{run.pk}/").content.decode()
     assert "Rollover of 1983-84" in page
     assert "Completed" in page
@@ -88,7 +88,7 @@ def test_run_progress_partial_polls_while_running_and_stops_when_completed(
     administrator_client, program
 ):
     hire(program=program, hire_date=date(1983, 6, 1))
-    run = services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
     VestingRun.objects.filter(pk=run.pk).update(
         status="running", employers_total=4, employers_done=1
     )
@@ -97,7 +97,7 @@ def test_run_progress_partial_polls_while_running_and_stops_when_completed(
     assert 'hx-trigger="every 1s"' in html
     assert "1 of 4 employers done" in html
 
-    services.rollover_execute(run.pk)
+    rollover.rollover_execute(run.pk)
     html = administrator_client.get(f"/vesting/runs/{run.pk}/progress/").content.decode()
     assert "Completed" in html
     assert "hx-trigger" not in html
@@ -122,7 +122,7 @@ def test_api_starts_a_run_and_reports_its_status(superintendent_client, program)
     assert response.status_code == 201
     body = response.json()
     assert (body["policy_year"], body["status"]) == ("1983-84", "queued")
-    services.rollover_execute(body["id"])
+    rollover.rollover_execute(body["id"])
     status = superintendent_client.get(f"/api/v1/vesting-runs/{body['id']}/").json()
     assert status["status"] == "completed"
     assert status["percent"] == 100

@@ -13,7 +13,7 @@ from django.db.models import Sum
 from accounts.rules import Tier
 from claims.models import Claim, ClaimLedgerEntry, FamilyYear
 from claims.rules import ClaimInput, resplit_family_year
-from vesting import selectors as ledger_selectors
+from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Posting, Transaction
 
 pytestmark = pytest.mark.django_db

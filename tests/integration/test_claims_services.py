@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-import vesting.services
+import vesting.ledger
+import vesting.payouts
+import vesting.rollover
 from accounts import services as accounts_services
 from claims import services
 from claims.models import Claim, ClaimAdjustment, ClaimEvent, ClaimLedgerEntry, FamilyYear
@@ -25,7 +27,7 @@ from tests.factories import (
     enter_claim,
     hire,
 )
-from vesting import selectors as ledger_selectors
+from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Posting, Transaction, TransactionKind
 
 pytestmark = pytest.mark.django_db
@@ -514,7 +516,7 @@ def test_preview_splits_without_saving(family):
 def test_R_CL6_a_runout_payment_calls_the_vesting_hook_with_its_policy_year(family, monkeypatch):
     employee, _, _ = family
     calls = []
-    monkeypatch.setattr(vesting.services, "runout_claim_paid", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(vesting.payouts, "runout_claim_paid", lambda **kw: calls.append(kw))
     in_year = enter_claim(employee, D("100.00"), paid_on=date(1985, 2, 1))
     assert calls == []  # paid before the year ended: it cannot be vested yet
     runout = enter_claim(
@@ -539,9 +541,9 @@ def test_R_CL6_a_runout_payment_calls_the_vesting_hook_with_its_policy_year(fami
 def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
     claims_family()  # the plan years
     employee = hire(hire_date=date(1983, 6, 1))  # FULL, covered from July 1, 1983
-    run = vesting.services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
-    vesting.services.rollover_execute(run.pk)
-    side = vesting.services.side_account_for(employee)
+    run = vesting.rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    vesting.rollover.rollover_execute(run.pk)
+    side = vesting.ledger.side_account_for(employee)
     assert ledger_selectors.account_balance(side) == D("500.00")  # 1983-84 vested in full
 
     # A claim for May 1984 paid in September, after 1983-84 vested: 120.00 taken back.
@@ -560,9 +562,9 @@ def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
 def test_R_CL6_a_runout_claim_adjusted_upward_takes_the_increase_from_the_vested_year_too():
     claims_family()
     employee = hire(hire_date=date(1983, 6, 1))
-    run = vesting.services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
-    vesting.services.rollover_execute(run.pk)
-    side = vesting.services.side_account_for(employee)
+    run = vesting.rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    vesting.rollover.rollover_execute(run.pk)
+    side = vesting.ledger.side_account_for(employee)
     claim = enter_claim(
         employee,
         D("100.00"),

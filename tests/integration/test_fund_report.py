@@ -19,7 +19,7 @@ from reports import selectors, services
 from reports.models import FundReportDocument
 from reports.selectors import FundReport
 from tests.factories import EmployerFactory, ProgramFactory, hire, mark_separated, pay_claim
-from vesting import services as ledger
+from vesting import ledger
 from vesting.models import Posting
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import EmployeeFactory, EmployerFactory
+from vesting.ledger import post_claim_payment, post_reversal
 from vesting.models import Transaction
-from vesting.services import post_claim_payment, post_reversal
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from tests.factories import EmployeeFactory, EmployerFactory
-from vesting import selectors, services
+from vesting import ledger as ledger_ops
+from vesting.ledger import PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT, selectors
 from vesting.models import Posting
-from vesting.services import PAYEES_ACCOUNT, PROGRAM_CHARGES_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,21 +60,23 @@ def test_twenty_threads_posting_to_the_same_accounts_lose_no_update():
     employee = EmployeeFactory(
         employer=employer, separation_date=date(1985, 6, 30), separation_reason="resignation"
     )
-    services.post_employer_contribution(employer=employer, year=1984, month=7, amount="10000.00")
-    services.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
-    ledger = services.ledger_accounts_for_employer(employer)
-    side = services.side_account_for(employee)
+    ledger_ops.post_employer_contribution(employer=employer, year=1984, month=7, amount="10000.00")
+    ledger_ops.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
+    ledger = ledger_ops.ledger_accounts_for_employer(employer)
+    side = ledger_ops.side_account_for(employee)
     payouts: list[int] = []
 
     def work(number: int) -> None:
         for round_ in range(ROUNDS):
             day = date(1985, 7, 1 + round_)
-            services.post_claim_payment(employer=employer, amount="1.00", effective_date=day)
-            services.post_vesting_transfer(
+            ledger_ops.post_claim_payment(employer=employer, amount="1.00", effective_date=day)
+            ledger_ops.post_vesting_transfer(
                 employee=employee, amount="2.00", policy_year=1984, effective_date=day
             )
             try:
-                services.post_lump_sum_payout(employee=employee, amount="7.00", effective_date=day)
+                ledger_ops.post_lump_sum_payout(
+                    employee=employee, amount="7.00", effective_date=day
+                )
                 payouts.append(number)
             except ValidationError as exc:
                 assert "can never go below zero" in exc.messages[0]
@@ -96,14 +98,14 @@ def test_twenty_threads_posting_to_the_same_accounts_lose_no_update():
 
 def test_concurrent_withdrawals_never_overdraw_a_side_account():
     employee = EmployeeFactory(separation_date=date(1985, 6, 30), separation_reason="retirement")
-    services.post_vesting_transfer(employee=employee, amount="50.00", policy_year=1984)
-    side = services.side_account_for(employee)
+    ledger_ops.post_vesting_transfer(employee=employee, amount="50.00", policy_year=1984)
+    side = ledger_ops.side_account_for(employee)
     paid: list[int] = []
     refused: list[int] = []
 
     def work(number: int) -> None:
         try:
-            services.post_continuation_premium(
+            ledger_ops.post_continuation_premium(
                 employee=employee, amount="10.00", month=date(1985, 8, 1)
             )
             paid.append(number)

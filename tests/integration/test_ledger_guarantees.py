@@ -13,9 +13,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from tests.factories import EmployeeFactory, EmployerFactory
-from vesting import selectors, services
+from vesting import ledger as ledger_ops
+from vesting.ledger import PAYEES_ACCOUNT, credit, debit, selectors
 from vesting.models import AccountBalance, FundMonthTotal, Posting, Transaction
-from vesting.services import PAYEES_ACCOUNT, credit, debit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ D = Decimal
 
 @pytest.fixture
 def ledger():
-    return services.ledger_accounts_for_employer(EmployerFactory())
+    return ledger_ops.ledger_accounts_for_employer(EmployerFactory())
 
 
 def _raw_transaction(cursor, employer_id: int, day: str = "1985-01-15") -> int:
@@ -100,7 +100,7 @@ def test_a_balanced_raw_sql_transaction_is_accepted_and_balances_follow(ledger):
 
 def test_a_committed_transaction_cannot_gain_postings_even_balanced_ones(ledger):
     payees = ledger.account(PAYEES_ACCOUNT)
-    tx = services.post_transaction(
+    tx = ledger_ops.post_transaction(
         kind="claim_payment",
         effective_date=date(1985, 1, 15),
         lines=[debit(payees, "10.00"), credit(ledger.general_trust, "10.00")],
@@ -114,7 +114,7 @@ def test_a_committed_transaction_cannot_gain_postings_even_balanced_ones(ledger)
 
 
 def test_a_posting_must_carry_its_transactions_date_and_employer(ledger):
-    other = services.ledger_accounts_for_employer(EmployerFactory())
+    other = ledger_ops.ledger_accounts_for_employer(EmployerFactory())
     with pytest.raises(IntegrityError, match="is dated"):
         with transaction.atomic(), connection.cursor() as cursor:
             tx_id = _raw_transaction(cursor, ledger.employer_id)
@@ -145,7 +145,7 @@ def test_amounts_are_positive_cents_with_a_direction(ledger, direction, amount, 
 
 def test_a_side_account_cannot_go_negative_through_raw_sql(ledger):
     employee = EmployeeFactory(employer_id=ledger.employer_id)
-    side = services.side_account_for(employee)
+    side = ledger_ops.side_account_for(employee)
     with pytest.raises(IntegrityError, match="side_account_never_negative"):
         with transaction.atomic(), connection.cursor() as cursor:
             tx_id = _raw_transaction(cursor, ledger.employer_id)
@@ -158,13 +158,13 @@ def test_the_service_refuses_what_the_database_would(ledger):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="does not balance"):
-        services.post_transaction(
+        ledger_ops.post_transaction(
             kind="claim_payment",
             effective_date=date(1985, 1, 15),
             lines=[debit(ledger.district, "1.00"), credit(ledger.general_trust, "2.00")],
         )
     with pytest.raises(ValidationError, match="at least two"):
-        services.post_transaction(
+        ledger_ops.post_transaction(
             kind="claim_payment",
             effective_date=date(1985, 1, 15),
             lines=[debit(ledger.district, "1.00")],
@@ -176,7 +176,7 @@ def test_flush_between_tests_still_works(ledger):
     """TRUNCATE (the test-database flush) fires no row trigger: the previous tests'
     rows are gone and this one starts from an empty ledger."""
     assert Posting.objects.count() == 0
-    services.post_employer_contribution(
+    ledger_ops.post_employer_contribution(
         employer=ledger.employer_id, year=1984, month=7, amount="41.67"
     )
     assert Posting.objects.count() == 2
@@ -185,7 +185,7 @@ def test_flush_between_tests_still_works(ledger):
 def test_ledger_check_command_fails_when_a_balance_disagrees(ledger):
     from django.core.management import CommandError, call_command
 
-    services.post_employer_contribution(
+    ledger_ops.post_employer_contribution(
         employer=ledger.employer_id, year=1984, month=7, amount="41.67"
     )
     call_command("ledger_check")
@@ -223,7 +223,7 @@ def test_fund_month_totals_follow_raw_postings_month_by_month(ledger):
 
 
 def test_ledger_check_finds_a_month_total_that_disagrees(ledger):
-    services.post_employer_contribution(
+    ledger_ops.post_employer_contribution(
         employer=ledger.employer_id, year=1984, month=7, amount="41.67"
     )
     fund_id = ledger.general_trust.fund_id

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from tests.factories import EmployeeFactory, EmployerFactory
-from vesting import selectors, services
+from vesting import ledger as ledger_ops
+from vesting.ledger import IdempotencyConflict, TransactionSpec, credit, debit, selectors
 from vesting.models import Posting, Transaction
-from vesting.services import IdempotencyConflict, TransactionSpec, credit, debit
 
 D = Decimal
 
@@ -22,7 +22,7 @@ D = Decimal
 def test_replaying_an_operation_ten_times_yields_one_transaction():
     employer = EmployerFactory()
     results = [
-        services.post_claim_payment(
+        ledger_ops.post_claim_payment(
             employer=employer,
             amount=D("125.40"),
             effective_date=date(1985, 3, 4),
@@ -35,21 +35,21 @@ def test_replaying_an_operation_ten_times_yields_one_transaction():
     assert {tx.pk for tx in results} == {results[0].pk}
     assert Transaction.objects.count() == 1
     assert Posting.objects.count() == 2
-    ledger = services.ledger_accounts_for_employer(employer)
+    ledger = ledger_ops.ledger_accounts_for_employer(employer)
     assert selectors.account_balance(ledger.general_trust) == D("-125.40")
 
 
 @pytest.mark.django_db
 def test_the_same_key_with_a_different_payload_is_refused_with_a_clear_error():
     employer = EmployerFactory()
-    first = services.post_claim_payment(
+    first = ledger_ops.post_claim_payment(
         employer=employer,
         amount=D("125.40"),
         effective_date=date(1985, 3, 4),
         idempotency_key="claim-123-payment",
     )
     with pytest.raises(IdempotencyConflict) as refused:
-        services.post_claim_payment(
+        ledger_ops.post_claim_payment(
             employer=employer,
             amount=D("125.41"),
             effective_date=date(1985, 3, 4),
@@ -66,7 +66,7 @@ def test_the_same_key_with_a_different_payload_is_refused_with_a_clear_error():
 @pytest.mark.django_db
 def test_a_replay_with_another_memo_or_author_is_the_same_operation(administrator_user):
     employer = EmployerFactory()
-    first = services.post_interest(
+    first = ledger_ops.post_interest(
         employer=employer,
         amount="10.00",
         period_start=date(1985, 4, 1),
@@ -74,7 +74,7 @@ def test_a_replay_with_another_memo_or_author_is_the_same_operation(administrato
         earned_by="general_trust",
         idempotency_key="i-1",
     )
-    again = services.post_interest(
+    again = ledger_ops.post_interest(
         employer=employer,
         amount="10.00",
         period_start=date(1985, 4, 1),
@@ -90,34 +90,36 @@ def test_a_replay_with_another_memo_or_author_is_the_same_operation(administrato
 @pytest.mark.django_db
 def test_the_monthly_contribution_has_a_natural_key():
     employer = EmployerFactory()
-    first = services.post_employer_contribution(
+    first = ledger_ops.post_employer_contribution(
         employer=employer, year=1985, month=1, amount="83.34"
     )
-    second = services.post_employer_contribution(
+    second = ledger_ops.post_employer_contribution(
         employer=employer, year=1985, month=1, amount="83.34"
     )
     assert first.pk == second.pk
     with pytest.raises(IdempotencyConflict):
-        services.post_employer_contribution(employer=employer, year=1985, month=1, amount="125.01")
+        ledger_ops.post_employer_contribution(
+            employer=employer, year=1985, month=1, amount="125.01"
+        )
 
 
 @pytest.mark.django_db
 def test_a_replayed_payout_returns_the_first_even_when_the_account_is_now_empty():
     employee = EmployeeFactory(separation_date=date(1985, 9, 30), separation_reason="resignation")
-    services.post_vesting_transfer(employee=employee, amount="300.00", policy_year=1984)
-    first = services.post_lump_sum_payout(
+    ledger_ops.post_vesting_transfer(employee=employee, amount="300.00", policy_year=1984)
+    first = ledger_ops.post_lump_sum_payout(
         employee=employee, amount="300.00", effective_date=date(1985, 10, 1), idempotency_key="ls-1"
     )
-    again = services.post_lump_sum_payout(
+    again = ledger_ops.post_lump_sum_payout(
         employee=employee, amount="300.00", effective_date=date(1985, 10, 1), idempotency_key="ls-1"
     )
     assert again.pk == first.pk
-    assert selectors.account_balance(services.side_account_for(employee)) == 0
+    assert selectors.account_balance(ledger_ops.side_account_for(employee)) == 0
 
 
 @pytest.mark.django_db
 def test_a_batch_skips_entries_already_posted_and_refuses_a_changed_one():
-    ledger = services.ledger_accounts_for_employer(EmployerFactory())
+    ledger = ledger_ops.ledger_accounts_for_employer(EmployerFactory())
 
     def spec(key: str, amount: str) -> TransactionSpec:
         return TransactionSpec(
@@ -127,20 +129,20 @@ def test_a_batch_skips_entries_already_posted_and_refuses_a_changed_one():
             idempotency_key=key,
         )
 
-    first = services.post_transactions_batch(entries=[spec("u-1", "1.00"), spec("u-2", "2.00")])
-    again = services.post_transactions_batch(
+    first = ledger_ops.post_transactions_batch(entries=[spec("u-1", "1.00"), spec("u-2", "2.00")])
+    again = ledger_ops.post_transactions_batch(
         entries=[spec("u-1", "1.00"), spec("u-2", "2.00"), spec("u-3", "3.00")]
     )
     assert again[:2] == first
     assert Transaction.objects.count() == 3
     with pytest.raises(IdempotencyConflict):
-        services.post_transactions_batch(entries=[spec("u-3", "3.01")])
+        ledger_ops.post_transactions_batch(entries=[spec("u-3", "3.01")])
     assert selectors.account_balance(ledger.district) == D("6.00")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_replays_of_one_key_post_once():
-    ledger = services.ledger_accounts_for_employer(EmployerFactory())
+    ledger = ledger_ops.ledger_accounts_for_employer(EmployerFactory())
     barrier = threading.Barrier(8)
     ids: list[int] = []
     errors: list[BaseException] = []
@@ -148,7 +150,7 @@ def test_concurrent_replays_of_one_key_post_once():
     def replay() -> None:
         try:
             barrier.wait()
-            tx = services.post_unvested_transfer(
+            tx = ledger_ops.post_unvested_transfer(
                 employer=ledger.employer_id,
                 amount="42.00",
                 policy_year=1984,

@@ -13,7 +13,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from tests.factories import EmployerFactory
-from vesting import selectors, services
+from vesting import ledger as ledger_ops
+from vesting.ledger import selectors
 from vesting.models import Posting, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ IMMUTABLE = "immutable"
 @pytest.fixture
 def posted():
     employer = EmployerFactory()
-    return services.post_employer_contribution(
+    return ledger_ops.post_employer_contribution(
         employer=employer, year=1984, month=7, amount="41.67"
     )
 
@@ -99,17 +100,17 @@ def test_after_every_refusal_the_entries_and_balances_are_unchanged(posted):
     _refused(lambda: Posting.objects.filter(transaction=posted).update(amount=Decimal("1.00")))
     _refused(lambda: Posting.objects.filter(transaction=posted).delete())
     assert sorted(p.amount for p in posted.postings.all()) == [Decimal("41.67")] * 2
-    ledger = services.ledger_accounts_for_employer(posted.employer_id)
+    ledger = ledger_ops.ledger_accounts_for_employer(posted.employer_id)
     assert selectors.account_balance(ledger.general_trust) == Decimal("41.67")
     assert selectors.balances_check() == []
 
 
 def test_a_correction_is_a_reversing_transaction(posted):
     """R-FU3: a correction is a new, reversing transaction; the entries stay."""
-    reversal = services.post_reversal(
+    reversal = ledger_ops.post_reversal(
         transaction=posted, reason="wrong month", effective_date=date(1984, 7, 31)
     )
-    ledger = services.ledger_accounts_for_employer(posted.employer_id)
+    ledger = ledger_ops.ledger_accounts_for_employer(posted.employer_id)
     assert reversal.reverses_id == posted.pk
     assert selectors.account_balance(ledger.general_trust) == 0
     assert selectors.account_balance(ledger.general_trust, as_of=date(1984, 7, 30)) == Decimal(

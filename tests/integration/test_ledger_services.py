@@ -10,16 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories import EmployeeFactory, EmployerFactory, ProgramFactory
-from vesting import selectors, services
-from vesting.models import (
-    Account,
-    FundKind,
-    MonthClose,
-    Posting,
-    Transaction,
-    TransactionKind,
-)
-from vesting.services import (
+from vesting import ledger as ledger_ops
+from vesting.ledger import (
     ADMINISTRATIVE_EXPENSES_ACCOUNT,
     BANK_ACCOUNT,
     CARRIER_ACCOUNT,
@@ -29,6 +21,15 @@ from vesting.services import (
     TransactionSpec,
     credit,
     debit,
+    selectors,
+)
+from vesting.models import (
+    Account,
+    FundKind,
+    MonthClose,
+    Posting,
+    Transaction,
+    TransactionKind,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def employer():
 
 @pytest.fixture
 def ledger(employer):
-    return services.ledger_accounts_for_employer(employer)
+    return ledger_ops.ledger_accounts_for_employer(employer)
 
 
 def separated(employer, reason="resignation", on=date(1985, 9, 30)):
@@ -59,7 +60,7 @@ def balance(account, as_of=None):
 
 
 def test_a_contribution_raises_the_trust_fund_and_what_the_employer_paid_in(employer, ledger):
-    tx = services.post_employer_contribution(
+    tx = ledger_ops.post_employer_contribution(
         employer=employer, year=1984, month=7, amount="6667.20", employee_amount="41.67"
     )
     assert tx.kind == TransactionKind.EMPLOYER_CONTRIBUTION
@@ -82,8 +83,8 @@ def test_every_named_operation_moves_money_between_the_right_funds(employer, led
     """R-FU1: what flows in and out of each fund; held + paid out = paid in."""
     worker = separated(employer, reason="retirement")
     died = separated(employer, reason="death", on=date(1985, 11, 2))
-    services.post_employer_contribution(employer=employer, year=1984, month=7, amount="2000.00")
-    services.post_claim_payment(
+    ledger_ops.post_employer_contribution(employer=employer, year=1984, month=7, amount="2000.00")
+    ledger_ops.post_claim_payment(
         employer=employer,
         amount="300.00",
         effective_date=date(1984, 9, 1),
@@ -91,21 +92,23 @@ def test_every_named_operation_moves_money_between_the_right_funds(employer, led
         employee=worker,
         reference="claim 7",
     )
-    services.post_vesting_transfer(employee=worker, amount="400.00", policy_year=1984)
-    services.post_vesting_transfer(employee=died, amount="150.00", policy_year=1984)
-    services.post_unvested_transfer(employer=employer, amount="100.00", policy_year=1984)
-    services.post_runout_recovery(
+    ledger_ops.post_vesting_transfer(employee=worker, amount="400.00", policy_year=1984)
+    ledger_ops.post_vesting_transfer(employee=died, amount="150.00", policy_year=1984)
+    ledger_ops.post_unvested_transfer(employer=employer, amount="100.00", policy_year=1984)
+    ledger_ops.post_runout_recovery(
         employee=worker, amount="20.00", policy_year=1984, effective_date=date(1985, 8, 1)
     )
-    services.post_lump_sum_payout(employee=worker, amount="50.00", effective_date=date(1985, 10, 1))
-    services.post_continuation_premium(employee=worker, amount="141.30", month=date(1985, 10, 1))
-    services.post_beneficiary_payment(
+    ledger_ops.post_lump_sum_payout(
+        employee=worker, amount="50.00", effective_date=date(1985, 10, 1)
+    )
+    ledger_ops.post_continuation_premium(employee=worker, amount="141.30", month=date(1985, 10, 1))
+    ledger_ops.post_beneficiary_payment(
         employee=died,
         amount="150.00",
         beneficiary_name="Alma Gray",
         effective_date=date(1986, 6, 1),
     )
-    services.post_interest(
+    ledger_ops.post_interest(
         employer=employer,
         amount="80.00",
         period_start=date(1985, 4, 1),
@@ -113,7 +116,7 @@ def test_every_named_operation_moves_money_between_the_right_funds(employer, led
         earned_by="general_trust",
         today=TODAY,
     )
-    services.post_administrative_expense(
+    ledger_ops.post_administrative_expense(
         employer=employer,
         amount="35.00",
         period_start=date(1985, 6, 1),
@@ -143,7 +146,7 @@ def test_every_named_operation_moves_money_between_the_right_funds(employer, led
 
 def test_interest_goes_to_the_district_whichever_fund_earned_it(employer, ledger):
     """R-FU2."""
-    tx = services.post_interest(
+    tx = ledger_ops.post_interest(
         employer=employer,
         amount="12.34",
         period_start=date(1985, 1, 1),
@@ -181,7 +184,7 @@ def test_interest_input_is_checked(employer, changes, field):
         **changes,
     }
     with pytest.raises(ValidationError) as refused:
-        services.post_interest(**entry)
+        ledger_ops.post_interest(**entry)
     assert field in refused.value.message_dict
     assert Transaction.objects.count() == 0
 
@@ -191,8 +194,8 @@ def test_interest_input_is_checked(employer, changes, field):
 
 def test_an_employees_side_account_is_created_once_on_first_use(employer):
     employee = EmployeeFactory(employer=employer)
-    first = services.side_account_for(employee)
-    assert services.side_account_for(employee).pk == first.pk
+    first = ledger_ops.side_account_for(employee)
+    assert ledger_ops.side_account_for(employee).pk == first.pk
     assert first.never_negative and first.fund.kind == FundKind.VESTED_TRUST
     assert str(first) == f"Vested account of {employee}"
 
@@ -200,13 +203,13 @@ def test_an_employees_side_account_is_created_once_on_first_use(employer):
 @pytest.mark.parametrize(
     "pay",
     [
-        lambda e: services.post_lump_sum_payout(
+        lambda e: ledger_ops.post_lump_sum_payout(
             employee=e, amount="1.00", effective_date=date(1985, 1, 1)
         ),
-        lambda e: services.post_continuation_premium(
+        lambda e: ledger_ops.post_continuation_premium(
             employee=e, amount="1.00", month=date(1985, 1, 1)
         ),
-        lambda e: services.post_beneficiary_payment(
+        lambda e: ledger_ops.post_beneficiary_payment(
             employee=e, amount="1.00", beneficiary_name="X", effective_date=date(1985, 1, 1)
         ),
     ],
@@ -214,18 +217,18 @@ def test_an_employees_side_account_is_created_once_on_first_use(employer):
 def test_nothing_leaves_a_side_account_during_employment(employer, pay):
     """R-VE5, R-VE6."""
     employee = EmployeeFactory(employer=employer)
-    services.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
+    ledger_ops.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
     with pytest.raises(ValidationError) as refused:
         pay(employee)
     assert "employ" in refused.value.messages[0] or "death" in refused.value.messages[0]
-    assert balance(services.side_account_for(employee)) == D("100.00")
+    assert balance(ledger_ops.side_account_for(employee)) == D("100.00")
 
 
 def test_a_beneficiary_is_paid_only_after_a_death(employer):
     employee = separated(employer, reason="retirement")
-    services.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
+    ledger_ops.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1983)
     with pytest.raises(ValidationError, match="death"):
-        services.post_beneficiary_payment(
+        ledger_ops.post_beneficiary_payment(
             employee=employee,
             amount="100.00",
             beneficiary_name="Jo",
@@ -235,14 +238,14 @@ def test_a_beneficiary_is_paid_only_after_a_death(employer):
 
 def test_a_side_account_cannot_pay_more_than_it_holds(employer):
     employee = separated(employer)
-    services.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1984)
+    ledger_ops.post_vesting_transfer(employee=employee, amount="100.00", policy_year=1984)
     with pytest.raises(ValidationError) as refused:
-        services.post_lump_sum_payout(
+        ledger_ops.post_lump_sum_payout(
             employee=employee, amount="100.01", effective_date=date(1985, 10, 1)
         )
     assert "holds 100.00" in refused.value.messages[0]
     assert "100.01" in refused.value.messages[0]
-    assert balance(services.side_account_for(employee)) == D("100.00")
+    assert balance(ledger_ops.side_account_for(employee)) == D("100.00")
     assert Transaction.objects.filter(kind=TransactionKind.LUMP_SUM_PAYOUT).count() == 0
 
 
@@ -250,10 +253,10 @@ def test_a_side_account_cannot_pay_more_than_it_holds(employer):
 
 
 def test_a_transaction_is_reversed_once(employer, ledger):
-    tx = services.post_claim_payment(
+    tx = ledger_ops.post_claim_payment(
         employer=employer, amount="80.00", effective_date=date(1985, 2, 1)
     )
-    reversal = services.post_reversal(
+    reversal = ledger_ops.post_reversal(
         transaction=tx, reason="duplicate claim", effective_date=date(1985, 2, 5)
     )
     assert reversal.kind == TransactionKind.REVERSAL
@@ -264,21 +267,21 @@ def test_a_transaction_is_reversed_once(employer, ledger):
     assert balance(ledger.general_trust) == 0
     assert balance(ledger.general_trust, as_of=date(1985, 2, 4)) == D("-80.00")
     with pytest.raises(ValidationError, match=f"already reversed by transaction #{reversal.pk}"):
-        services.post_reversal(transaction=tx, reason="again")
+        ledger_ops.post_reversal(transaction=tx, reason="again")
     with pytest.raises(ValidationError, match="cannot be reversed"):
-        services.post_reversal(transaction=reversal, reason="undo")
+        ledger_ops.post_reversal(transaction=reversal, reason="undo")
     with pytest.raises(ValidationError, match="reason"):
-        services.post_reversal(transaction=reversal, reason="  ")
+        ledger_ops.post_reversal(transaction=reversal, reason="  ")
 
 
 def test_a_reversal_that_would_overdraw_a_side_account_is_refused(employer):
     employee = separated(employer)
-    vest = services.post_vesting_transfer(employee=employee, amount="60.00", policy_year=1984)
-    services.post_lump_sum_payout(
+    vest = ledger_ops.post_vesting_transfer(employee=employee, amount="60.00", policy_year=1984)
+    ledger_ops.post_lump_sum_payout(
         employee=employee, amount="50.00", effective_date=date(1985, 10, 1)
     )
     with pytest.raises(ValidationError, match="never go below zero"):
-        services.post_reversal(transaction=vest, reason="vested in error")
+        ledger_ops.post_reversal(transaction=vest, reason="vested in error")
     assert not Transaction.objects.filter(reverses=vest).exists()
 
 
@@ -288,10 +291,12 @@ def test_a_reversal_that_would_overdraw_a_side_account_is_refused(employer):
 def test_balances_as_of_any_date_per_account_fund_employer_and_pool(employer, ledger):
     other = EmployerFactory()
     for month in (7, 8, 9):
-        services.post_employer_contribution(
+        ledger_ops.post_employer_contribution(
             employer=employer, year=1984, month=month, amount="100.00"
         )
-        services.post_employer_contribution(employer=other, year=1984, month=month, amount="10.00")
+        ledger_ops.post_employer_contribution(
+            employer=other, year=1984, month=month, amount="10.00"
+        )
     assert balance(ledger.general_trust, as_of=date(1984, 6, 30)) == 0
     assert balance(ledger.general_trust, as_of=date(1984, 7, 1)) == D("100.00")
     assert balance(ledger.general_trust, as_of=date(1984, 8, 31)) == D("200.00")
@@ -308,12 +313,14 @@ def test_balances_as_of_any_date_per_account_fund_employer_and_pool(employer, le
 
 
 def test_a_statement_has_a_running_balance_and_filters_keep_it(employer, ledger):
-    services.post_employer_contribution(employer=employer, year=1984, month=7, amount="500.00")
-    services.post_claim_payment(
+    ledger_ops.post_employer_contribution(employer=employer, year=1984, month=7, amount="500.00")
+    ledger_ops.post_claim_payment(
         employer=employer, amount="120.00", effective_date=date(1984, 7, 10)
     )
-    services.post_employer_contribution(employer=employer, year=1984, month=8, amount="500.00")
-    services.post_claim_payment(employer=employer, amount="30.00", effective_date=date(1984, 8, 3))
+    ledger_ops.post_employer_contribution(employer=employer, year=1984, month=8, amount="500.00")
+    ledger_ops.post_claim_payment(
+        employer=employer, amount="30.00", effective_date=date(1984, 8, 3)
+    )
     opening, entries = selectors.account_statement(
         ledger.general_trust, date(1984, 7, 5), date(1984, 8, 31)
     )
@@ -339,7 +346,7 @@ def test_a_statement_has_a_running_balance_and_filters_keep_it(employer, ledger)
 
 def test_a_batch_posts_balanced_transactions_in_one_go(employer, ledger):
     employees = [separated(employer) for _ in range(3)]
-    sides = [services.side_account_for(e) for e in employees]
+    sides = [ledger_ops.side_account_for(e) for e in employees]
     entries = [
         TransactionSpec(
             kind="vesting_transfer",
@@ -350,7 +357,7 @@ def test_a_batch_posts_balanced_transactions_in_one_go(employer, ledger):
         )
         for employee, side in zip(employees, sides, strict=True)
     ]
-    ids = services.post_transactions_batch(entries=entries)
+    ids = ledger_ops.post_transactions_batch(entries=entries)
     assert len(ids) == 3 and len(set(ids)) == 3
     assert balance(ledger.general_trust) == D("-300.00")
     assert all(balance(side) == D("100.00") for side in sides)
@@ -360,8 +367,8 @@ def test_a_batch_posts_balanced_transactions_in_one_go(employer, ledger):
 
 def test_a_batch_that_would_overdraw_a_side_account_posts_nothing(employer, ledger):
     employee = separated(employer)
-    side = services.side_account_for(employee)
-    payee = services.payee_account_for(employer, employee=employee)
+    side = ledger_ops.side_account_for(employee)
+    payee = ledger_ops.payee_account_for(employer, employee=employee)
 
     def move(lines):
         return TransactionSpec(
@@ -377,10 +384,10 @@ def test_a_batch_that_would_overdraw_a_side_account_posts_nothing(employer, ledg
         move([debit(payee, "60.00"), credit(side, "60.00")]),
     ]
     with pytest.raises(ValidationError, match="Entry 2"):
-        services.post_transactions_batch(entries=entries)
+        ledger_ops.post_transactions_batch(entries=entries)
     assert Posting.objects.count() == 0
     with pytest.raises(ValidationError, match=r"Entry 1: .*does not balance"):
-        services.post_transactions_batch(
+        ledger_ops.post_transactions_batch(
             entries=[move([debit(payee, "1.00"), credit(side, "2.00")])]
         )
 
@@ -420,34 +427,34 @@ def test_closing_a_month_posts_its_contributions_once(
     employer, ledger, charges, superintendent_user
 ):
     charges[(1984, 7)] = FakeCharges(D("83.34"), D("41.67"), employee_count=3)
-    close = services.month_close(
+    close = ledger_ops.month_close(
         employer_id=employer.pk, year=1984, month=7, closed_by=superintendent_user
     )
     assert close.transaction is not None
     assert close.total == D("125.01") and close.employee_count == 3
     assert close.closed_by == superintendent_user
     assert balance(ledger.general_trust) == D("125.01")
-    again = services.month_close(employer_id=employer.pk, year=1984, month=7, closed_by=None)
+    again = ledger_ops.month_close(employer_id=employer.pk, year=1984, month=7, closed_by=None)
     assert again.pk == close.pk
     assert Transaction.objects.count() == 1
     assert balance(ledger.general_trust) == D("125.01")
 
 
 def test_a_month_without_contributions_is_closed_with_no_transaction(employer, charges):
-    close = services.month_close(employer_id=employer.pk, year=1984, month=7)
+    close = ledger_ops.month_close(employer_id=employer.pk, year=1984, month=7)
     assert close.transaction is None and close.total == 0
     assert Transaction.objects.count() == 0
     assert MonthClose.objects.filter(employer=employer).count() == 1
 
 
 def test_months_are_closed_in_order_and_not_before_they_begin(employer, charges):
-    services.month_close(employer_id=employer.pk, year=1984, month=7)
+    ledger_ops.month_close(employer_id=employer.pk, year=1984, month=7)
     with pytest.raises(ValidationError, match="August 1984"):
-        services.month_close(employer_id=employer.pk, year=1984, month=9)
+        ledger_ops.month_close(employer_id=employer.pk, year=1984, month=9)
     with pytest.raises(ValidationError, match="has not begun"):
-        services.month_close(employer_id=employer.pk, year=1984, month=8, today=date(1984, 7, 31))
-    assert services.month_close(employer_id=employer.pk, year=1984, month=8).month == 8
-    assert services.next_month_to_close(employer.pk) == date(1984, 9, 1)
+        ledger_ops.month_close(employer_id=employer.pk, year=1984, month=8, today=date(1984, 7, 31))
+    assert ledger_ops.month_close(employer_id=employer.pk, year=1984, month=8).month == 8
+    assert ledger_ops.next_month_to_close(employer.pk) == date(1984, 9, 1)
 
 
 def test_closing_a_month_reads_the_members_premium_charges(employer):
@@ -466,8 +473,8 @@ def test_closing_a_month_reads_the_members_premium_charges(employer):
             hire_date=date(1983, 8, 1),
             weekly_hours=D(hours),
         )
-    close = services.month_close(employer_id=employer.pk, year=1983, month=10)
+    close = ledger_ops.month_close(employer_id=employer.pk, year=1983, month=10)
     assert close.employer_amount == D("83.34")
     assert close.employee_count == 3
-    ledger = services.ledger_accounts_for_employer(employer)
+    ledger = ledger_ops.ledger_accounts_for_employer(employer)
     assert balance(ledger.general_trust) == D("83.34")

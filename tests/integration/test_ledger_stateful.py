@@ -25,16 +25,17 @@ from hypothesis.stateful import (
 )
 
 from tests.factories import EmployeeFactory, EmployerFactory
-from vesting import selectors, services
-from vesting.models import AccountBalance, Transaction
-from vesting.services import (
+from vesting import ledger
+from vesting.ledger import (
     ADMINISTRATIVE_EXPENSES_ACCOUNT,
     BANK_ACCOUNT,
     CARRIER_ACCOUNT,
     PAYEES_ACCOUNT,
     PAYROLL_DEDUCTIONS_ACCOUNT,
     PROGRAM_CHARGES_ACCOUNT,
+    selectors,
 )
+from vesting.models import AccountBalance, Transaction
 
 ZERO = Decimal("0.00")
 amounts = st.integers(min_value=1, max_value=200_000).map(lambda c: Decimal(c) / 100)
@@ -46,7 +47,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.employer = EmployerFactory()
-        self.ledger = services.ledger_accounts_for_employer(self.employer)
+        self.ledger = ledger.ledger_accounts_for_employer(self.employer)
         reasons = ["resignation", "retirement", "death"]
         self.employees = [
             EmployeeFactory(
@@ -54,10 +55,8 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             for reason in reasons
         ]
-        self.sides = [services.side_account_for(e) for e in self.employees]
-        self.payouts = [
-            services.payee_account_for(self.employer, employee=e) for e in self.employees
-        ]
+        self.sides = [ledger.side_account_for(e) for e in self.employees]
+        self.payouts = [ledger.payee_account_for(self.employer, employee=e) for e in self.employees]
         self.model: dict[int, Decimal] = defaultdict(lambda: ZERO)
         self.effects: dict[int, list[tuple[int, Decimal]]] = {}  # tx id -> (account, change)
         self.reversed: set[int] = set()
@@ -91,7 +90,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = f"contribution:{self.employer.pk}:{year:04d}-{month:02d}"
 
         def post() -> Transaction:
-            return services.post_employer_contribution(
+            return ledger.post_employer_contribution(
                 employer=self.employer,
                 year=year,
                 month=month,
@@ -119,7 +118,7 @@ class LedgerMachine(RuleBasedStateMachine):
         idempotency_key = f"claim-{self.employer.pk}-{len(self.effects)}" if key else None
 
         def post() -> Transaction:
-            return services.post_claim_payment(
+            return ledger.post_claim_payment(
                 employer=self.employer,
                 amount=amount,
                 effective_date=day,
@@ -134,14 +133,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=people, amount=amounts, day=days)
     def vesting_transfer(self, who: int, amount: Decimal, day: date) -> None:
-        tx = services.post_vesting_transfer(
+        tx = ledger.post_vesting_transfer(
             employee=self.employees[who], amount=amount, policy_year=1984, effective_date=day
         )
         self.apply(tx, [(self.sides[who].pk, amount), (self.gtf, -amount)])
 
     @rule(amount=amounts, day=days)
     def unvested_transfer(self, amount: Decimal, day: date) -> None:
-        tx = services.post_unvested_transfer(
+        tx = ledger.post_unvested_transfer(
             employer=self.employer, amount=amount, policy_year=1984, effective_date=day
         )
         self.apply(tx, [(self.district, amount), (self.gtf, -amount)])
@@ -151,7 +150,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.side_pays(
             who,
             amount,
-            lambda: services.post_lump_sum_payout(
+            lambda: ledger.post_lump_sum_payout(
                 employee=self.employees[who], amount=amount, effective_date=day
             ),
             [(self.payouts[who].pk, amount), (self.sides[who].pk, -amount)],
@@ -162,7 +161,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.side_pays(
             who,
             amount,
-            lambda: services.post_continuation_premium(
+            lambda: ledger.post_continuation_premium(
                 employee=self.employees[who], amount=amount, month=day.replace(day=1)
             ),
             [(self.ledger.account(CARRIER_ACCOUNT).pk, amount), (self.sides[who].pk, -amount)],
@@ -170,11 +169,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=amounts, day=days)
     def beneficiary_payment(self, amount: Decimal, day: date) -> None:
-        beneficiary = services.payee_account_for(self.employer, name="Beneficiary Pat Doe")
+        beneficiary = ledger.payee_account_for(self.employer, name="Beneficiary Pat Doe")
         self.side_pays(
             2,
             amount,
-            lambda: services.post_beneficiary_payment(
+            lambda: ledger.post_beneficiary_payment(
                 employee=self.employees[2],
                 amount=amount,
                 beneficiary_name="Pat Doe",
@@ -185,7 +184,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=amounts, earned_by=st.sampled_from(["general_trust", "vested_trust", "district"]))
     def interest(self, amount: Decimal, earned_by: str) -> None:
-        tx = services.post_interest(
+        tx = ledger.post_interest(
             employer=self.employer,
             amount=amount,
             period_start=date(1985, 7, 1),
@@ -197,7 +196,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=amounts)
     def administrative_expense(self, amount: Decimal) -> None:
-        tx = services.post_administrative_expense(
+        tx = ledger.post_administrative_expense(
             employer=self.employer,
             amount=amount,
             period_start=date(1985, 7, 1),
@@ -220,11 +219,11 @@ class LedgerMachine(RuleBasedStateMachine):
         original = Transaction.objects.get(pk=tx_id)
         if original.kind == "reversal":
             with pytest.raises(ValidationError, match="cannot be reversed"):
-                services.post_reversal(transaction=original, reason="test")
+                ledger.post_reversal(transaction=original, reason="test")
             return
         if tx_id in self.reversed:
             with pytest.raises(ValidationError, match="already reversed"):
-                services.post_reversal(transaction=original, reason="test")
+                ledger.post_reversal(transaction=original, reason="test")
             return
         undo = [(account, -change) for account, change in self.effects[tx_id]]
         overdraws = any(
@@ -234,9 +233,9 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         if overdraws:
             with pytest.raises(ValidationError, match="never go below zero"):
-                services.post_reversal(transaction=original, reason="test")
+                ledger.post_reversal(transaction=original, reason="test")
             return
-        reversal = services.post_reversal(
+        reversal = ledger.post_reversal(
             transaction=original, reason="test", effective_date=date(1986, 6, 30)
         )
         self.reversed.add(tx_id)

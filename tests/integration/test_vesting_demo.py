@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Employee
-from vesting import selectors
 from vesting.demo import seed_vesting
+from vesting.ledger import selectors
 from vesting.models import Payout, PayoutRegister, VestingLine, VestingRun
 
 pytestmark = pytest.mark.django_db

@@ -36,8 +36,7 @@ from accounts import rules as coverage
 from accounts import services as members
 from accounts.models import PlanYear
 from tests.factories import EmployerFactory, ProgramFactory, hire
-from vesting import rules
-from vesting import services as ledger
+from vesting import ledger, rules
 from vesting.models import Transaction, VestingLine
 from vesting.rollover import rollover_execute, rollover_start
 

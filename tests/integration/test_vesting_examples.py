@@ -18,7 +18,8 @@ import pytest
 from accounts import services as members
 from accounts.models import PlanYear
 from tests.factories import BeneficiaryDesignationFactory, EmployerFactory, ProgramFactory, hire
-from vesting import payouts, selectors, services
+from vesting import ledger, payouts, rollover, selectors
+from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Payout, TransactionKind, VestingLine
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +30,12 @@ D = Decimal
 def roll(*years: int) -> None:
     """The July 1 rollover of each policy year, on its July 1 (R-VE3)."""
     for year in years:
-        run = services.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
-        services.rollover_execute(run.pk)
+        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        rollover.rollover_execute(run.pk)
 
 
 def pay_claim(employee, amount: str, *, service: date, paid: date | None = None, ref: str = ""):
-    return services.post_claim_payment(
+    return ledger.post_claim_payment(
         employer=employee.employer,
         employee=employee,
         amount=D(amount),
@@ -126,8 +127,8 @@ def test_vesting_example_b_with_the_strict_setting_the_year_of_leaving_goes_to_t
     roll(1981)
     assert lines(employee) == {1980: ("vested", D("500.00")), 1981: ("to_district", D("125.01"))}
     assert side_balance(employee) == D("500.00")
-    district = services.ledger_accounts_for_employer(program.employer_id).district
-    assert selectors.account_balance(district) == D("125.01")
+    district = ledger.ledger_accounts_for_employer(program.employer_id).district
+    assert ledger_selectors.account_balance(district) == D("125.01")
 
 
 def test_vesting_example_c_nine_months_from_september_1980_vest_nothing(program):
@@ -143,8 +144,8 @@ def test_vesting_example_c_nine_months_from_september_1980_vest_nothing(program)
     # September-May 9 x 41.67 + June 41.63 = 416.66 allotment, less 16.66 of claims.
     assert lines(employee) == {1980: ("to_district", D("400.00"))}
     assert side_balance(employee) == D("0.00")
-    district = services.ledger_accounts_for_employer(program.employer_id).district
-    assert selectors.account_balance(district) == D("400.00")
+    district = ledger.ledger_accounts_for_employer(program.employer_id).district
+    assert ledger_selectors.account_balance(district) == D("400.00")
 
 
 def test_payout_example_III_D_5_five_full_years_separated_september_30_1984(program):
@@ -332,11 +333,11 @@ def test_late_claim_arriving_in_september_reduces_the_vested_year_R_CL6(program)
     employee = hire(program=program, hire_date=date(1983, 6, 1))
     roll(1983)
     assert side_balance(employee) == D("500.00")
-    general_trust = services.ledger_accounts_for_employer(program.employer_id).general_trust
-    before = selectors.account_balance(general_trust)
+    general_trust = ledger.ledger_accounts_for_employer(program.employer_id).general_trust
+    before = ledger_selectors.account_balance(general_trust)
 
     pay_claim(employee, "120.00", service=date(1984, 5, 20), paid=date(1984, 9, 12), ref="claim 7")
-    recovered = services.runout_claim_paid(
+    recovered = payouts.runout_claim_paid(
         employee=employee,
         policy_year=1983,
         amount=D("120.00"),
@@ -345,11 +346,11 @@ def test_late_claim_arriving_in_september_reduces_the_vested_year_R_CL6(program)
     )
     assert recovered == D("120.00")
     assert side_balance(employee) == D("380.00")
-    assert selectors.account_balance(general_trust) == before  # paid 120 out, took 120 back
+    assert ledger_selectors.account_balance(general_trust) == before  # paid 120 out, took 120 back
     line = VestingLine.objects.get(employee=employee, policy_year=1983)
     assert (line.amount, line.runout_recovered) == (D("380.00"), D("120.00"))
     assert line.adjustments.get().reference == "claim 7"
-    again = services.runout_claim_paid(
+    again = payouts.runout_claim_paid(
         employee=employee,
         policy_year=1983,
         amount=D("120.00"),
@@ -358,6 +359,6 @@ def test_late_claim_arriving_in_september_reduces_the_vested_year_R_CL6(program)
     )
     assert again == D("120.00") and side_balance(employee) == D("380.00")  # once per claim
     # A claim for a year that has not vested is read by its rollover instead.
-    assert services.runout_claim_paid(
+    assert payouts.runout_claim_paid(
         employee=employee, policy_year=1984, amount=D("50.00"), paid_on=date(1984, 9, 20)
     ) == D("0.00")

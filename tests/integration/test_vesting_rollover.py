@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import EmployerFactory, ProgramFactory, hire
-from vesting import rollover, services
+from vesting import ledger, rollover
 from vesting.models import (
     Posting,
     Transaction,
@@ -73,7 +73,7 @@ def pool(employers: int = 3, per_employer: int = 4) -> list:
                 weekly_hours=D("40") if n != 3 else D("25"),
             )
             if n == 0:
-                services.post_claim_payment(
+                ledger.post_claim_payment(
                     employer=program.employer,
                     employee=employee,
                     amount=D("123.45"),
@@ -86,22 +86,22 @@ def pool(employers: int = 3, per_employer: int = 4) -> list:
 
 
 def start(year: int) -> VestingRun:
-    return services.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+    return rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
 
 
 def test_R_VE3_rollover_refused_for_a_year_that_has_not_ended():
     with pytest.raises(ValidationError) as refused:
-        services.rollover_start(policy_year=1984, today=date(1985, 6, 30), queue=False)
+        rollover.rollover_start(policy_year=1984, today=date(1985, 6, 30), queue=False)
     assert "The policy year 1984-85 has not ended: it runs to June 30, 1985" in str(refused.value)
     assert not VestingRun.objects.exists()
-    run = services.rollover_start(policy_year=1984, today=date(1985, 7, 1), queue=False)
+    run = rollover.rollover_start(policy_year=1984, today=date(1985, 7, 1), queue=False)
     assert run.status == "queued"
 
 
 def test_R_VE3_running_the_rollover_twice_gives_identical_ledgers():
     pool()
     run = start(1983)
-    services.rollover_execute(run.pk)
+    rollover.rollover_execute(run.pk)
     ledger, lines = ledger_snapshot(), lines_snapshot()
     assert VestingRun.objects.get(pk=run.pk).status == "completed"
     assert len(lines) == 6 * 2  # hires of June 1983 only; February 1984 hires have 1984 lines
@@ -109,12 +109,12 @@ def test_R_VE3_running_the_rollover_twice_gives_identical_ledgers():
     # A second start returns the same run, and running it again does nothing.
     again = start(1983)
     assert again.pk == run.pk
-    services.rollover_execute(again.pk)
+    rollover.rollover_execute(again.pk)
     assert ledger_snapshot() == ledger and lines_snapshot() == lines
     # Even with the checkpoints gone, the unique lines make a repeat harmless.
     VestingRunEmployerStep.objects.all().delete()
     VestingRun.objects.filter(pk=run.pk).update(status="running")
-    services.rollover_execute(run.pk)
+    rollover.rollover_execute(run.pk)
     assert ledger_snapshot() == ledger and lines_snapshot() == lines
     assert VestingRun.objects.get(pk=run.pk).status == "completed"
 
@@ -122,7 +122,7 @@ def test_R_VE3_running_the_rollover_twice_gives_identical_ledgers():
 def test_R_VE3_rollover_figures_and_counts():
     people = pool(employers=2, per_employer=4)
     run = start(1983)
-    run = services.rollover_execute(run.pk)
+    run = rollover.rollover_execute(run.pk)
     # Per employer: 2 full-tier full years (one with a 123.45 claim), one 3/4-time (no
     # allotment, hired Feb 1984: none in 1983), one partial hire of Feb 1984 (none).
     assert (run.employers_total, run.employers_done) == (2, 2)
@@ -136,7 +136,7 @@ def test_R_VE3_rollover_figures_and_counts():
         D("376.55"),
     )
 
-    run = services.rollover_execute(start(1984).pk)
+    run = rollover.rollover_execute(start(1984).pk)
     partial = VestingLine.objects.get(employee=people[1], policy_year=1984)
     assert (partial.full_year, partial.outcome) == (True, "vested")  # March 1984 on: full 1984
     earlier = VestingLine.objects.filter(employee=people[1], policy_year=1983).get()
@@ -162,8 +162,8 @@ def test_rollover_completed_signal_is_sent_once_with_year_and_run():
     rollover_completed.connect(receiver)
     try:
         run = start(1983)
-        services.rollover_execute(run.pk)
-        services.rollover_execute(run.pk)
+        rollover.rollover_execute(run.pk)
+        rollover.rollover_execute(run.pk)
     finally:
         rollover_completed.disconnect(receiver)
     assert [(r["policy_year"], r["run_id"]) for r in received] == [(1983, run.pk)]
@@ -182,7 +182,7 @@ def test_crash_inside_an_employer_step_leaves_nothing_of_it_and_a_restart_comple
 
     monkeypatch.setattr(rollover, "_step_checkpoint", crash)
     run = start(1983)
-    run = services.rollover_execute(run.pk)
+    run = rollover.rollover_execute(run.pk)
     assert run.status == "failed"
     assert run.employers_done == 2
     assert "worker lost" in run.errors[0]["message"]
@@ -194,9 +194,9 @@ def test_crash_inside_an_employer_step_leaves_nothing_of_it_and_a_restart_comple
     assert not VestingRunEmployerStep.objects.filter(employer_id=crashing).exists()
 
     monkeypatch.setattr(rollover, "_step_checkpoint", lambda employer_id: None)
-    restarted = services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    restarted = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
     assert restarted.pk == run.pk and restarted.status == "queued"
-    run = services.rollover_execute(run.pk)
+    run = rollover.rollover_execute(run.pk)
     assert (run.status, run.employers_done, run.errors) == ("completed", 3, [])
     assert VestingLine.objects.filter(employee_id__in=crashed, outcome="vested").count() == 2
     assert run.amount_vested == D("500.00") * 6 - D("123.45") * 3

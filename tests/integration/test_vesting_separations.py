@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from accounts import services as members
 from accounts.models import PlanYear
 from tests.factories import BeneficiaryDesignationFactory, EmployerFactory, ProgramFactory, hire
-from vesting import payouts, services
+from vesting import ledger, payouts, rollover
 from vesting.models import Payout, TransactionKind, VestingLine
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,8 @@ D = Decimal
 
 def roll(*years: int) -> None:
     for year in years:
-        run = services.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
-        services.rollover_execute(run.pk)
+        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        rollover.rollover_execute(run.pk)
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def lump_sums(employee) -> dict[int, tuple[Decimal, date, str]]:
 )
 def test_R_VE5_withdrawals_loans_and_interest_are_refused_while_employed(two_years, kind, message):
     with pytest.raises(ValidationError) as refused:
-        services.side_account_withdraw(
+        payouts.side_account_withdraw(
             employee=two_years, amount=D("100.00"), kind=kind, on=date(1984, 8, 1)
         )
     assert message in refused.value.messages[0]
@@ -71,7 +71,7 @@ def test_R_VE6_after_separation_the_money_leaves_only_as_the_plans_payouts(two_y
         employee=two_years, separation_date=date(1984, 9, 30), reason="resignation"
     )
     with pytest.raises(ValidationError) as refused:
-        services.side_account_withdraw(
+        payouts.side_account_withdraw(
             employee=two_years, amount=D("100.00"), kind="withdrawal", on=date(1984, 10, 1)
         )
     assert "paid as a lump sum, not a withdrawal" in refused.value.messages[0]
@@ -108,7 +108,7 @@ def test_R_VE7_a_separation_recorded_before_the_rollover_gets_its_payouts_at_the
     assert lump_sums(employee) == {1982: (D("500.00"), date(1984, 6, 15), "scheduled")}
     roll(1983)  # 1983-84 is the year of separation and a full one: it vests on July 1
     assert lump_sums(employee)[1983] == (D("500.00"), date(1985, 1, 1), "held")
-    assert services.separation_record(employee=employee) == list(
+    assert payouts.separation_record(employee=employee) == list(
         Payout.objects.filter(employee=employee).order_by("due_on", "policy_year", "id")
     )  # recording it again changes nothing
     assert Payout.objects.filter(employee=employee).count() == 2
@@ -122,18 +122,18 @@ def test_R_VE9_other_separations_continue_at_most_three_months_paid_from_the_acc
         employee=two_years, separation_date=date(1984, 9, 30), reason="change_of_employer"
     )
     with pytest.raises(ValidationError) as early:
-        services.continuation_premium_record(
+        payouts.continuation_premium_record(
             employee=two_years, month=date(1984, 9, 1), amount=D("175.30")
         )
     assert "continuation starts October 1984" in early.value.messages[0]
     for month in (date(1984, 10, 1), date(1984, 11, 1), date(1984, 12, 1)):
-        payout = services.continuation_premium_record(
+        payout = payouts.continuation_premium_record(
             employee=two_years, month=month, amount=D("175.30")
         )
         assert (payout.amount, payout.status) == (D("175.30"), "paid")
         assert payout.transaction.kind == TransactionKind.CONTINUATION_PREMIUM
     with pytest.raises(ValidationError) as late:
-        services.continuation_premium_record(
+        payouts.continuation_premium_record(
             employee=two_years, month=date(1985, 1, 1), amount=D("175.30")
         )
     assert "at most 3 months" in late.value.messages[0]
@@ -160,12 +160,12 @@ def test_R_VE8_lump_sums_are_held_while_the_retiree_continues(two_years):
 
 def test_continuation_refused_after_a_death_and_before_a_separation(two_years):
     with pytest.raises(ValidationError):
-        services.continuation_premium_record(
+        payouts.continuation_premium_record(
             employee=two_years, month=date(1984, 10, 1), amount=D("10")
         )
     members.employee_separate(employee=two_years, separation_date=date(1984, 9, 30), reason="death")
     with pytest.raises(ValidationError) as refused:
-        services.continuation_premium_record(
+        payouts.continuation_premium_record(
             employee=two_years, month=date(1984, 10, 1), amount=D("10")
         )
     assert "does not continue after death" in refused.value.messages[0]
@@ -179,7 +179,7 @@ def test_R_CL6_runout_reduces_the_held_payout_before_it_is_paid(two_years):
         employee=two_years, separation_date=date(1984, 9, 30), reason="resignation"
     )
     payouts.payouts_process(today=date(1984, 9, 30))  # 1982-83 paid at separation
-    services.post_claim_payment(
+    ledger.post_claim_payment(
         employer=two_years.employer,
         employee=two_years,
         amount=D("90.00"),
@@ -187,7 +187,7 @@ def test_R_CL6_runout_reduces_the_held_payout_before_it_is_paid(two_years):
         service_date=date(1984, 6, 2),
         payee_name="Dr. Lee",
     )
-    recovered = services.runout_claim_paid(
+    recovered = payouts.runout_claim_paid(
         employee=two_years,
         policy_year=1983,
         amount=D("90.00"),
@@ -197,7 +197,7 @@ def test_R_CL6_runout_reduces_the_held_payout_before_it_is_paid(two_years):
     assert recovered == D("90.00")
     assert lump_sums(two_years)[1983] == (D("410.00"), date(1985, 1, 1), "held")
     # A late claim for the year already paid out: nothing held, the trust fund bears it.
-    assert services.runout_claim_paid(
+    assert payouts.runout_claim_paid(
         employee=two_years,
         policy_year=1982,
         amount=D("40.00"),
@@ -211,7 +211,7 @@ def test_R_CL6_runout_reduces_the_held_payout_before_it_is_paid(two_years):
 
 
 def test_R_CL6_a_runout_larger_than_the_year_takes_only_that_years_amount(two_years):
-    recovered = services.runout_claim_paid(
+    recovered = payouts.runout_claim_paid(
         employee=two_years,
         policy_year=1983,
         amount=D("650.00"),
@@ -232,7 +232,7 @@ def test_R_CL6_runout_reduces_a_beneficiarys_payment_before_it_is_paid(two_years
         for p in Payout.objects.filter(employee=two_years, kind="beneficiary")
     }
     assert beneficiaries == {"Sam Lee": D("650.00"), "Estate of Pat Example": D("433.34")}
-    services.runout_claim_paid(
+    payouts.runout_claim_paid(
         employee=two_years, policy_year=1983, amount=D("83.34"), paid_on=date(1984, 9, 1)
     )
     beneficiaries = {

@@ -30,7 +30,8 @@ from django.db import connection
 
 from accounts.models import Employer
 from tests.factories import EmployerFactory, ProgramFactory, hire
-from vesting import selectors, services
+from vesting import ledger, rollover
+from vesting.ledger import selectors
 from vesting.models import AccountBalance, Posting, VestingLine, VestingRun, VestingRunEmployerStep
 from vesting.signals import rollover_completed
 
@@ -204,7 +205,7 @@ def build_pool() -> None:
                 weekly_hours=D("40") if n != 4 else D("25"),
             )
             if n in (1, 2):
-                services.post_claim_payment(
+                ledger.post_claim_payment(
                     employer=program.employer,
                     employee=employee,
                     amount=D("37.50") * (n + e),
@@ -274,10 +275,10 @@ def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
     # run completes are not this test's business: their receivers are muted here).
     reset_database()  # both builds start from the same ids (keys carry employee ids)
     build_pool()
-    clean_run = services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    clean_run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
     with mock.patch.object(rollover_completed, "receivers", []):
         rollover_completed.sender_receivers_cache.clear()
-        services.rollover_execute(clean_run.pk)
+        rollover.rollover_execute(clean_run.pk)
     rollover_completed.sender_receivers_cache.clear()
     clean = snapshot()
     assert VestingRun.objects.get().status == "completed"
@@ -286,7 +287,7 @@ def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
     # 2. The same data again, rolled over by a real worker that is killed mid-run.
     reset_database()
     build_pool()
-    run = services.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
     first = Worker(private_redis, tmp_path / "worker1.log", step_delay="0.6")
     try:
         queue_rollover(private_redis, run.pk)

@@ -16,7 +16,7 @@ the patient. Everything is set-based SQL, never a service call per claim:
    R-CL3); days without coverage are denied (R-CL4);
 3. family years and claims are inserted with ``INSERT ... SELECT``, the audit events too;
 4. the trust-fund payments go through the ledger's batch function
-   (``vesting.services.post_transactions_batch``: COPY, with the ledger's triggers keeping
+   (``vesting.ledger.post_transactions_batch``: COPY, with the ledger's triggers keeping
    every balance and checking every transaction), one claim payment per claim with a
    trust-fund share, carrying the policyholder and the date of service like a payment
    made by ``claim_enter``; the claims and their ledger entries are then linked with one
@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from accounts.models import PlanYear
 from claims.models import Claim
-from vesting import services as ledger
+from vesting import ledger
 from vesting.models import TransactionKind
 
 PROVIDERS = (

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vesting.selectors import balances_check
+from vesting.ledger.selectors import balances_check
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.rules import parse_policy_year
-from vesting import services
+from vesting import rollover
 from vesting.models import VestingRun
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         today = date.fromisoformat(options["today"]) if options["today"] else None
         try:
-            run = services.rollover_start(policy_year=year, today=today, queue=options["queue"])
+            run = rollover.rollover_start(policy_year=year, today=today, queue=options["queue"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if options["queue"]:
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        run = services.rollover_execute(run.pk, on_progress=progress)
+        run = rollover.rollover_execute(run.pk, on_progress=progress)
         self.stdout.write("")
         self._summary(run)
         if run.status != VestingRun.Status.COMPLETED:

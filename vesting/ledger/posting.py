@@ -1,0 +1,657 @@
+"""Posting: the only code that writes to the ledger (R-FU1..R-FU3).
+
+Every movement of money in Stay-Well goes through :func:`post_transaction` (one ledger
+transaction) or :func:`post_transactions_batch` (many, with COPY); the named operations
+(:mod:`vesting.ledger.operations`) build their lines and call it. The sign convention is
+in :mod:`vesting.models.ledger`.
+Decisions (the plan is silent; chosen as a plan administrator and its auditor would):
+
+- Decision: the row lock that serializes concurrent posters is taken by the balance
+  upkeep trigger's ``UPDATE`` of ``AccountBalance`` (in account-id order, then day
+  totals, then fund day totals), inside the one ``INSERT`` statement that writes the
+  transaction and its postings. A separate ``SELECT ... FOR UPDATE`` round trip would
+  take the same locks; dropping it is what makes a posting one round trip (outside an
+  atomic block the statement is its own database transaction; inside one, a savepoint).
+  "No side account negative" is the CHECK constraint on ``AccountBalance``, translated
+  here into a ``ValidationError`` with a clear message. Batches lock every account of the
+  batch first (``SELECT ... FOR UPDATE`` in account order) and check side accounts entry
+  by entry. Several ledger transactions posted inside one caller's atomic block lock in
+  turn and may deadlock with another such block; PostgreSQL then aborts one (retry it).
+- Decision: idempotency. The payload hash covers what moves money: kind, effective date,
+  employer, lines (account, direction, amount, sorted), employee, reference, period,
+  earned-by fund and reversed transaction; not the memo or who posted (a retry by
+  someone else with a reworded memo is the same operation). The key is inserted with
+  ``ON CONFLICT DO NOTHING``, so two concurrent callers with one key serialize on the
+  unique index and the second gets the first's transaction.
+- Decision: a reversal is dated the day it is posted unless told otherwise (accounting
+  practice: the original stays where it was); a reversal cannot itself be reversed
+  (post the operation again instead), and a transaction is reversed at most once
+  (unique ``reverses``).
+- Decision: only Vested Trust Fund side accounts are floored at zero (R-VE5, R-VE6:
+  nothing can be paid from an employee's vested money that is not there). The General
+  Deductible Trust Fund and the district account may dip below zero (claims paid before
+  the month's contribution is booked; expenses ahead of interest): the fund page shows
+  a negative balance plainly.
+- Decision: payouts from a side account (lump sum, continuation premium, beneficiary)
+  are refused before separation (``vesting.rules.payout_refusal``, R-VE5/R-VE6); a
+  beneficiary payment needs a separation by death (R-VE10). Timing (six months, R-VE7)
+  is the vesting run's business, not the ledger's.
+- Decision: a month close posts its contribution dated the first day of the month (the
+  premium is charged for the month on its first day, R-PR2); months are closed in order
+  (the first close may be any month); a month that has not begun cannot be closed.
+- Decision: interest and expenses need a period that has ended; the posting is dated the
+  period's last day unless told otherwise. Interest may be earned by any of the plan's
+  three funds; all of it goes to the district account (R-FU2).
+- Decision: who may post interest and expenses and close months: the superintendent's
+  office (Role.SUPERINTENDENT), which enters them, and Role.ADMINISTRATOR, although the
+  superintendent is otherwise read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from accounts.models import Employee, Employer
+from accounts.rules import add_months
+from staywell.db import prepared_rows
+from staywell.money import CENT, ZERO
+from vesting.models import (
+    Account,
+    AccountBalance,
+    Direction,
+    Fund,
+    FundKind,
+    Transaction,
+    TransactionKind,
+)
+
+_KINDS = frozenset(TransactionKind.values)
+_FUND_KINDS = frozenset(FundKind.values)
+MAX_AMOUNT = Decimal("1000000000000")  # DecimalField(14, 2) holds less than a trillion dollars
+
+
+ONE_DAY = timedelta(days=1)
+
+
+def month_last_day(first: date) -> date:
+    return add_months(first, 1) - ONE_DAY
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was already used for a different operation."""
+
+
+# --- Lines -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One posting to be made: ``amount`` (positive, cents) on one side of one account."""
+
+    account: Account | int
+    direction: str  # Direction.DEBIT or Direction.CREDIT
+    amount: Decimal
+
+    @property
+    def account_id(self) -> int:
+        return self.account if isinstance(self.account, int) else self.account.pk
+
+
+def debit(account: Account | int, amount: Decimal | str | int) -> Line:
+    return Line(account, Direction.DEBIT, amount)  # type: ignore[arg-type]
+
+
+def credit(account: Account | int, amount: Decimal | str | int) -> Line:
+    return Line(account, Direction.CREDIT, amount)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TransactionSpec:
+    """One transaction of a batch (:func:`post_transactions_batch`)."""
+
+    kind: str
+    effective_date: date
+    lines: Sequence[Line]
+    memo: str = ""
+    idempotency_key: str | None = None
+    employee_id: int | None = None
+    reference: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    earned_by: str = ""
+
+
+@dataclass
+class _Prepared:
+    employer_id: int | None
+    kind: str
+    effective_date: date
+    lines: list[tuple[int, str, Decimal]]
+    memo: str
+    reference: str
+    idempotency_key: str | None
+    employee_id: int | None
+    period_start: date | None
+    period_end: date | None
+    earned_by: str
+    reverses_id: int | None
+    posted_by_id: int | None
+    payload_hash: str = field(default="")
+
+
+def money_amount(value: Any, field_name: str = "amount") -> Decimal:
+    """An amount of money as exact positive cents, or a ValidationError on ``field_name``."""
+    if isinstance(value, float | bool):
+        raise ValidationError(
+            {field_name: "Amounts of money must be exact: pass a Decimal or a string, not a float."}
+        )
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field_name: "Enter an amount of money, such as 125.50."}) from None
+    if not amount.is_finite():
+        raise ValidationError({field_name: "Enter an amount of money, such as 125.50."})
+    if amount != amount.quantize(CENT):
+        raise ValidationError(
+            {field_name: "Enter dollars and cents: at most two digits after the decimal point."}
+        )
+    if amount <= ZERO:
+        raise ValidationError({field_name: "The amount must be more than zero."})
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({field_name: "The amount is too large."})
+    return amount.quantize(CENT)
+
+
+def _prepare(
+    *,
+    kind: str,
+    effective_date: date,
+    lines: Sequence[Line],
+    memo: str,
+    reference: str,
+    idempotency_key: str | None,
+    employee_id: int | None,
+    employer_id: int | None,
+    period_start: date | None,
+    period_end: date | None,
+    earned_by: str,
+    reverses_id: int | None,
+    posted_by_id: int | None,
+) -> _Prepared:
+    if kind not in _KINDS:
+        raise ValidationError({"kind": f"Unknown kind of ledger transaction: {kind!r}."})
+    if not isinstance(effective_date, date) or hasattr(effective_date, "hour"):
+        raise ValidationError({"effective_date": "The effective date must be a date."})
+    if len(lines) < 2:
+        raise ValidationError("A ledger transaction needs at least two postings (R-FU3).")
+    prepared_lines: list[tuple[int, str, Decimal]] = []
+    debits = credits = ZERO
+    for line in lines:
+        if line.direction not in (Direction.DEBIT, Direction.CREDIT):
+            raise ValidationError(f"A posting is a debit or a credit, not {line.direction!r}.")
+        amount = money_amount(line.amount)
+        if line.direction == Direction.DEBIT:
+            debits += amount
+        else:
+            credits += amount
+        prepared_lines.append((line.account_id, str(line.direction), amount))
+    if debits != credits:
+        raise ValidationError(
+            f"The transaction does not balance: debits {debits} and credits {credits} (R-FU3)."
+        )
+    if len(memo) > 300:
+        raise ValidationError({"memo": "The memo is limited to 300 characters."})
+    if len(reference) > 100:
+        raise ValidationError({"reference": "The reference is limited to 100 characters."})
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
+        raise ValidationError({"idempotency_key": "An idempotency key has 1 to 200 characters."})
+    if period_start and period_end and period_start > period_end:
+        raise ValidationError({"period_end": "The period cannot end before it starts."})
+    if earned_by and earned_by not in _FUND_KINDS:
+        raise ValidationError({"earned_by": f"Unknown fund: {earned_by!r}."})
+    prepared = _Prepared(
+        employer_id=employer_id,
+        kind=str(kind),
+        effective_date=effective_date,
+        lines=prepared_lines,
+        memo=memo,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        employee_id=employee_id,
+        period_start=period_start,
+        period_end=period_end,
+        earned_by=str(earned_by),
+        reverses_id=reverses_id,
+        posted_by_id=posted_by_id,
+    )
+    return prepared
+
+
+def payload_hash(prepared: _Prepared) -> str:
+    """SHA-256 of the canonical payload of a transaction (what moves money; see module doc).
+
+    Canonical form: the fields in a fixed order, ``|``-separated (text fields as JSON
+    strings so that no separator can be forged), then the lines sorted."""
+    lines = sorted(
+        f"{account}:{direction}:{amount}" for account, direction, amount in prepared.lines
+    )
+    canonical = "|".join(
+        [
+            prepared.kind,
+            prepared.effective_date.isoformat(),
+            str(prepared.employer_id),
+            str(prepared.employee_id),
+            json.dumps(prepared.reference),
+            prepared.period_start.isoformat() if prepared.period_start else "",
+            prepared.period_end.isoformat() if prepared.period_end else "",
+            prepared.earned_by,
+            str(prepared.reverses_id),
+            ",".join(lines),
+        ]
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _employer_of_accounts(account_ids: Iterable[int]) -> int:
+    employers = set(
+        Fund.objects.filter(accounts__id__in=set(account_ids)).values_list("employer_id", flat=True)
+    )
+    if len(employers) != 1:
+        raise ValidationError("A ledger transaction moves money within one employer's funds.")
+    return employers.pop()
+
+
+def _check_replay(existing: Transaction, prepared: _Prepared) -> Transaction:
+    if existing.payload_hash != prepared.payload_hash:
+        raise IdempotencyConflict(
+            {
+                "idempotency_key": (
+                    f"The idempotency key {prepared.idempotency_key!r} was already used for "
+                    f"transaction #{existing.pk} ({existing.get_kind_display()} of "
+                    f"{existing.effective_date}) with a different payload. A retry must repeat "
+                    "the same operation; a new operation needs a new key."
+                )
+            },
+            code="idempotency_conflict",
+        )
+    return existing
+
+
+_INSERT_TRANSACTION = """
+WITH t AS (
+    INSERT INTO vesting_transaction (
+        employer_id, kind, effective_date, memo, reference, employee_id, period_start,
+        period_end, earned_by, reverses_id, idempotency_key, payload_hash, posted_by_id, posted_at
+    )
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, effective_date, posted_at
+), p AS (
+    INSERT INTO vesting_posting (transaction_id, account_id, direction, amount, effective_date)
+    SELECT t.id, v.account_id, v.direction, v.amount, t.effective_date
+      FROM t CROSS JOIN (VALUES {values}) AS v(ord, account_id, direction, amount)
+     ORDER BY v.ord
+)
+SELECT id, posted_at FROM t
+"""
+
+
+def _insert(prepared: _Prepared) -> Transaction:
+    values = ", ".join(
+        ["(%s::integer, %s::bigint, %s::varchar, %s::numeric)"] * len(prepared.lines)
+    )
+    params: list[Any] = [
+        prepared.employer_id,
+        prepared.kind,
+        prepared.effective_date,
+        prepared.memo,
+        prepared.reference,
+        prepared.employee_id,
+        prepared.period_start,
+        prepared.period_end,
+        prepared.earned_by,
+        prepared.reverses_id,
+        prepared.idempotency_key,
+        prepared.payload_hash,
+        prepared.posted_by_id,
+    ]
+    for index, (account_id, direction, amount) in enumerate(prepared.lines):
+        params += [index, account_id, direction, amount]
+    # Prepared once per connection and number of lines: about a tenth faster than Django's
+    # client-side binding.
+    rows = prepared_rows(_INSERT_TRANSACTION.format(values=values), params)
+    if not rows:  # the key was used before (or by a concurrent caller who committed)
+        existing = Transaction.objects.get(idempotency_key=prepared.idempotency_key)
+        return _check_replay(existing, prepared)
+    assert prepared.employer_id is not None
+    tx = Transaction(
+        id=rows[0][0],
+        employer_id=prepared.employer_id,
+        kind=prepared.kind,
+        effective_date=prepared.effective_date,
+        memo=prepared.memo,
+        reference=prepared.reference,
+        employee_id=prepared.employee_id,
+        period_start=prepared.period_start,
+        period_end=prepared.period_end,
+        earned_by=prepared.earned_by,
+        reverses_id=prepared.reverses_id,
+        idempotency_key=prepared.idempotency_key,
+        payload_hash=prepared.payload_hash,
+        posted_by_id=prepared.posted_by_id,
+        posted_at=rows[0][1],
+    )
+    tx._state.adding = False
+    tx._state.db = connection.alias
+    return tx
+
+
+def _constraint_name(exc: BaseException) -> str:
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _translate_integrity_error(exc: IntegrityError, prepared: _Prepared) -> Exception:
+    """A database refusal as a ValidationError a clerk can read (or the error itself)."""
+    name = _constraint_name(exc)
+    if name == "side_account_never_negative":
+        return _negative_side_account_error(prepared)
+    if prepared.reverses_id is not None and ("reverses_id" in name or "reverses" in str(exc)):
+        original = Transaction.objects.filter(pk=prepared.reverses_id).first()
+        other = getattr(original, "reversed_by", None) if original else None
+        return ValidationError(
+            f"Transaction #{prepared.reverses_id} was already reversed"
+            + (f" by transaction #{other.pk}." if other else "."),
+            code="already_reversed",
+        )
+    return exc
+
+
+def _negative_side_account_error(prepared: _Prepared) -> ValidationError:
+    taken: dict[int, Decimal] = {}
+    for account_id, direction, amount in prepared.lines:
+        sign = -1 if direction == Direction.CREDIT else 1
+        taken[account_id] = taken.get(account_id, ZERO) - sign * amount
+    balances = {
+        b.account_id: b
+        for b in AccountBalance.objects.filter(
+            account_id__in=list(taken), never_negative=True
+        ).select_related("account__employee")
+    }
+    for account_id, amount in taken.items():
+        balance = balances.get(account_id)
+        held = balance.balance if balance else ZERO
+        if amount > held:
+            who = (
+                balance.account.employee if balance and balance.account.employee else "an employee"
+            )
+            return ValidationError(
+                f"The vested account of {who} holds {held}; this transaction would take "
+                f"{amount} from it. A Vested Trust Fund side account can never go below zero.",
+                code="insufficient_balance",
+            )
+    return ValidationError(
+        "A Vested Trust Fund side account can never go below zero.", code="insufficient_balance"
+    )
+
+
+def post_transaction(
+    *,
+    kind: str,
+    effective_date: date,
+    lines: Sequence[Line],
+    memo: str = "",
+    idempotency_key: str | None = None,
+    posted_by: Any = None,
+    employee: Employee | int | None = None,
+    reference: str = "",
+    employer: Employer | int | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    earned_by: str = "",
+    reverses: Transaction | None = None,
+) -> Transaction:
+    """Post one balanced ledger transaction: THE function that writes postings (R-FU3).
+
+    ``lines`` are :func:`debit` / :func:`credit` lines of positive cents that balance,
+    all on accounts of one employer's funds. With ``idempotency_key``, a second call with
+    the same payload returns the first transaction and posts nothing; a second call with
+    a different payload raises :class:`IdempotencyConflict`. A side account that would go
+    below zero raises ``ValidationError`` and nothing is posted.
+    """
+    employer_id = employer.pk if isinstance(employer, Employer) else employer
+    prepared = _prepare(
+        kind=kind,
+        effective_date=effective_date,
+        lines=lines,
+        memo=memo,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        employee_id=employee.pk if isinstance(employee, Employee) else employee,
+        employer_id=employer_id,
+        period_start=period_start,
+        period_end=period_end,
+        earned_by=earned_by,
+        reverses_id=reverses.pk if reverses is not None else None,
+        posted_by_id=user_id_of(posted_by),
+    )
+    if prepared.employer_id is None:
+        prepared.employer_id = _employer_of_accounts(a for a, _, _ in prepared.lines)
+    prepared.payload_hash = payload_hash(prepared)
+    try:
+        if connection.in_atomic_block:
+            with db_transaction.atomic():  # a savepoint: a refusal leaves the caller's work usable
+                return _insert(prepared)
+        # Autocommit: the one INSERT statement is its own database transaction (the
+        # deferred balance check runs at its end): one round trip per posting.
+        return _insert(prepared)
+    except IntegrityError as exc:
+        raise _translate_integrity_error(exc, prepared) from exc
+
+
+def user_id_of(user: Any) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", True):
+        return None
+    return int(user.pk) if hasattr(user, "pk") else int(user)
+
+
+def post_transactions_batch(
+    *, entries: Sequence[TransactionSpec], posted_by: Any = None
+) -> list[int]:
+    """Post many balanced transactions in one database transaction, with COPY.
+
+    The same rules as :func:`post_transaction` (validated here, enforced again by the
+    database triggers): each entry balances; an entry whose idempotency key exists with
+    the same payload is skipped (its existing id is returned), with another payload the
+    whole batch is refused. Side accounts are checked entry by entry in order, under the
+    row locks of every account of the batch (taken in account-id order). Returns the
+    transaction ids in the order of ``entries``.
+    """
+    posted_by_id = user_id_of(posted_by)
+    prepared = _prepare_batch(entries, posted_by_id)
+    if not prepared:
+        return []
+    keys = [p.idempotency_key for p in prepared if p.idempotency_key]
+    if len(keys) != len(set(keys)):
+        raise ValidationError("Two entries of the batch have the same idempotency key.")
+    account_ids = sorted({a for p in prepared for a, _, _ in p.lines})
+    accounts = _batch_accounts(prepared, account_ids)
+
+    with db_transaction.atomic():
+        ids = _replayed_ids(prepared, keys)
+        todo = [i for i, value in enumerate(ids) if value is None]
+        if not todo:
+            return [int(i) for i in ids if i is not None]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT account_id, balance FROM vesting_accountbalance "
+                "WHERE account_id = ANY(%s) ORDER BY account_id FOR UPDATE",
+                [account_ids],
+            )
+            balances = {account_id: balance for account_id, balance in cursor.fetchall()}
+            _check_side_accounts_in_order([prepared[i] for i in todo], accounts, balances)
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('vesting_transaction', 'id')) "
+                "FROM generate_series(1, %s)",
+                [len(todo)],
+            )
+            new_ids = [new_id for (new_id,) in cursor.fetchall()]
+            for index, new_id in zip(todo, new_ids, strict=True):
+                ids[index] = new_id
+            _copy_batch(cursor, prepared, todo, ids, posted_by_id)
+    return [int(i) for i in ids if i is not None]
+
+
+def _prepare_batch(entries: Sequence[TransactionSpec], posted_by_id: int | None) -> list[_Prepared]:
+    """Each entry validated like one :func:`post_transaction`; errors name the entry."""
+    prepared: list[_Prepared] = []
+    for index, entry in enumerate(entries):
+        try:
+            item = _prepare(
+                kind=entry.kind,
+                effective_date=entry.effective_date,
+                lines=entry.lines,
+                memo=entry.memo,
+                reference=entry.reference,
+                idempotency_key=entry.idempotency_key,
+                employee_id=entry.employee_id,
+                employer_id=None,
+                period_start=entry.period_start,
+                period_end=entry.period_end,
+                earned_by=entry.earned_by,
+                reverses_id=None,
+                posted_by_id=posted_by_id,
+            )
+        except ValidationError as exc:
+            raise ValidationError(f"Entry {index + 1}: {'; '.join(exc.messages)}") from exc
+        prepared.append(item)
+    return prepared
+
+
+def _batch_accounts(
+    prepared: Sequence[_Prepared], account_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """The batch's accounts by id; stamps each entry with its employer and payload hash."""
+    accounts = {
+        row["id"]: row
+        for row in Account.objects.filter(id__in=account_ids).values(
+            "id", "fund__employer_id", "normal_balance", "never_negative"
+        )
+    }
+    missing = set(account_ids) - set(accounts)
+    if missing:
+        raise ValidationError(f"No such ledger accounts: {sorted(missing)}.")
+    for index, item in enumerate(prepared):
+        employers = {accounts[a]["fund__employer_id"] for a, _, _ in item.lines}
+        if len(employers) != 1:
+            raise ValidationError(
+                f"Entry {index + 1}: a ledger transaction moves money within one employer's funds."
+            )
+        item.employer_id = employers.pop()
+        item.payload_hash = payload_hash(item)
+    return accounts
+
+
+def _replayed_ids(prepared: Sequence[_Prepared], keys: Sequence[str | None]) -> list[int | None]:
+    """The existing transaction of each entry whose key was already posted, else ``None``."""
+    ids: list[int | None] = [None] * len(prepared)
+    if keys:
+        existing = {
+            t.idempotency_key: t
+            for t in Transaction.objects.raw(
+                "SELECT id, idempotency_key, payload_hash, kind, effective_date "
+                "FROM vesting_transaction WHERE idempotency_key = ANY(%s)",
+                [keys],
+            )
+        }
+        for index, item in enumerate(prepared):
+            if item.idempotency_key in existing:
+                ids[index] = _check_replay(existing[item.idempotency_key], item).pk
+    return ids
+
+
+def _copy_batch(
+    cursor: Any,
+    prepared: Sequence[_Prepared],
+    todo: Sequence[int],
+    ids: Sequence[int | None],
+    posted_by_id: int | None,
+) -> None:
+    """COPY the new transactions (``todo``, with their ``ids``) and their postings."""
+    now = _copy_text(timezone.now())
+    posted_by = _copy_text(posted_by_id)
+    with cursor.cursor.copy(
+        "COPY vesting_transaction (id, employer_id, kind, effective_date, memo, reference, "
+        "employee_id, period_start, period_end, earned_by, idempotency_key, "
+        "payload_hash, posted_by_id, posted_at) FROM STDIN"
+    ) as copy:
+        copy.write(
+            "".join(
+                f"{ids[i]}\t{p.employer_id}\t{p.kind}\t{p.effective_date}\t"
+                f"{_copy_text(p.memo)}\t{_copy_text(p.reference)}\t"
+                f"{_copy_text(p.employee_id)}\t{_copy_text(p.period_start)}\t"
+                f"{_copy_text(p.period_end)}\t{p.earned_by}\t"
+                f"{_copy_text(p.idempotency_key)}\t{p.payload_hash}\t{posted_by}\t{now}\n"
+                for i, p in ((i, prepared[i]) for i in todo)
+            )
+        )
+    with cursor.cursor.copy(
+        "COPY vesting_posting (transaction_id, account_id, direction, amount, "
+        "effective_date) FROM STDIN"
+    ) as copy:
+        copy.write(
+            "".join(
+                f"{ids[i]}\t{account_id}\t{direction}\t{amount}\t{prepared[i].effective_date}\n"
+                for i in todo
+                for account_id, direction, amount in prepared[i].lines
+            )
+        )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: \\N for NULL, special characters escaped."""
+    if value is None:
+        return "\\N"
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _check_side_accounts_in_order(
+    entries: Sequence[_Prepared],
+    accounts: Mapping[int, Mapping[str, Any]],
+    balances: dict[int, Decimal],
+) -> None:
+    running = dict(balances)
+    for number, item in enumerate(entries, start=1):
+        for account_id, direction, amount in item.lines:
+            info = accounts[account_id]
+            if not info["never_negative"]:
+                continue
+            change = amount if direction == info["normal_balance"] else -amount
+            running[account_id] = running.get(account_id, ZERO) + change
+        for account_id, _, _ in item.lines:
+            if accounts[account_id]["never_negative"] and running[account_id] < ZERO:
+                raise ValidationError(
+                    f"Entry {number}: the side account #{account_id} would go below zero "
+                    f"({running[account_id]}). A Vested Trust Fund side account can never go "
+                    "below zero.",
+                    code="insufficient_balance",
+                )
+
+
+def employer_id_of(employer: Employer | int) -> int:
+    return employer.pk if isinstance(employer, Employer) else int(employer)

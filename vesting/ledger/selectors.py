@@ -1,0 +1,439 @@
+"""Reads of the ledger: balances (now or as of a date), statements, transactions, checks.
+
+Balances are derived from postings (R-FU3) through the tables the posting trigger keeps
+in the same database transaction (``vesting.models``): the current balance per account
+(``AccountBalance``) and the net change per account and per fund per effective date
+(``AccountDayTotal``, ``FundDayTotal``). A balance as of a date is the sum of the day
+totals up to that date, so a read costs one row per day with activity, never one per
+posting. :func:`balances_check` recomputes all of them from the postings.
+
+Every balance is read on the account's normal side (sign convention in
+``vesting.models``): money held by the plan's funds, paid in by sources, paid out to
+payees.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Employer
+from accounts.rules import policy_year_of, policy_year_start
+from staywell.money import ZERO
+from staywell.roles import LEDGER_VIEW_ROLES, has_role
+from vesting.models import (
+    PLAN_FUNDS,
+    Account,
+    AccountBalance,
+    AccountDayTotal,
+    Fund,
+    FundDayTotal,
+    FundKind,
+    MonthClose,
+    Posting,
+    Transaction,
+)
+
+__all__ = [
+    "StatementRange",
+    "account_balance",
+    "account_statement",
+    "accounts_with_balances",
+    "balances_check",
+    "employer_fund_balances",
+    "fund_balance",
+    "fund_balances_by_employer",
+    "fund_overview",
+    "funds_with_balances",
+    "ledger_viewer",
+    "month_closes",
+    "pool_fund_balances",
+    "statement_range",
+    "transaction_detail",
+    "transactions",
+]
+
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+
+
+def ledger_viewer(user: Any) -> bool:
+    """Who may see funds, statements and transactions: staff, never an employee."""
+    return has_role(user, *LEDGER_VIEW_ROLES)
+
+
+def _empty_kinds() -> dict[str, Decimal]:
+    return {kind: ZERO for kind in FundKind.values}
+
+
+# --- Balances -----------------------------------------------------------------------------
+
+
+def account_balance(account: Account | int, as_of: date | None = None) -> Decimal:
+    """Balance of an account (normal side), now or at the end of ``as_of``."""
+    account_id = account if isinstance(account, int) else account.pk
+    if as_of is None:
+        value = (
+            AccountBalance.objects.filter(account_id=account_id)
+            .values_list("balance", flat=True)
+            .first()
+        )
+    else:
+        value = AccountDayTotal.objects.filter(account_id=account_id, day__lte=as_of).aggregate(
+            total=Sum("net_change")
+        )["total"]
+    return value if value is not None else ZERO
+
+
+def fund_balance(fund: Fund | int, as_of: date | None = None) -> Decimal:
+    """Balance of a fund (the sum of its accounts), now or at the end of ``as_of``."""
+    fund_id = fund if isinstance(fund, int) else fund.pk
+    if as_of is None:
+        current = AccountBalance.objects.filter(account__fund_id=fund_id)
+        return current.aggregate(total=Sum("balance"))["total"] or ZERO
+    rows = FundDayTotal.objects.filter(fund_id=fund_id, day__lte=as_of)
+    return rows.aggregate(total=Sum("net_change"))["total"] or ZERO
+
+
+def _fund_rows(as_of: date | None, employer_id: int | None, group: list[str]) -> QuerySet[Any]:
+    """Balances grouped by fund columns: current ones from the accounts' balances, past
+    ones from the funds' day totals (one row per fund and day with activity)."""
+    if as_of is None:
+        rows: QuerySet[Any] = AccountBalance.objects.all()
+        prefix, amount = "account__fund__", "balance"
+    else:
+        rows = FundDayTotal.objects.filter(day__lte=as_of)
+        prefix, amount = "fund__", "net_change"
+    if employer_id is not None:
+        rows = rows.filter(**{f"{prefix}employer_id": employer_id})
+    return rows.values(*[prefix + name for name in group]).annotate(total=Sum(amount))
+
+
+def fund_balances_by_employer(
+    *, as_of: date | None = None, employer_id: int | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """``{employer id: {fund kind: balance}}`` for every employer with funds, one query."""
+    result: dict[int, dict[str, Decimal]] = defaultdict(_empty_kinds)
+    for row in _fund_rows(as_of, employer_id, ["employer_id", "kind"]):
+        values = list(row.values())
+        result[values[0]][values[1]] = values[2]
+    return dict(result)
+
+
+def employer_fund_balances(employer_id: int, as_of: date | None = None) -> dict[str, Decimal]:
+    """``{fund kind: balance}`` of one employer (every kind, zero when unused)."""
+    return fund_balances_by_employer(as_of=as_of, employer_id=employer_id).get(
+        employer_id, _empty_kinds()
+    )
+
+
+def pool_fund_balances(as_of: date | None = None) -> dict[str, Decimal]:
+    """``{fund kind: balance}`` summed over every employer of the pool."""
+    result = _empty_kinds()
+    for row in _fund_rows(as_of, None, ["kind"]):
+        kind, total = row.values()
+        result[kind] = total
+    return result
+
+
+def accounts_with_balances(fund: Fund | None, as_of: date | None = None) -> QuerySet[Account]:
+    """The accounts of a fund (of every fund: ``None``), each annotated with ``balance``
+    (now or at the end of ``as_of``)."""
+    accounts = Account.objects.select_related("employee", "fund")
+    if fund is not None:
+        accounts = accounts.filter(fund=fund)
+    if as_of is None:
+        balance = Subquery(
+            AccountBalance.objects.filter(account_id=OuterRef("pk")).values("balance")[:1],
+            output_field=MONEY_FIELD,
+        )
+    else:
+        balance = Subquery(
+            AccountDayTotal.objects.filter(account_id=OuterRef("pk"), day__lte=as_of)
+            .values("account_id")
+            .annotate(total=Sum("net_change"))
+            .values("total")[:1],
+            output_field=MONEY_FIELD,
+        )
+    return accounts.annotate(balance=Coalesce(balance, Value(ZERO), output_field=MONEY_FIELD))
+
+
+def funds_with_balances(
+    *, as_of: date | None = None, employer_id: int | None = None
+) -> QuerySet[Fund]:
+    """Funds annotated with ``balance`` (now or at the end of ``as_of``)."""
+    funds = Fund.objects.select_related("employer").order_by("employer__name", "kind")
+    if employer_id is not None:
+        funds = funds.filter(employer_id=employer_id)
+    if as_of is None:
+        balance = Subquery(
+            AccountBalance.objects.filter(account__fund_id=OuterRef("pk"))
+            .values("account__fund_id")
+            .annotate(total=Sum("balance"))
+            .values("total")[:1],
+            output_field=MONEY_FIELD,
+        )
+    else:
+        balance = Subquery(
+            FundDayTotal.objects.filter(fund_id=OuterRef("pk"), day__lte=as_of)
+            .values("fund_id")
+            .annotate(total=Sum("net_change"))
+            .values("total")[:1],
+            output_field=MONEY_FIELD,
+        )
+    return funds.annotate(balance=Coalesce(balance, Value(ZERO), output_field=MONEY_FIELD))
+
+
+# --- Statements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementRange:
+    date_from: date
+    date_to: date
+
+
+def statement_range(
+    account: Account, date_from: date | None = None, date_to: date | None = None
+) -> StatementRange:
+    """The dates a statement covers. Decision: by default the policy year (R-PY1) of the
+    account's latest entry, up to that entry, so a statement opens on recent activity and
+    stays one year long however old the account."""
+    if date_to is None:
+        latest = Posting.objects.filter(account=account).aggregate(d=Max("effective_date"))["d"]
+        date_to = latest or date.today()  # noqa: DTZ011 - a calendar date, local by design
+    if date_from is None:
+        date_from = policy_year_start(policy_year_of(date_to))
+    return StatementRange(date_from, date_to)
+
+
+def account_statement(
+    account: Account,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str | None = None,
+) -> tuple[Decimal, QuerySet[Posting]]:
+    """An account's entries in a date range with a running balance after each entry.
+
+    Returns ``(opening balance, postings)``. Each posting is annotated with
+    ``signed_amount`` (+ raises the balance, - lowers it, normal side) and
+    ``running_balance`` (the account's balance after the entry, a window function over
+    every entry of the range). The ``kind`` filter keeps the running balance of the
+    whole account: it hides rows, it does not recompute the balance.
+    """
+    opening = account_balance(account, as_of=date_from - timedelta(days=1)) if date_from else ZERO
+    signed = Case(
+        When(direction=account.normal_balance, then=F("amount")),
+        default=-F("amount"),
+        output_field=MONEY_FIELD,
+    )
+    postings = Posting.objects.filter(account=account)
+    if date_from:
+        postings = postings.filter(effective_date__gte=date_from)
+    if date_to:
+        postings = postings.filter(effective_date__lte=date_to)
+    order = [F("effective_date").asc(), F("transaction_id").asc(), F("id").asc()]
+    postings = postings.select_related("transaction", "transaction__employee").annotate(
+        signed_amount=signed,
+        running_balance=Window(Sum(signed), order_by=order)
+        + Value(opening, output_field=MONEY_FIELD),
+    )
+    if kind:
+        # Filtering on a window expression is applied outside the window (Django wraps
+        # the query), so the kind filter does not change the running balances.
+        postings = postings.annotate(
+            entry_kind=Window(Max("transaction__kind"), partition_by=[F("id")])
+        ).filter(entry_kind=kind)
+    return opening, postings.order_by(*order)
+
+
+# --- Transactions and month closes --------------------------------------------------------
+
+
+def transaction_detail(transaction_id: int) -> Transaction:
+    """A transaction with its postings, cause and reversal (raises DoesNotExist)."""
+    return (
+        Transaction.objects.select_related(
+            "employer", "employee", "posted_by", "reverses", "reversed_by", "month_close"
+        )
+        .prefetch_related("postings__account__fund", "postings__account__employee")
+        .get(pk=transaction_id)
+    )
+
+
+def transactions(
+    *, employer_id: int | None = None, kind: str | None = None, employee_id: int | None = None
+) -> QuerySet[Transaction]:
+    """Ledger transactions, latest first, with what their list and detail show."""
+    queryset = Transaction.objects.select_related("reversed_by").prefetch_related(
+        "postings__account__fund", "postings__account__employee"
+    )
+    if employer_id is not None:
+        queryset = queryset.filter(employer_id=employer_id)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if employee_id is not None:
+        queryset = queryset.filter(employee_id=employee_id)
+    return queryset.order_by("-effective_date", "-id")
+
+
+def month_closes(employer_id: int | None = None) -> QuerySet[MonthClose]:
+    closes = MonthClose.objects.select_related("employer", "closed_by", "transaction")
+    if employer_id is not None:
+        closes = closes.filter(employer_id=employer_id)
+    return closes.order_by("employer__name", "-year", "-month")
+
+
+def employers() -> QuerySet[Employer]:
+    return Employer.objects.order_by("name")
+
+
+def plan_fund_total(balances: dict[str, Decimal]) -> Decimal:
+    return sum((balances[kind] for kind in PLAN_FUNDS), ZERO)
+
+
+# --- The check ----------------------------------------------------------------------------
+
+_CHECKS = {
+    "unbalanced transaction": """
+        SELECT t.id, count(p.id),
+               coalesce(sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END), 0)
+          FROM vesting_transaction t LEFT JOIN vesting_posting p ON p.transaction_id = t.id
+         GROUP BY t.id
+        HAVING count(p.id) < 2
+            OR coalesce(sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END), 0) <> 0
+    """,
+    "account balance": """
+        WITH computed AS (
+            SELECT a.id AS account_id,
+                   coalesce(sum(CASE WHEN p.direction = a.normal_balance THEN p.amount
+                                     ELSE -p.amount END), 0) AS balance
+              FROM vesting_account a LEFT JOIN vesting_posting p ON p.account_id = a.id
+             GROUP BY a.id
+        )
+        SELECT c.account_id, c.balance, b.balance
+          FROM computed c LEFT JOIN vesting_accountbalance b ON b.account_id = c.account_id
+         WHERE c.balance <> coalesce(b.balance, 0)
+    """,
+    "account day total": """
+        WITH computed AS (
+            SELECT p.account_id, p.effective_date AS day,
+                   sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
+                       AS net_change
+              FROM vesting_posting p JOIN vesting_account a ON a.id = p.account_id
+             GROUP BY p.account_id, p.effective_date
+        )
+        SELECT coalesce(c.account_id, d.account_id), coalesce(c.day, d.day),
+               coalesce(c.net_change, 0), coalesce(d.net_change, 0)
+          FROM computed c
+          FULL JOIN vesting_accountdaytotal d ON d.account_id = c.account_id AND d.day = c.day
+         WHERE coalesce(c.net_change, 0) <> coalesce(d.net_change, 0)
+    """,
+    "fund day total": """
+        WITH computed AS (
+            SELECT a.fund_id, p.effective_date AS day,
+                   sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
+                       AS net_change
+              FROM vesting_posting p JOIN vesting_account a ON a.id = p.account_id
+             GROUP BY a.fund_id, p.effective_date
+        )
+        SELECT coalesce(c.fund_id, d.fund_id), coalesce(c.day, d.day),
+               coalesce(c.net_change, 0), coalesce(d.net_change, 0)
+          FROM computed c
+          FULL JOIN vesting_funddaytotal d ON d.fund_id = c.fund_id AND d.day = c.day
+         WHERE coalesce(c.net_change, 0) <> coalesce(d.net_change, 0)
+    """,
+    "fund month total": """
+        WITH computed AS (
+            SELECT a.fund_id, date_trunc('month', p.effective_date)::date AS month,
+                   sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
+                       AS net_change
+              FROM vesting_posting p JOIN vesting_account a ON a.id = p.account_id
+             GROUP BY 1, 2
+        )
+        SELECT coalesce(c.fund_id, m.fund_id), coalesce(c.month, m.month),
+               coalesce(c.net_change, 0), coalesce(m.net_change, 0)
+          FROM computed c
+          FULL JOIN vesting_fundmonthtotal m ON m.fund_id = c.fund_id AND m.month = c.month
+         WHERE coalesce(c.net_change, 0) <> coalesce(m.net_change, 0)
+    """,
+    "negative side account": """
+        SELECT b.account_id, b.balance FROM vesting_accountbalance b
+          JOIN vesting_account a ON a.id = b.account_id
+         WHERE a.never_negative AND b.balance < 0
+    """,
+    "postings do not sum to zero": """
+        SELECT sum(CASE WHEN direction = 'debit' THEN amount ELSE -amount END)
+          FROM vesting_posting
+        HAVING coalesce(sum(CASE WHEN direction = 'debit' THEN amount ELSE -amount END), 0) <> 0
+    """,
+}
+
+
+def balances_check() -> list[str]:
+    """Recompute every balance from the postings and list each disagreement (R-FU3).
+
+    Empty means: every transaction balances with at least two postings, all postings
+    sum to zero, and every maintained balance, day and month total equals its postings.
+    """
+    problems: list[str] = []
+    with connection.cursor() as cursor:
+        for label, sql in _CHECKS.items():
+            cursor.execute(sql)
+            for row in cursor.fetchmany(100):
+                problems.append(f"{label}: {', '.join(str(v) for v in row)}")
+    return problems
+
+
+# --- Page data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmployerFunds:
+    employer: Employer
+    balances: dict[str, Decimal]  # fund kind -> balance
+    fund_ids: dict[str, int]  # fund kind -> Fund id (for links)
+
+    @property
+    def held(self) -> Decimal:
+        return plan_fund_total(self.balances)
+
+
+def fund_overview(*, as_of: date | None = None, employer_id: int | None = None) -> dict[str, Any]:
+    """Fund balances of each employer (of one, with ``employer_id``) and the pool's: three
+    queries whatever the number of employers."""
+    employer_list = list(employers() if employer_id is None else employers().filter(pk=employer_id))
+    balances = fund_balances_by_employer(as_of=as_of, employer_id=employer_id)
+    funds = (
+        Fund.objects.all() if employer_id is None else Fund.objects.filter(employer_id=employer_id)
+    )
+    fund_ids: dict[int, dict[str, int]] = defaultdict(dict)
+    for fund_id, owner, kind in funds.values_list("id", "employer_id", "kind"):
+        fund_ids[owner][kind] = fund_id
+    rows = [
+        EmployerFunds(e, balances.get(e.pk, _empty_kinds()), fund_ids.get(e.pk, {}))
+        for e in employer_list
+    ]
+    pool = _empty_kinds()
+    for row in rows:
+        for kind, value in row.balances.items():
+            pool[kind] += value
+    return {"rows": rows, "pool": pool, "pool_held": plan_fund_total(pool)}

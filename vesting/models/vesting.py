@@ -1,0 +1,301 @@
+"""Vesting: the July 1 rollover, per-year lines and payouts (R-VE1..R-VE11, R-CL6).
+
+Built on the ledger's models (:mod:`vesting.models.ledger`): a line or payout points to
+the ledger transaction that moved its money.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Employee, Employer
+from accounts.rules import policy_year_label
+from vesting.models.ledger import MONEY, Transaction
+
+
+class VestingRun(models.Model):
+    """The July 1 rollover of one policy year (R-VE3, R-VE4), for every employer of the pool.
+
+    One row per policy year (unique): a second start of the same year returns this run and
+    does nothing. The run is made of one step per employer (:class:`VestingRunEmployerStep`),
+    each one database transaction; the counts and totals are re-added from the completed
+    steps after each step, so they are always what the ledger holds.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    policy_year = models.PositiveSmallIntegerField(unique=True)  # 1984 for 1984-85 (R-PY1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    employers_total = models.PositiveIntegerField(default=0)  # employers of the pool to process
+    employers_done = models.PositiveIntegerField(default=0)  # employer steps committed
+    lines_written = models.PositiveIntegerField(default=0)  # vesting lines written by the run
+    employees_vested = models.PositiveIntegerField(default=0)  # employees whose account grew
+    amount_vested = models.DecimalField(**MONEY, default=0)  # dollars moved to side accounts
+    amount_to_district = models.DecimalField(**MONEY, default=0)  # dollars moved to districts
+    # Problems of failed employer steps: [{"employer": "MCOE", "message": "..."}]; a restart
+    # retries those steps and clears the list.
+    errors = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)  # when the run was asked for
+    started_at = models.DateTimeField(null=True, blank=True)  # when a worker began it
+    finished_at = models.DateTimeField(null=True, blank=True)  # completed or failed
+
+    class Meta:
+        ordering = ["-policy_year"]
+
+    def __str__(self) -> str:
+        return f"Rollover of {self.label}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.COMPLETED:
+            return 100
+        if not self.employers_total:
+            return 0
+        return min(100, (self.employers_done * 100) // self.employers_total)
+
+
+class VestingRunEmployerStep(models.Model):
+    """One employer's part of a run, committed together with its lines and postings.
+
+    Its existence is the checkpoint: a restarted run skips the employers that have one.
+    """
+
+    run = models.ForeignKey(VestingRun, on_delete=models.PROTECT, related_name="steps")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="+")
+    lines_written = models.PositiveIntegerField(default=0)  # vesting lines written
+    employees_vested = models.PositiveIntegerField(default=0)  # employees whose account grew
+    amount_vested = models.DecimalField(**MONEY, default=0)  # dollars to side accounts
+    amount_to_district = models.DecimalField(**MONEY, default=0)  # dollars to the district
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "employer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "employer"], name="vesting_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} / employer {self.employer_id}"
+
+
+class VestingLine(models.Model):
+    """One employee's vesting record for one policy year (R-VE1..R-VE4, R-VE11).
+
+    Written once per employee and year (unique: the repeat guard of the rollover). A
+    ``pending`` line (a partial year before any full year, R-VE4) is settled later, to
+    ``vested`` or ``to_district``, by the run that decides it.
+    """
+
+    class Outcome(models.TextChoices):
+        VESTED = "vested", "Vested"  # moved to the employee's side account (R-VE3, R-VE4)
+        PENDING = "pending", "Pending"  # partial year waiting for a full year (R-VE4)
+        TO_DISTRICT = "to_district", "Unvested, to the district"  # R-VE4 (c)
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="vesting_lines")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    allotment = models.DecimalField(**MONEY)  # dollars: FULL-tier months' shares (R-VE1)
+    trust_fund_claims = models.DecimalField(**MONEY)  # dollars the trust fund paid (R-VE2)
+    unused = models.DecimalField(**MONEY)  # dollars: allotment - claims, 0..max vest (R-VE2)
+    full_year = models.BooleanField()  # covered on all twelve first days, any tier (R-VE3)
+    # Dollars that vested (or went to the district): ``unused``, or the employee's half of
+    # the couple's pooled amount (R-VE11), less run-out claims recovered since (R-CL6).
+    amount = models.DecimalField(**MONEY)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    vested_on = models.DateField(null=True, blank=True)  # the day it vested / went to district
+    # R-VE11: the spouse whose unused amount was pooled with this one (half each).
+    spouse = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    run = models.ForeignKey(  # the run that wrote the line (none: written at separation)
+        VestingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+    settled_run = models.ForeignKey(  # the run that moved the money (none: at separation)
+        VestingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The vesting transfer (or the employer's unvested transfer) that moved the money.
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    runout_recovered = models.DecimalField(**MONEY, default=0)  # dollars taken back (R-CL6)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "policy_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "policy_year"], name="vesting_line_once_per_year"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="vesting_line_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(outcome="pending", vested_on__isnull=True)
+                | (~Q(outcome="pending") & Q(vested_on__isnull=False)),
+                name="vesting_line_settled_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["outcome", "policy_year"], name="vesting_line_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.policy_year}: {self.outcome} {self.amount}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+
+class PayoutRegister(models.Model):
+    """A batch of payouts handed to the county to pay (R-VE7, R-VE10)."""
+
+    date = models.DateField()  # the day the register was made; its payouts are dated so
+    total = models.DecimalField(**MONEY, default=0)  # dollars, sum of its payouts
+    count = models.PositiveIntegerField(default=0)  # payouts in the register
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payout register #{self.pk} of {self.date}"
+
+
+class Payout(models.Model):
+    """Money owed from a separated employee's side account (R-VE6..R-VE10).
+
+    Lump sums (one per vested policy year, R-VE7), beneficiary payments (R-VE10) and the
+    months of continuation premiums paid from the account (R-VE8, R-VE9).
+    """
+
+    class Kind(models.TextChoices):
+        LUMP_SUM = "lump_sum", "Lump sum"  # R-VE7
+        BENEFICIARY = "beneficiary", "Beneficiary payment"  # R-VE10
+        CONTINUATION = "continuation", "Continuation premium"  # R-VE8, R-VE9
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"  # payable on its due date (at separation)
+        HELD = "held", "Held"  # the plan holds it until its due date (R-VE7 / R-VE10 wait)
+        DUE = "due", "Due"  # payable now, waiting for a payout register
+        PAID = "paid", "Paid"  # in a register and posted to the ledger
+        BILLED = "billed", "Billed to the person"  # continuation: the account is exhausted
+        CANCELLED = "cancelled", "Cancelled"  # nothing left (run-out claims, premiums)
+        FLAGGED = "flagged", "Flagged for the clerk"  # death with no beneficiary on file
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="payouts")
+    policy_year = models.PositiveSmallIntegerField(null=True, blank=True)  # vested year, if any
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)  # dollars from the side account (0 when cancelled)
+    # Continuation: dollars of the month's premium billed to the person (account exhausted).
+    billed_amount = models.DecimalField(**MONEY, default=0)
+    due_on = models.DateField()  # the day it becomes payable (continuation: the month)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    payee_name = models.CharField(max_length=200, blank=True)  # beneficiary's name
+    reason = models.CharField(max_length=300, blank=True)  # why this amount and date
+    register = models.ForeignKey(
+        PayoutRegister, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    transaction = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="payout"
+    )
+    paid_on = models.DateField(null=True, blank=True)  # the ledger date of the payment
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "employee_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "policy_year"],
+                condition=Q(kind="lump_sum"),
+                name="payout_lump_sum_once_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["employee", "due_on"],
+                condition=Q(kind="continuation"),
+                name="payout_continuation_once_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["employee", "payee_name"],
+                condition=Q(kind="beneficiary"),
+                name="payout_beneficiary_once_per_payee",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(billed_amount__gte=0),
+                name="payout_amounts_gte_0",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="payout_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} due {self.due_on}"
+
+    @property
+    def year_label(self) -> str:
+        """The vested policy year as "1984-85" (blank when none)."""
+        if self.policy_year is None:
+            return ""
+        return policy_year_label(self.policy_year)
+
+    @property
+    def open(self) -> bool:
+        """Still to be paid (or to be resolved by the clerk)."""
+        return self.status in OPEN_PAYOUT_STATUSES
+
+
+OPEN_PAYOUT_STATUSES = (
+    Payout.Status.SCHEDULED,
+    Payout.Status.HELD,
+    Payout.Status.DUE,
+    Payout.Status.FLAGGED,
+)
+
+
+class VestingAdjustment(models.Model):
+    """Audit of a run-out claim against a vested year (R-CL6): what was asked, what was
+    recovered from the side account (the rest the trust fund bears)."""
+
+    line = models.ForeignKey(VestingLine, on_delete=models.PROTECT, related_name="adjustments")
+    claim_amount = models.DecimalField(**MONEY)  # dollars the trust fund paid late
+    recovered = models.DecimalField(**MONEY)  # dollars taken back from the vested amount
+    paid_on = models.DateField()  # the day the late claim was paid
+    reference = models.CharField(max_length=100, blank=True)  # e.g. "claim 123"
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["line_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "reference"],
+                condition=~Q(reference=""),
+                name="vesting_adjustment_once_per_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run-out {self.reference or self.pk}: {self.recovered} of {self.claim_amount}"
