@@ -4,14 +4,12 @@ the vesting history (``seed_vesting``: the July 1 rollovers with their payouts).
 ``seed_ledger(employers)`` posts everything through ``vesting.ledger`` (so the demo
 ledger obeys every rule of the real one) and is idempotent: run twice, it posts nothing
 the second time (month closes are once per month; interest and expenses carry
-idempotency keys). ``seed_demo`` (foundation) calls it after the members exist.
+idempotency keys). ``seed_demo`` calls it after the members exist.
 
 Decisions:
 - Decision: contributions come from closing each month, i.e. from the members' premium
-  charges (``accounts.selectors.monthly_premium_charges``). Where that selector is not
-  installed, a month's contribution is the number of regular employees with 30 or more
-  weekly hours employed on its first day times the month's share of the deductible
-  (R-VE1, R-PY2: 41.67, June 41.63).
+  charges (``accounts.selectors.monthly_premium_charges``), through the ledger's month
+  close.
 - Decision: interest is posted quarterly at 2% of each trust fund's balance at the
   quarter's end (about 8% a year, the rates of the mid-1980s), earned by the fund
   (R-FU2); administrative expenses quarterly: a claims-administration fee of $75 a month
