@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from psycopg.rows import dict_row, tuple_row
 
 
 def prepared_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
@@ -13,8 +14,20 @@ def prepared_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
     connection: planning was most of the cost of the short statements of claim entry and
     ledger posting) in the current transaction, and return its rows (none for a statement
     without a result). Errors are turned into ``django.db`` errors, as for the ORM."""
+    return _prepared(sql, params, tuple_row)
+
+
+def prepared_dicts(sql: str, params: Any) -> list[dict[str, Any]]:
+    """:func:`prepared_rows`, each row a dict by column name."""
+    return _prepared(sql, params, dict_row)
+
+
+def _prepared(sql: str, params: Any, row_factory: Any) -> list[Any]:
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection, row_factory=row_factory) as cursor,
+    ):
         cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if cursor.description else []
 
