@@ -218,6 +218,82 @@ class _RowErrors:
         self.items.append({"row": self.row, "field": field, "message": message})
 
 
+class _RowReader:
+    """One row's cells read as values, each problem noted in ``errors``."""
+
+    def __init__(self, values: dict[str, str], errors: _RowErrors) -> None:
+        self.values = values
+        self.errors = errors
+
+    def raw(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+    def text(self, column: str, limit: int) -> str:
+        value = self.raw(column)
+        if len(value) > limit:
+            self.errors.add(column, f"At most {limit} characters.")
+        return value
+
+    def when(self, column: str) -> date | None:
+        value = self.raw(column)
+        if not value:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.errors.add(column, f"{value!r} is not a date; write YYYY-MM-DD or MM/DD/YYYY.")
+            return None
+
+    def employer_and_program(
+        self, employers: dict[str, Employer], programs: dict[tuple[int, str], Program]
+    ) -> tuple[Employer | None, Program | None]:
+        code = self.raw("employer_code").upper()
+        employer = employers.get(code)
+        if code and employer is None:
+            self.errors.add("employer_code", f"Unknown employer code {code!r}.")
+        program = None
+        program_code = self.raw("program_code")
+        if employer is not None and program_code:
+            program = programs.get((employer.pk, program_code.lower()))
+            if program is None:
+                self.errors.add(
+                    "program_code",
+                    f"Unknown program {program_code!r} for employer {employer.code}.",
+                )
+        return employer, program
+
+    def status(self) -> str:
+        status = self.raw("status").lower()
+        if status and status not in Employee.Status.values:
+            self.errors.add("status", f"The status is regular or temporary, not {status!r}.")
+        return status
+
+    def hours(self) -> Decimal | None:
+        raw_hours = self.raw("weekly_hours")
+        if not raw_hours:
+            return None
+        try:
+            hours = Decimal(raw_hours)
+            if not hours.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.errors.add("weekly_hours", f"{raw_hours!r} is not a number of hours.")
+            return None
+        if hours < 0 or hours > services.MAX_WEEKLY_HOURS:
+            self.errors.add("weekly_hours", f"Weekly hours must be from 0 to 80, not {hours}.")
+        return hours
+
+    def grandfathered(self) -> bool | None:
+        raw_flag = self.raw("grandfathered").lower()
+        if raw_flag in TRUE:
+            return True
+        if raw_flag in FALSE:
+            return False
+        if raw_flag:
+            self.errors.add("grandfathered", f"Write yes or no, not {raw_flag!r}.")
+        return None
+
+
 def _parse_row(
     row: int,
     values: dict[str, str],
@@ -228,67 +304,19 @@ def _parse_row(
     for column in REQUIRED:
         if not values.get(column, "").strip():
             errors.add(column, f"The {column.replace('_', ' ')} is missing.")
-
-    def text(column: str, limit: int) -> str:
-        value = values.get(column, "").strip()
-        if len(value) > limit:
-            errors.add(column, f"At most {limit} characters.")
-        return value
-
-    def when(column: str) -> date | None:
-        value = values.get(column, "").strip()
-        if not value:
-            return None
-        try:
-            return parse_date(value)
-        except ValueError:
-            errors.add(column, f"{value!r} is not a date; write YYYY-MM-DD or MM/DD/YYYY.")
-            return None
-
-    code = values.get("employer_code", "").strip().upper()
-    employer = employers.get(code)
-    if code and employer is None:
-        errors.add("employer_code", f"Unknown employer code {code!r}.")
-    program = None
-    program_code = values.get("program_code", "").strip()
-    if employer is not None and program_code:
-        program = programs.get((employer.pk, program_code.lower()))
-        if program is None:
-            errors.add(
-                "program_code", f"Unknown program {program_code!r} for employer {employer.code}."
-            )
-    number = text("employee_number", 20)
-    last_name = text("last_name", 100)
-    first_name = text("first_name", 100)
+    read = _RowReader(values, errors)
+    employer, program = read.employer_and_program(employers, programs)
+    number = read.text("employee_number", 20)
+    last_name = read.text("last_name", 100)
+    first_name = read.text("first_name", 100)
     birth_date, hire_date, effective_date = (
-        when("birth_date"),
-        when("hire_date"),
-        when("effective_date"),
+        read.when("birth_date"),
+        read.when("hire_date"),
+        read.when("effective_date"),
     )
-    status = values.get("status", "").strip().lower()
-    if status and status not in Employee.Status.values:
-        errors.add("status", f"The status is regular or temporary, not {status!r}.")
-    hours = None
-    raw_hours = values.get("weekly_hours", "").strip()
-    if raw_hours:
-        try:
-            hours = Decimal(raw_hours)
-            if not hours.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.add("weekly_hours", f"{raw_hours!r} is not a number of hours.")
-            hours = None
-        else:
-            if hours < 0 or hours > services.MAX_WEEKLY_HOURS:
-                errors.add("weekly_hours", f"Weekly hours must be from 0 to 80, not {hours}.")
-    grandfathered: bool | None = None
-    raw_flag = values.get("grandfathered", "").strip().lower()
-    if raw_flag in TRUE:
-        grandfathered = True
-    elif raw_flag in FALSE:
-        grandfathered = False
-    elif raw_flag:
-        errors.add("grandfathered", f"Write yes or no, not {raw_flag!r}.")
+    status = read.status()
+    hours = read.hours()
+    grandfathered = read.grandfathered()
     if hire_date and effective_date and effective_date < hire_date:
         errors.add("effective_date", "The effective date is before the hire date.")
     if errors.items or employer is None or program is None or hire_date is None or hours is None:

@@ -306,7 +306,21 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
     programs = _programs(mcoe, MCOE_PROGRAMS)
     maker = _Maker(rng, mcoe, programs)
 
-    # The family employee of the demo "employee" login.
+    family = _seed_family(maker, programs)
+    _seed_under_twenty(maker)
+    husband, wife = _seed_couple(maker)
+    _populate(maker, 165, history=True)
+    _separations(maker, keep=[family.pk, husband.pk, wife.pk])
+    _seed_districts(rng)
+
+    if employee_user is not None:
+        family = services.employee_link_user(employee=family, user=employee_user)
+    return family
+
+
+def _seed_family(maker: _Maker, programs: list[Program]) -> Employee:
+    """The family employee of the demo "employee" login: FULL tier, a spouse and two
+    children, the spouse as beneficiary."""
     family = maker.hire(
         number=FAMILY_NUMBER,
         first_name="Linda",
@@ -338,7 +352,12 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
         share_percent=Decimal("100"),
         signed_date=date(1980, 8, 4),
     )
+    return family
 
+
+def _seed_under_twenty(maker: _Maker) -> None:
+    """Employees under 20 hours: grandfathered (R-EL5) and enrolled at their own cost
+    (R-EL4)."""
     # Grandfathered (R-EL5): under 20 hours, employed June 30, 1979.
     for hours, elected in ((Decimal("15"), True), (Decimal("12"), True), (Decimal("18"), False)):
         maker.hire(
@@ -356,7 +375,9 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
             self_pay_enrolled=True,
         )
 
-    # A married couple, both employed and enrolled (R-EL11).
+
+def _seed_couple(maker: _Maker) -> tuple[Employee, Employee]:
+    """A married couple, both employed and enrolled (R-EL11); the husband's policy kept."""
     husband = maker.hire(
         first_name="Robert",
         last_name="Okafor",
@@ -384,10 +405,11 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
         share_percent=Decimal("100"),
         signed_date=date(1983, 9, 20),
     )
+    return husband, wife
 
-    _populate(maker, 165, history=True)
-    _separations(maker, keep=[family.pk, husband.pk, wife.pk])
 
+def _seed_districts(rng: random.Random) -> None:
+    """Ukiah and Potter Valley: 30 and 14 employees, no history."""
     for code, name, size in (
         ("UKIAH", "Ukiah Unified School District", 30),
         ("POTTER", "Potter Valley Community Unified School District", 14),
@@ -395,10 +417,6 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
         employer = services.employer_create(code=code, name=name)
         district = _Maker(rng, employer, _programs(employer, DISTRICT_PROGRAMS), 2001)
         _populate(district, size, history=False)
-
-    if employee_user is not None:
-        family = services.employee_link_user(employee=family, user=employee_user)
-    return family
 
 
 def demo_family_employee() -> Employee | None:

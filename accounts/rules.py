@@ -534,12 +534,52 @@ def coverage_timeline(
     and carries the deductible; the trust fund pays nothing, R-VE8/R-VE9).
     """
     _validate_history(hire_date, changes, separation_date)
+    _validate_later_events(hire_date, overrides, marriage_end)
+    spans, windows = _hours_spans(
+        hire_date=hire_date,
+        changes=changes,
+        grandfathered=grandfathered,
+        grandfathered_elected=grandfathered_elected,
+        elections=elections,
+    )
+    for window_start, window_end, continued in windows:  # R-EL8 elected continuations
+        spans = _paint(spans, window_start, _day_after(window_end), _elect(continued))
+    if not self_pay_enrolled:  # R-EL4: an under-20 regular is covered only if enrolled
+        spans = _paint(spans, hire_date, None, _without_self_pay)
+    spans = _paint_separation(spans, separation_date, continuation)
+    if marriage_end is not None:  # R-EL11: a dependent on the retained policy from then on
+        spans = _paint(
+            spans, marriage_end, None, lambda _: _Cover(Tier.NONE, CoverageSource.MARRIAGE)
+        )
+    for override in overrides:  # R-EL10
+        cover = _Cover(
+            override.tier, CoverageSource.OVERRIDE, reason=override.reason, author=override.author
+        )
+        spans = _paint(spans, override.start, _day_after(override.end), _constant(cover))
+    return _segments(spans)
+
+
+def _validate_later_events(
+    hire_date: date, overrides: Sequence[Override], marriage_end: date | None
+) -> None:
+    """Overrides (R-EL10) and a marriage end (R-EL11) lie on or after the hire date."""
     for override in overrides:
         if override.start < hire_date:
             raise ValueError("an override cannot start before the hire date")
     if marriage_end is not None and marriage_end < hire_date:
         raise ValueError("the marriage end date cannot be before the hire date")
 
+
+def _hours_spans(
+    *,
+    hire_date: date,
+    changes: Sequence[StatusChange],
+    grandfathered: bool,
+    grandfathered_elected: bool,
+    elections: Sequence[date],
+) -> tuple[list[_Span], list[tuple[date, date, Tier]]]:
+    """The spans the hours and status give (R-EL1..R-EL8), nothing covered before the
+    R-EL6 start, and the windows of the elected continuations (R-EL8)."""
     entries, windows = _hours_entries(
         hire_date=hire_date,
         changes=changes,
@@ -548,7 +588,7 @@ def coverage_timeline(
         elections=elections,
     )
     floor = coverage_start_for_hire(hire_date)
-    # Coverage that begins on the R-EL6 date is the hire's (Decision above).
+    # Coverage that begins on the R-EL6 date is the hire's (Decision of coverage_timeline).
     at_floor = max(index for index, entry in enumerate(entries) if entry[0] <= floor)
     if entries[at_floor][1] is not Tier.NONE:
         entries[at_floor] = (entries[at_floor][0], entries[at_floor][1], CoverageSource.HIRE)
@@ -557,72 +597,67 @@ def coverage_timeline(
         for index, (start, tier, source) in enumerate(entries)
     ]
     spans = _paint(spans, hire_date, floor, lambda _: _Cover(Tier.NONE, CoverageSource.HIRE))
+    return spans, windows
 
-    # R-EL8 elected continuations.
-    for window_start, window_end, continued in windows:
 
-        def elect(cover: _Cover, continued: Tier = continued) -> _Cover:
-            electing = cover.source is CoverageSource.CONTINUATION_ELECTION
-            hours_tier = cover.employer_basis if electing and cover.employer_basis else cover.tier
-            if hours_tier is Tier.NONE or _RANK[hours_tier] >= _RANK[continued]:
-                return cover
-            tier = cover.tier if electing and _RANK[cover.tier] >= _RANK[continued] else continued
-            return _Cover(tier, CoverageSource.CONTINUATION_ELECTION, employer_basis=hours_tier)
+def _elect(continued: Tier) -> Callable[[_Cover], _Cover]:
+    """R-EL8: the change an elected continuation of ``continued`` makes in its window."""
 
-        spans = _paint(spans, window_start, _day_after(window_end), elect)
+    def elect(cover: _Cover) -> _Cover:
+        electing = cover.source is CoverageSource.CONTINUATION_ELECTION
+        hours_tier = cover.employer_basis if electing and cover.employer_basis else cover.tier
+        if hours_tier is Tier.NONE or _RANK[hours_tier] >= _RANK[continued]:
+            return cover
+        tier = cover.tier if electing and _RANK[cover.tier] >= _RANK[continued] else continued
+        return _Cover(tier, CoverageSource.CONTINUATION_ELECTION, employer_basis=hours_tier)
 
-    # R-EL4: an under-20 regular is covered only if enrolled at own cost.
-    if not self_pay_enrolled:
-        spans = _paint(
-            spans,
-            hire_date,
-            None,
-            lambda c: _Cover(Tier.NONE, c.source) if c.tier is Tier.SELF_PAY else c,
-        )
+    return elect
 
-    # R-EL9 separation, R-VE8 / R-VE9 continuation.
+
+def _without_self_pay(cover: _Cover) -> _Cover:
+    """R-EL4: SELF_PAY is not covered without an enrolment at own cost."""
+    return _Cover(Tier.NONE, cover.source) if cover.tier is Tier.SELF_PAY else cover
+
+
+def _paint_separation(
+    spans: list[_Span], separation_date: date | None, continuation: SeparationContinuation | None
+) -> list[_Span]:
+    """R-EL9: nothing after the last day of the month employment ends; R-VE8 / R-VE9: a
+    continuation is SELF_PAY from the day after coverage ended."""
     if continuation is not None and separation_date is None:
         raise ValueError("a continuation after separation needs a separation date")
-    if separation_date is not None:
-        last_day = coverage_end(separation_date)
-        covered_at_end = _cover_on(spans, last_day)
-        after = last_day + timedelta(days=1)
-        spans = _paint(spans, after, None, lambda _: _Cover(Tier.NONE, CoverageSource.SEPARATION))
-        if continuation is not None:
-            if covered_at_end is None or covered_at_end.tier is Tier.NONE:
-                raise ValueError("only someone covered when coverage ended can continue it")
-            if continuation.until is None and not continuation.retiree:
-                raise ValueError("only a retiree may continue indefinitely (R-VE8)")
-            if continuation.until is not None:
-                if continuation.until < after:
-                    raise ValueError("a continuation must end after coverage ended")
-                limit = last_of_month(add_months(last_day, 3))
-                if not continuation.retiree and continuation.until > limit:
-                    raise ValueError(f"a continuation may run at most to {limit} (R-VE9)")
-            dental = continuation.dental
-            spans = _paint(
-                spans,
-                after,
-                _day_after(continuation.until),
-                lambda _: _Cover(
-                    Tier.SELF_PAY, CoverageSource.SEPARATION_CONTINUATION, dental=dental
-                ),
-            )
+    if separation_date is None:
+        return spans
+    last_day = coverage_end(separation_date)
+    covered_at_end = _cover_on(spans, last_day)
+    after = last_day + timedelta(days=1)
+    spans = _paint(spans, after, None, lambda _: _Cover(Tier.NONE, CoverageSource.SEPARATION))
+    if continuation is None:
+        return spans
+    _validate_continuation(continuation, covered_at_end, last_day)
+    dental = continuation.dental
+    return _paint(
+        spans,
+        after,
+        _day_after(continuation.until),
+        lambda _: _Cover(Tier.SELF_PAY, CoverageSource.SEPARATION_CONTINUATION, dental=dental),
+    )
 
-    # R-EL11 marriage: a dependent on the retained policy from then on.
-    if marriage_end is not None:
-        spans = _paint(
-            spans, marriage_end, None, lambda _: _Cover(Tier.NONE, CoverageSource.MARRIAGE)
-        )
 
-    # R-EL10 overrides.
-    for override in overrides:
-        cover = _Cover(
-            override.tier, CoverageSource.OVERRIDE, reason=override.reason, author=override.author
-        )
-        spans = _paint(spans, override.start, _day_after(override.end), _constant(cover))
-
-    return _segments(spans)
+def _validate_continuation(
+    continuation: SeparationContinuation, covered_at_end: _Cover | None, last_day: date
+) -> None:
+    """R-VE8 / R-VE9: who may continue after separation, and for how long."""
+    if covered_at_end is None or covered_at_end.tier is Tier.NONE:
+        raise ValueError("only someone covered when coverage ended can continue it")
+    if continuation.until is None and not continuation.retiree:
+        raise ValueError("only a retiree may continue indefinitely (R-VE8)")
+    if continuation.until is not None:
+        if continuation.until < last_day + timedelta(days=1):
+            raise ValueError("a continuation must end after coverage ended")
+        limit = last_of_month(add_months(last_day, 3))
+        if not continuation.retiree and continuation.until > limit:
+            raise ValueError(f"a continuation may run at most to {limit} (R-VE9)")
 
 
 def _segments(spans: list[_Span]) -> list[CoverageSegment]:

@@ -736,19 +736,7 @@ def employees_marry(
             raise _invalid(field, f"Unknown employee {employee_id}.")
     if retained_id not in (employee_a_id, employee_b_id):
         raise _invalid("retained", "The retained policy must be one of the two spouses'.")
-    for field, employee_id in (("employee_a", employee_a_id), ("employee_b", employee_b_id)):
-        existing = _active_marriage(employee_id)
-        if existing is not None:
-            spouse = (
-                existing.employee_b
-                if existing.employee_a_id == employee_id
-                else existing.employee_a
-            )
-            raise _invalid(
-                field,
-                f"{locked[employee_id].full_name} is already married to {spouse.full_name} "
-                f"in the plan (since {existing.married_on.isoformat()}).",
-            )
+    _refuse_married(locked, employee_a_id, employee_b_id)
     if married_on > _today():
         raise _invalid("married_on", "The marriage date cannot be in the future.")
     retained = locked[retained_id]
@@ -779,6 +767,31 @@ def employees_marry(
         spouse_employee=other,
         covered_from=policy_end,
     )
+    _move_children(other=other, retained=retained, policy_end=policy_end)
+    employee_recompute_coverage(employee=other, error_field="married_on")
+    return marriage
+
+
+def _refuse_married(locked: dict[int, Employee], *employee_ids: int) -> None:
+    """R-EL11: neither spouse is married to another employee of the plan already."""
+    for field, employee_id in zip(("employee_a", "employee_b"), employee_ids, strict=True):
+        existing = _active_marriage(employee_id)
+        if existing is not None:
+            spouse = (
+                existing.employee_b
+                if existing.employee_a_id == employee_id
+                else existing.employee_a
+            )
+            raise _invalid(
+                field,
+                f"{locked[employee_id].full_name} is already married to {spouse.full_name} "
+                f"in the plan (since {existing.married_on.isoformat()}).",
+            )
+
+
+def _move_children(*, other: Employee, retained: Employee, policy_end: date) -> None:
+    """R-EL11: the other spouse's children leave their policy the day before it ends and
+    are covered on the retained policy from then (unless already on it)."""
     on_retained = {
         (d.first_name.lower(), d.last_name.lower(), d.birth_date)
         for d in retained.dependents.filter(ended_on=None)
@@ -796,8 +809,6 @@ def employees_marry(
                 birth_date=child.birth_date,
                 covered_from=policy_end,
             )
-    employee_recompute_coverage(employee=other, error_field="married_on")
-    return marriage
 
 
 @transaction.atomic

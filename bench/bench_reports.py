@@ -81,29 +81,11 @@ def main() -> None:
 
     for noisy in ("vesting", "weasyprint", "fontTools"):  # per-employer progress, PDF steps
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from django.contrib.auth.models import User
-    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count, Q
-    from django.test import Client
 
-    from accounts.models import CoverageSegment, Employee, Employer
-    from accounts.selectors import monthly_premium_charges_all
-    from reports import selectors, services
-    from staywell.jobs import job_create
-    from staywell.roles import role_group
-    from vesting import ledger, rollover
-    from vesting.ledger import (
-        ADMINISTRATIVE_EXPENSES_ACCOUNT,
-        BANK_ACCOUNT,
-        PAYEES_ACCOUNT,
-        PROGRAM_CHARGES_ACCOUNT,
-        TransactionSpec,
-        credit,
-        debit,
-    )
-    from vesting.models import SIDE_ACCOUNT_NAME, Account, AccountBalance, Fund, FundKind
+    from accounts.models import Employer
+    from vesting import ledger
 
     print(f"database: {connection.settings_dict['NAME']}  (cpus: {os.cpu_count()})")
     call_command("migrate", verbosity=0)
@@ -123,61 +105,23 @@ def main() -> None:
     employers = list(Employer.objects.order_by("pk"))
     ledgers = {e.pk: ledger.ledger_accounts_for_employer(e) for e in employers}
     rng = random.Random(7)
+    _post_policy_year(args, employers, ledgers, rng)
+    _vacuum_and_count_rows()
+    largest = _dashboards(args, employers, rng)
+    employer = _payroll_exports(employers, largest)
+    _fund_reports(employer)
 
-    # Side accounts of every employee (the ledger would create them on first use).
-    def side_accounts() -> dict[int, Account]:
-        vested = {
-            e.pk: Fund.objects.get_or_create(employer=e, kind=FundKind.VESTED_TRUST)[0]
-            for e in employers
-        }
-        rows = list(Employee.objects.values_list("pk", "employer_id"))
-        accounts = Account.objects.bulk_create(
-            [
-                Account(
-                    fund=vested[employer_id],
-                    employee_id=pk,
-                    name=SIDE_ACCOUNT_NAME,
-                    normal_balance="debit",
-                    never_negative=True,
-                )
-                for pk, employer_id in rows
-            ],
-            batch_size=5000,
-        )
-        AccountBalance.objects.bulk_create(  # (a trigger may have made them already)
-            [AccountBalance(account=a, never_negative=True) for a in accounts],
-            batch_size=5000,
-            ignore_conflicts=True,
-        )
-        return {a.employee_id: a for a in accounts}
 
-    sides = _timed("side accounts", side_accounts)
+def _post_policy_year(args, employers, ledgers, rng) -> None:
+    """A policy year of ledger activity through the ledger's batch path."""
+    from django.db.models import Q
 
-    def contributions() -> int:
-        entries = []
-        for index in range(12):
-            year, month = (1985, 7 + index) if index < 6 else (1986, index - 5)
-            charges = monthly_premium_charges_all(year=year, month=month)
-            for employer_id, monthly in charges.items():
-                amount = monthly.total(line="trust_fund", payer="employer")
-                if amount:
-                    book = ledgers[employer_id]
-                    entries.append(
-                        TransactionSpec(
-                            kind="employer_contribution",
-                            effective_date=date(year, month, 1),
-                            lines=[
-                                debit(book.general_trust, amount),
-                                credit(book.account(PROGRAM_CHARGES_ACCOUNT), amount),
-                            ],
-                            period_start=date(year, month, 1),
-                            period_end=date(year, month, 28),
-                        )
-                    )
-        ledger.post_transactions_batch(entries=entries)
-        return len(entries)
+    from accounts.models import CoverageSegment
 
-    count = _timed("monthly contributions 1985-86 (premium charges + batch)", contributions)
+    sides = _timed("side accounts", lambda: _side_accounts(employers))
+    count = _timed(
+        "monthly contributions 1985-86 (premium charges + batch)", lambda: _contributions(ledgers)
+    )
     print(f"    {count:,} contributions")
 
     july = date(1985, 7, 1)
@@ -187,135 +131,221 @@ def main() -> None:
         .values_list("employee_id", "employee__employer_id")
         .distinct()
     )
+    count = _timed(
+        "vesting transfers July 1, 1985 (batch)", lambda: _vesting(sides, ledgers, full, rng)
+    )
+    print(f"    {count:,} vesting transfers")
+    count = _timed(
+        "trust-fund claim payments 1985-86 (batch)", lambda: _claims(args, ledgers, full, rng)
+    )
+    print(f"    {count:,} claims")
+    count = _timed("interest and administrative expenses (batch)", lambda: _district(ledgers, rng))
+    print(f"    {count:,} entries")
+    count = _timed("lump sums to separated employees (batch)", lambda: _lump_sums(sides, ledgers))
+    print(f"    {count:,} lump sums")
 
-    def vesting() -> int:
-        entries = [
+
+def _side_accounts(employers):
+    """Side accounts of every employee (the ledger would create them on first use)."""
+    from accounts.models import Employee
+    from vesting.models import SIDE_ACCOUNT_NAME, Account, AccountBalance, Fund, FundKind
+
+    vested = {
+        e.pk: Fund.objects.get_or_create(employer=e, kind=FundKind.VESTED_TRUST)[0]
+        for e in employers
+    }
+    rows = list(Employee.objects.values_list("pk", "employer_id"))
+    accounts = Account.objects.bulk_create(
+        [
+            Account(
+                fund=vested[employer_id],
+                employee_id=pk,
+                name=SIDE_ACCOUNT_NAME,
+                normal_balance="debit",
+                never_negative=True,
+            )
+            for pk, employer_id in rows
+        ],
+        batch_size=5000,
+    )
+    AccountBalance.objects.bulk_create(  # (a trigger may have made them already)
+        [AccountBalance(account=a, never_negative=True) for a in accounts],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    return {a.employee_id: a for a in accounts}
+
+
+def _contributions(ledgers) -> int:
+    from accounts.selectors import monthly_premium_charges_all
+    from vesting import ledger
+    from vesting.ledger import PROGRAM_CHARGES_ACCOUNT, TransactionSpec, credit, debit
+
+    entries = []
+    for index in range(12):
+        year, month = (1985, 7 + index) if index < 6 else (1986, index - 5)
+        charges = monthly_premium_charges_all(year=year, month=month)
+        for employer_id, monthly in charges.items():
+            amount = monthly.total(line="trust_fund", payer="employer")
+            if amount:
+                book = ledgers[employer_id]
+                entries.append(
+                    TransactionSpec(
+                        kind="employer_contribution",
+                        effective_date=date(year, month, 1),
+                        lines=[
+                            debit(book.general_trust, amount),
+                            credit(book.account(PROGRAM_CHARGES_ACCOUNT), amount),
+                        ],
+                        period_start=date(year, month, 1),
+                        period_end=date(year, month, 28),
+                    )
+                )
+    ledger.post_transactions_batch(entries=entries)
+    return len(entries)
+
+
+def _vesting(sides, ledgers, full, rng) -> int:
+    from vesting import ledger
+    from vesting.ledger import TransactionSpec, credit, debit
+
+    entries = [
+        TransactionSpec(
+            kind="vesting_transfer",
+            effective_date=date(1985, 7, 1),
+            lines=[
+                debit(sides[pk], amount := Decimal(rng.randint(0, 50_000)) / 100 + Decimal("0.01")),
+                credit(ledgers[employer_id].general_trust, amount),
+            ],
+            employee_id=pk,
+            period_start=date(1984, 7, 1),
+            period_end=date(1985, 6, 30),
+        )
+        for pk, employer_id in full
+    ]
+    for start in range(0, len(entries), 50_000):
+        ledger.post_transactions_batch(entries=entries[start : start + 50_000])
+    return len(entries)
+
+
+def _claims(args, ledgers, full, rng) -> int:
+    from vesting import ledger
+    from vesting.ledger import PAYEES_ACCOUNT, TransactionSpec, credit, debit
+
+    entries = []
+    for _ in range(args.claims):
+        pk, employer_id = full[rng.randrange(len(full))]
+        service = date(1985, 7, 1) + timedelta(days=rng.randrange(365))
+        paid = min(service + timedelta(days=rng.randint(5, 60)), date(1986, 6, 30))
+        if rng.random() < 0.05:  # run-out of 1984-85
+            service = date(1985, 6, 1) + timedelta(days=rng.randrange(30))
+        amount = Decimal(rng.randint(1_000, 40_000)) / 100
+        book = ledgers[employer_id]
+        entries.append(
             TransactionSpec(
-                kind="vesting_transfer",
-                effective_date=date(1985, 7, 1),
+                kind="claim_payment",
+                effective_date=paid,
                 lines=[
-                    debit(
-                        sides[pk], amount := Decimal(rng.randint(0, 50_000)) / 100 + Decimal("0.01")
-                    ),
-                    credit(ledgers[employer_id].general_trust, amount),
+                    debit(book.account(PAYEES_ACCOUNT), amount),
+                    credit(book.general_trust, amount),
                 ],
                 employee_id=pk,
-                period_start=date(1984, 7, 1),
-                period_end=date(1985, 6, 30),
+                period_start=service,
+                period_end=service,
             )
-            for pk, employer_id in full
-        ]
-        for start in range(0, len(entries), 50_000):
-            ledger.post_transactions_batch(entries=entries[start : start + 50_000])
-        return len(entries)
+        )
+    for start in range(0, len(entries), 50_000):
+        ledger.post_transactions_batch(entries=entries[start : start + 50_000])
+    return len(entries)
 
-    count = _timed("vesting transfers July 1, 1985 (batch)", vesting)
-    print(f"    {count:,} vesting transfers")
 
-    def claims() -> int:
-        entries = []
-        for _ in range(args.claims):
-            pk, employer_id = full[rng.randrange(len(full))]
-            service = date(1985, 7, 1) + timedelta(days=rng.randrange(365))
-            paid = min(service + timedelta(days=rng.randint(5, 60)), date(1986, 6, 30))
-            if rng.random() < 0.05:  # run-out of 1984-85
-                service = date(1985, 6, 1) + timedelta(days=rng.randrange(30))
-            amount = Decimal(rng.randint(1_000, 40_000)) / 100
-            book = ledgers[employer_id]
+def _district(ledgers, rng) -> int:
+    from vesting import ledger
+    from vesting.ledger import (
+        ADMINISTRATIVE_EXPENSES_ACCOUNT,
+        BANK_ACCOUNT,
+        TransactionSpec,
+        credit,
+        debit,
+    )
+
+    entries = []
+    for book in ledgers.values():
+        for end in (
+            date(1985, 9, 30),
+            date(1985, 12, 31),
+            date(1986, 3, 31),
+            date(1986, 6, 30),
+        ):
+            interest = Decimal(rng.randint(10_000, 900_000)) / 100
             entries.append(
                 TransactionSpec(
-                    kind="claim_payment",
-                    effective_date=paid,
+                    kind="interest",
+                    effective_date=end,
                     lines=[
-                        debit(book.account(PAYEES_ACCOUNT), amount),
-                        credit(book.general_trust, amount),
+                        debit(book.district, interest),
+                        credit(book.account(BANK_ACCOUNT), interest),
                     ],
-                    employee_id=pk,
-                    period_start=service,
-                    period_end=service,
+                    period_start=end.replace(day=1),
+                    period_end=end,
+                    earned_by="general_trust",
                 )
             )
-        for start in range(0, len(entries), 50_000):
-            ledger.post_transactions_batch(entries=entries[start : start + 50_000])
-        return len(entries)
-
-    count = _timed("trust-fund claim payments 1985-86 (batch)", claims)
-    print(f"    {count:,} claims")
-
-    def district() -> int:
-        entries = []
-        for book in ledgers.values():
-            for end in (
-                date(1985, 9, 30),
-                date(1985, 12, 31),
-                date(1986, 3, 31),
-                date(1986, 6, 30),
-            ):
-                interest = Decimal(rng.randint(10_000, 900_000)) / 100
-                entries.append(
-                    TransactionSpec(
-                        kind="interest",
-                        effective_date=end,
-                        lines=[
-                            debit(book.district, interest),
-                            credit(book.account(BANK_ACCOUNT), interest),
-                        ],
-                        period_start=end.replace(day=1),
-                        period_end=end,
-                        earned_by="general_trust",
-                    )
-                )
-                cost = Decimal(rng.randint(10_000, 300_000)) / 100
-                payee = book.account(ADMINISTRATIVE_EXPENSES_ACCOUNT)
-                entries.append(
-                    TransactionSpec(
-                        kind="administrative_expense",
-                        effective_date=end,
-                        lines=[debit(payee, cost), credit(book.district, cost)],
-                        period_start=end.replace(day=1),
-                        period_end=end,
-                    )
-                )
-        ledger.post_transactions_batch(entries=entries)
-        return len(entries)
-
-    count = _timed("interest and administrative expenses (batch)", district)
-    print(f"    {count:,} entries")
-
-    def lump_sums() -> int:
-        separated = list(
-            Employee.objects.filter(
-                separation_date__gte=date(1985, 7, 1), separation_date__lt=date(1986, 6, 1)
-            ).values_list("pk", "employer_id", "separation_date")
-        )
-        balances = dict(
-            AccountBalance.objects.filter(
-                account__employee_id__in=[pk for pk, _, _ in separated],
-                account__never_negative=True,
-            ).values_list("account__employee_id", "balance")
-        )
-        entries = []
-        for pk, employer_id, separated_on in separated:
-            balance = balances.get(pk) or Decimal("0")
-            if balance <= 0:
-                continue
-            payee = ledger.payee_account_for(ledgers[employer_id])
+            cost = Decimal(rng.randint(10_000, 300_000)) / 100
+            payee = book.account(ADMINISTRATIVE_EXPENSES_ACCOUNT)
             entries.append(
                 TransactionSpec(
-                    kind="lump_sum_payout",
-                    effective_date=separated_on + timedelta(days=1),
-                    lines=[debit(payee, balance), credit(sides[pk], balance)],
-                    employee_id=pk,
+                    kind="administrative_expense",
+                    effective_date=end,
+                    lines=[debit(payee, cost), credit(book.district, cost)],
+                    period_start=end.replace(day=1),
+                    period_end=end,
                 )
             )
-        ledger.post_transactions_batch(entries=entries)
-        return len(entries)
+    ledger.post_transactions_batch(entries=entries)
+    return len(entries)
 
-    count = _timed("lump sums to separated employees (batch)", lump_sums)
-    print(f"    {count:,} lump sums")
-    connection.close()
+
+def _lump_sums(sides, ledgers) -> int:
+    from accounts.models import Employee
+    from vesting import ledger
+    from vesting.ledger import TransactionSpec, credit, debit
+    from vesting.models import AccountBalance
+
+    separated = list(
+        Employee.objects.filter(
+            separation_date__gte=date(1985, 7, 1), separation_date__lt=date(1986, 6, 1)
+        ).values_list("pk", "employer_id", "separation_date")
+    )
+    balances = dict(
+        AccountBalance.objects.filter(
+            account__employee_id__in=[pk for pk, _, _ in separated],
+            account__never_negative=True,
+        ).values_list("account__employee_id", "balance")
+    )
+    entries = []
+    for pk, employer_id, separated_on in separated:
+        balance = balances.get(pk) or Decimal("0")
+        if balance <= 0:
+            continue
+        payee = ledger.payee_account_for(ledgers[employer_id])
+        entries.append(
+            TransactionSpec(
+                kind="lump_sum_payout",
+                effective_date=separated_on + timedelta(days=1),
+                lines=[debit(payee, balance), credit(sides[pk], balance)],
+                employee_id=pk,
+            )
+        )
+    ledger.post_transactions_batch(entries=entries)
+    return len(entries)
+
+
+def _vacuum_and_count_rows() -> None:
     import psycopg
+    from django.db import connection
 
+    connection.close()
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as raw:
         raw.execute("VACUUM ANALYZE")
         sizes = raw.execute(
@@ -325,7 +355,17 @@ def main() -> None:
         ).fetchall()
     print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sizes))
 
-    # --- 1. Dashboard ----------------------------------------------------------------------
+
+def _dashboards(args, employers, rng):
+    """1. The dashboard before and after the rollover; returns the largest employer's
+    ``(id, number of employees)``."""
+    from django.contrib.auth.models import User
+    from django.db.models import Count
+    from django.test import Client
+
+    from accounts.models import Employer
+    from staywell.roles import role_group
+
     user = User.objects.create_user("bench-super", password="x")
     user.groups.add(role_group("superintendent"))
     client = Client()
@@ -337,37 +377,15 @@ def main() -> None:
         .first()
     )
 
-    def measure_dashboard(state: str) -> None:
-        print(
-            f"dashboard, {state} ({args.runs} requests each, as of {selectors.reporting_date()}):"
-        )
-        for label, url in (
-            ("pool", "/dashboard/"),
-            (f"largest employer ({largest[1]:,} employees)", f"/dashboard/?employer={largest[0]}"),
-        ):
-            for mode in ("cold", "after a posting", "as served"):
-                times = []
-                for _ in range(args.runs):
-                    if mode == "cold":
-                        cache.clear()
-                    elif mode == "after a posting":  # a clerk paid a claim: a new cache key
-                        ledger.post_claim_payment(
-                            employer=rng.choice(employers),
-                            amount=Decimal("12.34"),
-                            effective_date=selectors.reporting_date(),
-                        )
-                    started = time.perf_counter()
-                    response = client.get(url)
-                    times.append(time.perf_counter() - started)
-                    assert response.status_code == 200, response.status_code
-                p50, p95 = _percentiles(times)
-                print(f"  {label:<36} {mode:<15} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    def measure(state: str) -> None:
+        _measure_dashboard(args, client, largest, employers, rng, state)
 
-    measure_dashboard("1985-86 not rolled over yet: families from the claim postings")
+    measure("1985-86 not rolled over yet: families from the claim postings")
 
     # The July 1, 1986 rollover of 1985-86 (the vesting app's own run), as every year: the
     # dashboard then reads the year's vesting lines. The reports' own listener (which
     # would queue 300 PDFs to a worker) is disconnected for the benchmark.
+    from vesting import rollover
     from vesting.signals import rollover_completed
 
     rollover_completed.disconnect(dispatch_uid="reports.fund_reports_on_rollover")
@@ -379,11 +397,51 @@ def main() -> None:
             f"vesting rollover 1985-86 (vesting app): {time.perf_counter() - started:.1f} s, "
             f"status {run.status}, {run.lines_written:,} lines"
         )
-        measure_dashboard("after the rollover: families from the vesting lines")
+        measure("after the rollover: families from the vesting lines")
     except Exception as exc:
         print(f"vesting rollover not available here ({exc!r}); dashboard figures above only")
+    return largest
 
-    # --- 2. Payroll export -------------------------------------------------------------------
+
+def _measure_dashboard(args, client, largest, employers, rng, state: str) -> None:
+    from django.core.cache import cache
+
+    from reports import selectors
+    from vesting import ledger
+
+    print(f"dashboard, {state} ({args.runs} requests each, as of {selectors.reporting_date()}):")
+    for label, url in (
+        ("pool", "/dashboard/"),
+        (f"largest employer ({largest[1]:,} employees)", f"/dashboard/?employer={largest[0]}"),
+    ):
+        for mode in ("cold", "after a posting", "as served"):
+            times = []
+            for _ in range(args.runs):
+                if mode == "cold":
+                    cache.clear()
+                elif mode == "after a posting":  # a clerk paid a claim: a new cache key
+                    ledger.post_claim_payment(
+                        employer=rng.choice(employers),
+                        amount=Decimal("12.34"),
+                        effective_date=selectors.reporting_date(),
+                    )
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.status_code
+            p50, p95 = _percentiles(times)
+            print(f"  {label:<36} {mode:<15} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+
+
+def _payroll_exports(employers, largest):
+    """2. The payroll export of the largest employer and of all; returns that employer."""
+    from django.contrib.auth.models import User
+
+    from accounts.models import Employer
+    from reports import services
+    from staywell.jobs import job_create
+    from staywell.roles import role_group
+
     payroll = User.objects.create_user("bench-payroll", password="x")
     payroll.groups.add(role_group("payroll"))
     employer = Employer.objects.get(pk=largest[0])
@@ -413,8 +471,13 @@ def main() -> None:
         f"payroll export, all {len(employers)} employers, July 1986, one CSV + month closes: "
         f"{seconds:.2f} s ({lines:,} lines, {employee_lines:,} employee lines; job {job.status})"
     )
+    return employer
 
-    # --- 3. Fund report ----------------------------------------------------------------------
+
+def _fund_reports(employer) -> None:
+    """3. The fund report of the largest employer (compute + PDF) and of the pool."""
+    from reports import selectors, services
+
     started = time.perf_counter()
     report = selectors.fund_report(policy_year=1985, employer_id=employer.pk)
     computed = time.perf_counter() - started

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -268,8 +268,22 @@ def _employees(n: int) -> str:
     return f"{n} employee{'s' if n != 1 else ''}"
 
 
+class EmployerRow(Protocol):
+    """An employer as the pool's export reads it (``values_list("pk", "code", "name",
+    named=True)``), or an ``Employer``."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 def payroll_records(
-    employer: Employer | tuple[int, str],
+    employer: EmployerRow,
     rows: list[EmployeeCharges],
     *,
     pool_total: list[Decimal] | None = None,
@@ -277,7 +291,7 @@ def payroll_records(
     """The rows of one employer's month: employees, then program totals, then the
     employer's total (``CSV_HEADER`` order; money as ``Decimal``). One pass: the totals
     are summed while the employee rows go out (and added into ``pool_total``)."""
-    code = employer.code if isinstance(employer, Employer) else employer[1]
+    code = employer.code
     programs: dict[str, list[Decimal]] = {}
     counts: dict[str, int] = {}
     total = [_ZERO] * MONEY_COLUMNS
@@ -437,7 +451,9 @@ def payroll_export_all(
     if job is None:
         return None
     first = date(year, month, 1)
-    employers = list(Employer.objects.order_by("code").values_list("pk", "code", "name"))
+    employers: list[EmployerRow] = list(
+        Employer.objects.order_by("code").values_list("pk", "code", "name", named=True)
+    )
     job_start(job_id=job.pk, total=len(employers) + 1, message="Checking the ledger")
     errors = _close_refusals(employers, first, today or timezone.localdate())
     if errors:
@@ -451,22 +467,22 @@ def payroll_export_all(
     for start in range(0, len(employers), CLOSE_BATCH):
         batch = employers[start : start + CLOSE_BATCH]
         with transaction.atomic():  # one commit per batch; progress shows between batches
-            for employer_id, _, _ in batch:
+            for employer in batch:
                 ledger_services.month_close(
-                    employer_id=employer_id, year=year, month=month, closed_by=job.created_by
+                    employer_id=employer.pk, year=year, month=month, closed_by=job.created_by
                 )
-        job_advance(job_id=job.pk, by=len(batch), message=f"Closed {batch[-1][2]}")
+        job_advance(job_id=job.pk, by=len(batch), message=f"Closed {batch[-1].name}")
     by_employer = monthly_premium_charges_all(year=year, month=month)
 
     def records() -> Iterator[list[Any]]:
         pool_total = [_ZERO] * MONEY_COLUMNS
         count = 0
-        for employer_id, code, _ in employers:
-            charges = by_employer.get(employer_id)
+        for employer in employers:
+            charges = by_employer.get(employer.pk)
             rows = selectors.charges_by_employee(charges) if charges else []
             if rows:
                 count += len(rows)
-                yield from payroll_records((employer_id, code), rows, pool_total=pool_total)
+                yield from payroll_records(employer, rows, pool_total=pool_total)
         yield ["pool_total", "", "", "", _employees(count), "", *pool_total]
 
     content = payroll_csv(records())
@@ -478,9 +494,7 @@ def payroll_export_all(
     )
 
 
-def _close_refusals(
-    employers: list[tuple[int, str, str]], first: date, today: date
-) -> list[dict[str, Any]]:
+def _close_refusals(employers: list[EmployerRow], first: date, today: date) -> list[dict[str, Any]]:
     """Employers whose month the ledger would refuse to close (``month_close``'s rules:
     the month has begun; months close in order), in one query."""
     if first > today:
@@ -498,16 +512,16 @@ def _close_refusals(
     )
     index = first.year * 12 + first.month - 1
     errors = []
-    for employer_id, code, name in employers:
-        last = closed.get(employer_id)
-        if employer_id in done or last is None or last["last"] + 1 == index:
+    for employer in employers:
+        last = closed.get(employer.pk)
+        if employer.pk in done or last is None or last["last"] + 1 == index:
             continue
         expected = date((last["last"] + 1) // 12, (last["last"] + 1) % 12 + 1, 1)
         errors.append(
             {
-                "row": code,
+                "row": employer.code,
                 "field": "month",
-                "message": f"{name}: months are closed in order; the next month to close "
+                "message": f"{employer.name}: months are closed in order; the next month to close "
                 f"is {expected:%B %Y}.",
             }
         )

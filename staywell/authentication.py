@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from staywell.db import prepared_rows
+from staywell.db import prepared_dicts
 from staywell.roles import remember_roles
 
 
@@ -20,11 +20,11 @@ def _token_sql() -> tuple[str, list[str]]:
     user_model = get_user_model()
     fields = user_model._meta.concrete_fields
     groups = user_model._meta.get_field("groups").remote_field.through._meta.db_table
-    columns = ", ".join(f'u."{f.column}"' for f in fields)
+    columns = ", ".join(f'u."{f.column}" AS "{f.attname}"' for f in fields)
     sql = f"""
         SELECT {columns},
                ARRAY(SELECT g.name FROM auth_group g JOIN {groups} ug ON ug.group_id = g.id
-                      WHERE ug.user_id = u.id)
+                      WHERE ug.user_id = u.id) AS group_names
           FROM {Token._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id
          WHERE t.key = %s
     """  # noqa: S608 - table and column names from the models; the key is bound
@@ -37,14 +37,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         sql, names = _token_sql()
-        rows = prepared_rows(sql, [key])
+        rows = prepared_dicts(sql, [key])
         if not rows:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        *values, group_names = rows[0]
-        user = get_user_model().from_db(connection.alias, names, values)
+        row = rows[0]
+        user = get_user_model().from_db(connection.alias, names, [row[name] for name in names])
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        remember_roles(user, group_names)
+        remember_roles(user, row["group_names"])
         token = Token(key=key, user=user)
         token._state.adding = False
         return user, token

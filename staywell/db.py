@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
-from psycopg.rows import RowFactory, tuple_row
+from psycopg.rows import RowFactory, dict_row, tuple_row
 
 
 def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple_row) -> list[Any]:
@@ -23,6 +23,11 @@ def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple
     ):
         cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def prepared_dicts(sql: str, params: Any) -> list[dict[str, Any]]:
+    """:func:`prepared_rows`, each row a dict by column name."""
+    return prepared_rows(sql, params, row_factory=dict_row)
 
 
 def parse_id(value: Any) -> int | None:

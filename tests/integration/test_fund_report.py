@@ -49,8 +49,17 @@ def books():
     c = hire(program=program, number="C1", first_name="Cy", last_name="Cole")
     r = hire(program=program, number="R1", first_name="Rita", last_name="Reyes")
     x = hire(program=program, number="X1", first_name="Xavier", last_name="Cruz")
+    c, x, r = _books_1984_85(employer, a, b, c, r, x)
+    _books_1985_86_employees(employer, a, b, r, x)
+    _books_1985_86_district(employer)
+    # After June 30, 1986: not in the report.
+    ledger.post_employer_contribution(employer=employer, year=1986, month=7, amount=D("999.99"))
+    pay_claim(employee=a, amount="33.00", paid_on=date(1986, 7, 2), service_date=date(1986, 6, 20))
+    return employer, _books_other_employer()
 
-    # --- 1984-85 (before the report's year) -------------------------------------------
+
+def _books_1984_85(employer, a, b, c, r, x):
+    """1984-85, before the report's year; returns C, X and R separated."""
     for who, amount in ((c, "400.00"), (b, "300.00"), (r, "500.00"), (x, "200.00")):
         ledger.post_vesting_transfer(employee=who, amount=D(amount), policy_year=1983)
     ledger.post_unvested_transfer(employer=employer, amount=D("50.00"), policy_year=1983)
@@ -77,8 +86,11 @@ def books():
     ledger.post_lump_sum_payout(employee=c, amount=D("400.00"), effective_date=date(1985, 2, 1))
     x = mark_separated(x, on=date(1985, 1, 3), reason="death")
     r = mark_separated(r, on=date(1985, 6, 30), reason="retirement")
+    return c, x, r
 
-    # --- 1985-86 (the report's year) --------------------------------------------------
+
+def _books_1985_86_employees(employer, a, b, r, x):
+    """1985-86, the report's year: the employees' money."""
     ledger.post_vesting_transfer(employee=a, amount=D("200.00"), policy_year=1984)
     ledger.post_vesting_transfer(employee=b, amount=D("450.00"), policy_year=1984)
     ledger.post_unvested_transfer(employer=employer, amount=D("120.00"), policy_year=1984)
@@ -122,6 +134,10 @@ def books():
         beneficiary_name="Rosa Cruz",
         effective_date=date(1985, 8, 1),
     )
+
+
+def _books_1985_86_district(employer):
+    """1985-86, the report's year: the district's interest and costs."""
     ledger.post_interest(
         employer=employer,
         amount=D("180.00"),
@@ -151,11 +167,9 @@ def books():
         description="Claims administration",
     )
 
-    # --- After June 30, 1986: not in the report ---------------------------------------
-    ledger.post_employer_contribution(employer=employer, year=1986, month=7, amount=D("999.99"))
-    pay_claim(employee=a, amount="33.00", paid_on=date(1986, 7, 2), service_date=date(1986, 6, 20))
 
-    # --- Another employer: in the pool's report only -----------------------------------
+def _books_other_employer():
+    """Another employer: in the pool's report only."""
     other = ProgramFactory(employer=EmployerFactory(code="UKI", name="Ukiah Unified"))
     o = hire(program=other, number="O1", first_name="Olga", last_name="Other")
     ledger.post_employer_contribution(
@@ -164,7 +178,7 @@ def books():
     pay_claim(
         employee=o, amount="100.00", paid_on=date(1985, 12, 1), service_date=date(1985, 11, 20)
     )
-    return employer, other.employer
+    return other.employer
 
 
 HAND = {

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -206,21 +207,7 @@ class PoolGenerator:
     # -- writing --------------------------------------------------------------------------
 
     def run(self, *, employers: int, employees: int) -> dict[str, int]:
-        rng = self.rng
         sizes = self.sizes(employers, employees)
-        counts = dict.fromkeys(
-            (
-                "employers",
-                "programs",
-                "employees",
-                "hours changes",
-                "elections",
-                "segments",
-                "dependents",
-                "beneficiaries",
-            ),
-            0,
-        )
         people = [self.person() for _ in range(employees)]
         with connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # the psycopg 3 cursor
@@ -230,210 +217,247 @@ class PoolGenerator:
             employee_first = _reserve_ids(cursor, "accounts_employee", employees)
             change_total = sum(len(p["changes"]) for p in people)
             change_first = _reserve_ids(cursor, "accounts_hourschange", change_total)
-
-            programs_of: list[list[tuple[int, bool]]] = []
-            with cursor.copy("COPY accounts_employer (id, code, name) FROM STDIN") as copy:
-                for index in range(employers):
-                    copy.write_row(
-                        (
-                            employer_first + index,
-                            f"{self.prefix}{index + 1:04d}",
-                            f"Synthetic School District {self.prefix}{index + 1:04d}",
-                        )
-                    )
-            program_id = program_first
-            with cursor.copy(
-                "COPY accounts_program (id, employer_id, code, name, categorically_funded) "
-                "FROM STDIN"
-            ) as copy:
-                for index, count in enumerate(program_counts):
-                    mine = []
-                    for code, name, categorical in PROGRAM_NAMES[:count]:
-                        copy.write_row(
-                            (program_id, employer_first + index, code, name, categorical)
-                        )
-                        mine.append((program_id, categorical))
-                        program_id += 1
-                    programs_of.append(mine)
-            counts["employers"], counts["programs"] = employers, program_id - program_first
-
-            employee_rows = []
-            change_rows = []
-            election_rows = []
-            segment_rows = []
-            dependent_rows = []
-            beneficiary_rows = []
-            employee_id, change_id = employee_first, change_first
-            now = self.now
+            self.write_employers(cursor, employer_first, employers)
+            programs_of = self.write_programs(cursor, program_first, employer_first, program_counts)
+            rows = PoolRows(next_employee=employee_first, next_change=change_first)
             for employer_index, size in enumerate(sizes):
-                employer_id = employer_first + employer_index
-                weights = [
-                    3 if not categorical else 1 for _, categorical in programs_of[employer_index]
-                ]
-                program_ids = [pid for pid, _ in programs_of[employer_index]]
-                for number in range(1, size + 1):
-                    person = people[employee_id - employee_first]
-                    last = rng.choice(LAST_NAMES)
-                    born = person["hire"] - timedelta(days=rng.randint(21 * 365, 60 * 365))
-                    separation = person["separation"]
-                    employee_rows.append(
-                        (
-                            employee_id,
-                            employer_id,
-                            str(number),
-                            rng.choice(FIRST_NAMES),
-                            last,
-                            born,
-                            person["hire"],
-                            person["status"],
-                            person["hours"],
-                            person["grandfathered"],
-                            rng.choices(program_ids, weights)[0],
-                            separation[0] if separation else None,
-                            separation[1] if separation else "",
-                            person["self_pay"],
-                            True,
-                        )
-                    )
-                    elected_change = None
-                    for effective, status, hours in person["changes"]:
-                        change_rows.append((change_id, employee_id, effective, status, hours, now))
-                        if person["elected"] == effective:
-                            elected_change = change_id
-                        change_id += 1
-                    if elected_change is not None:
-                        election_rows.append((employee_id, elected_change, person["elected"], now))
-                    segments = rules.coverage_timeline(
-                        hire_date=person["hire"],
-                        changes=[
-                            rules.StatusChange(d, rules.EmploymentStatus(s), h)
-                            for d, s, h in person["changes"]
-                        ],
-                        grandfathered=person["grandfathered"],
-                        self_pay_enrolled=person["self_pay"],
-                        separation_date=separation[0] if separation else None,
-                        elections=[person["elected"]] if person["elected"] else [],
-                    )
-                    for segment in segments:
-                        segment_rows.append(
-                            (
-                                employee_id,
-                                segment.start,
-                                segment.end,
-                                segment.tier.value,
-                                source_to_db(segment.source),
-                                segment.employer_basis.value if segment.employer_basis else "",
-                                segment.employee_pays_difference,
-                                segment.dental,
-                                "",
-                                "",
-                            )
-                        )
-                    family = rng.random() < 0.55
-                    if family:
-                        if rng.random() < 0.8:
-                            dependent_rows.append(
-                                (
-                                    employee_id,
-                                    "spouse",
-                                    rng.choice(FIRST_NAMES),
-                                    last,
-                                    born + timedelta(days=rng.randint(-1500, 1500)),
-                                    None,
-                                    "",
-                                    now,
-                                )
-                            )
-                        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
-                            dependent_rows.append(
-                                (
-                                    employee_id,
-                                    "child",
-                                    rng.choice(FIRST_NAMES),
-                                    last,
-                                    born + timedelta(days=rng.randint(20 * 365, 40 * 365)),
-                                    None,
-                                    "",
-                                    now,
-                                )
-                            )
-                    if rng.random() < 0.85:
-                        signed = person["hire"] + timedelta(days=rng.randint(0, 30))
-                        if family:
-                            beneficiary_rows.append(
-                                (
-                                    employee_id,
-                                    f"{rng.choice(FIRST_NAMES)} {last}",
-                                    "spouse",
-                                    Decimal("100.00"),
-                                    signed,
-                                    now,
-                                )
-                            )
-                        else:
-                            for relation in ("son", "daughter"):
-                                beneficiary_rows.append(
-                                    (
-                                        employee_id,
-                                        f"{rng.choice(FIRST_NAMES)} {last}",
-                                        relation,
-                                        Decimal("50.00"),
-                                        signed,
-                                        now,
-                                    )
-                                )
-                    employee_id += 1
+                self.add_employer_members(
+                    rows, employer_first + employer_index, size, programs_of[employer_index], people
+                )
+            rows.write(cursor)
+        return {
+            "employers": employers,
+            "programs": sum(len(mine) for mine in programs_of),
+            **rows.counts(),
+        }
 
-            self._copy(
-                cursor,
-                "accounts_employee (id, employer_id, number, first_name, last_name, birth_date, "
-                "hire_date, status, weekly_hours, grandfathered, program_id, separation_date, "
-                "separation_reason, self_pay_enrolled, grandfathered_elected)",
-                employee_rows,
+    def write_employers(self, cursor: Any, employer_first: int, employers: int) -> None:
+        with cursor.copy("COPY accounts_employer (id, code, name) FROM STDIN") as copy:
+            for index in range(employers):
+                copy.write_row(
+                    (
+                        employer_first + index,
+                        f"{self.prefix}{index + 1:04d}",
+                        f"Synthetic School District {self.prefix}{index + 1:04d}",
+                    )
+                )
+
+    def write_programs(
+        self, cursor: Any, program_first: int, employer_first: int, program_counts: list[int]
+    ) -> list[list[tuple[int, bool]]]:
+        """Each employer's first programs of ``PROGRAM_NAMES``; per employer, the
+        ``(program id, categorically funded)`` pairs."""
+        programs_of: list[list[tuple[int, bool]]] = []
+        program_id = program_first
+        with cursor.copy(
+            "COPY accounts_program (id, employer_id, code, name, categorically_funded) FROM STDIN"
+        ) as copy:
+            for index, count in enumerate(program_counts):
+                mine = []
+                for code, name, categorical in PROGRAM_NAMES[:count]:
+                    copy.write_row((program_id, employer_first + index, code, name, categorical))
+                    mine.append((program_id, categorical))
+                    program_id += 1
+                programs_of.append(mine)
+        return programs_of
+
+    def add_employer_members(
+        self,
+        rows: PoolRows,
+        employer_id: int,
+        size: int,
+        programs: list[tuple[int, bool]],
+        people: list[dict[str, Any]],
+    ) -> None:
+        """The rows of one employer's ``size`` employees, numbered from 1; programs
+        that are not categorically funded are three times as likely."""
+        weights = [3 if not categorical else 1 for _, categorical in programs]
+        program_ids = [pid for pid, _ in programs]
+        for number in range(1, size + 1):
+            employee_id = rows.next_employee
+            person = people[employee_id - rows.first_employee]
+            last, born = self.add_employee(
+                rows, employee_id, employer_id, number, person, program_ids, weights
             )
-            self._copy(
-                cursor,
-                "accounts_hourschange (id, employee_id, effective_date, status, weekly_hours, "
-                "created_at)",
-                change_rows,
+            self.add_history(rows, employee_id, person)
+            self.add_family(rows, employee_id, person, last, born)
+            rows.next_employee += 1
+
+    def add_employee(
+        self,
+        rows: PoolRows,
+        employee_id: int,
+        employer_id: int,
+        number: int,
+        person: dict[str, Any],
+        program_ids: list[int],
+        weights: list[int],
+    ) -> tuple[str, date]:
+        """The employee's row; returns the last name and birth date the family shares."""
+        rng = self.rng
+        last = rng.choice(LAST_NAMES)
+        born = person["hire"] - timedelta(days=rng.randint(21 * 365, 60 * 365))
+        separation = person["separation"]
+        rows.employees.append(
+            (
+                employee_id,
+                employer_id,
+                str(number),
+                rng.choice(FIRST_NAMES),
+                last,
+                born,
+                person["hire"],
+                person["status"],
+                person["hours"],
+                person["grandfathered"],
+                rng.choices(program_ids, weights)[0],
+                separation[0] if separation else None,
+                separation[1] if separation else "",
+                person["self_pay"],
+                True,
             )
-            self._copy(
-                cursor,
-                "accounts_continuationelection (employee_id, reduction_id, elected_on, created_at)",
-                election_rows,
-            )
-            self._copy(
-                cursor,
-                "accounts_coveragesegment (employee_id, start_date, end_date, tier, source, "
-                "employer_basis, employee_pays_difference, dental, reason, author)",
-                segment_rows,
-            )
-            self._copy(
-                cursor,
-                "accounts_dependent (employee_id, relationship, first_name, last_name, "
-                "birth_date, covered_from, end_reason, created_at)",
-                dependent_rows,
-            )
-            self._copy(
-                cursor,
-                "accounts_beneficiarydesignation (employee_id, name, relationship, "
-                "share_percent, signed_date, created_at)",
-                beneficiary_rows,
-            )
-        counts.update(
-            {
-                "employees": len(employee_rows),
-                "hours changes": len(change_rows),
-                "elections": len(election_rows),
-                "segments": len(segment_rows),
-                "dependents": len(dependent_rows),
-                "beneficiaries": len(beneficiary_rows),
-            }
         )
-        return counts
+        return last, born
 
-    @staticmethod
-    def _copy(cursor: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    def add_history(self, rows: PoolRows, employee_id: int, person: dict[str, Any]) -> None:
+        """Hours changes, the continuation election and the coverage segments the rules
+        compute from them."""
+        now = self.now
+        elected_change = None
+        for effective, status, hours in person["changes"]:
+            change_id = rows.next_change
+            rows.changes.append((change_id, employee_id, effective, status, hours, now))
+            if person["elected"] == effective:
+                elected_change = change_id
+            rows.next_change += 1
+        if elected_change is not None:
+            rows.elections.append((employee_id, elected_change, person["elected"], now))
+        separation = person["separation"]
+        segments = rules.coverage_timeline(
+            hire_date=person["hire"],
+            changes=[
+                rules.StatusChange(d, rules.EmploymentStatus(s), h) for d, s, h in person["changes"]
+            ],
+            grandfathered=person["grandfathered"],
+            self_pay_enrolled=person["self_pay"],
+            separation_date=separation[0] if separation else None,
+            elections=[person["elected"]] if person["elected"] else [],
+        )
+        for segment in segments:
+            rows.segments.append(
+                (
+                    employee_id,
+                    segment.start,
+                    segment.end,
+                    segment.tier.value,
+                    source_to_db(segment.source),
+                    segment.employer_basis.value if segment.employer_basis else "",
+                    segment.employee_pays_difference,
+                    segment.dental,
+                    "",
+                    "",
+                )
+            )
+
+    def add_family(
+        self, rows: PoolRows, employee_id: int, person: dict[str, Any], last: str, born: date
+    ) -> None:
+        """Dependents (55%: a spouse for most, up to three children) and beneficiaries
+        (85%: the spouse, or a son and a daughter at half each)."""
+        rng, now = self.rng, self.now
+        family = rng.random() < 0.55
+        if family:
+            if rng.random() < 0.8:
+                first = rng.choice(FIRST_NAMES)  # drawn before the birth date
+                birth = born + timedelta(days=rng.randint(-1500, 1500))
+                rows.dependents.append((employee_id, "spouse", first, last, birth, None, "", now))
+            for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+                first = rng.choice(FIRST_NAMES)
+                birth = born + timedelta(days=rng.randint(20 * 365, 40 * 365))
+                rows.dependents.append((employee_id, "child", first, last, birth, None, "", now))
+        if rng.random() < 0.85:
+            signed = person["hire"] + timedelta(days=rng.randint(0, 30))
+            if family:
+                name = f"{rng.choice(FIRST_NAMES)} {last}"
+                rows.beneficiaries.append(
+                    (employee_id, name, "spouse", Decimal("100.00"), signed, now)
+                )
+            else:
+                for relation in ("son", "daughter"):
+                    name = f"{rng.choice(FIRST_NAMES)} {last}"
+                    rows.beneficiaries.append(
+                        (employee_id, name, relation, Decimal("50.00"), signed, now)
+                    )
+
+
+@dataclass
+class PoolRows:
+    """The member rows of the pool, collected before one COPY per table; ids are handed
+    out from the ranges reserved for employees and hours changes."""
+
+    next_employee: int
+    next_change: int
+    first_employee: int = 0
+    employees: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    elections: list[tuple[Any, ...]] = field(default_factory=list)
+    segments: list[tuple[Any, ...]] = field(default_factory=list)
+    dependents: list[tuple[Any, ...]] = field(default_factory=list)
+    beneficiaries: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.first_employee = self.next_employee
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "employees": len(self.employees),
+            "hours changes": len(self.changes),
+            "elections": len(self.elections),
+            "segments": len(self.segments),
+            "dependents": len(self.dependents),
+            "beneficiaries": len(self.beneficiaries),
+        }
+
+    def write(self, cursor: Any) -> None:
+        copy_rows(
+            cursor,
+            "accounts_employee (id, employer_id, number, first_name, last_name, birth_date, "
+            "hire_date, status, weekly_hours, grandfathered, program_id, separation_date, "
+            "separation_reason, self_pay_enrolled, grandfathered_elected)",
+            self.employees,
+        )
+        copy_rows(
+            cursor,
+            "accounts_hourschange (id, employee_id, effective_date, status, weekly_hours, "
+            "created_at)",
+            self.changes,
+        )
+        copy_rows(
+            cursor,
+            "accounts_continuationelection (employee_id, reduction_id, elected_on, created_at)",
+            self.elections,
+        )
+        copy_rows(
+            cursor,
+            "accounts_coveragesegment (employee_id, start_date, end_date, tier, source, "
+            "employer_basis, employee_pays_difference, dental, reason, author)",
+            self.segments,
+        )
+        copy_rows(
+            cursor,
+            "accounts_dependent (employee_id, relationship, first_name, last_name, "
+            "birth_date, covered_from, end_reason, created_at)",
+            self.dependents,
+        )
+        copy_rows(
+            cursor,
+            "accounts_beneficiarydesignation (employee_id, name, relationship, "
+            "share_percent, signed_date, created_at)",
+            self.beneficiaries,
+        )
+
+
+def copy_rows(cursor: Any, target: str, rows: list[tuple[Any, ...]]) -> None:
+    with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
