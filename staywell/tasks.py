@@ -23,6 +23,16 @@ class ReliableTask(Task):  # type: ignore[misc]
     acks_late = True
 
 
-def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Queue ``task`` once the surrounding transaction commits (never for rolled-back work)."""
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
+    """Queue ``task`` once the surrounding transaction commits (never for rolled-back work).
+
+    A service names the task it queues (``"claims.import_claims"``), so that the service
+    never imports its app's ``tasks`` module, which imports the service."""
+
+    def send() -> None:
+        from staywell.celery import app
+
+        found = app.tasks[task] if isinstance(task, str) else task
+        found.apply_async(args=args, kwargs=kwargs)
+
+    transaction.on_commit(send)
