@@ -23,6 +23,15 @@ class ReliableTask(Task):  # type: ignore[misc]
     acks_late = True
 
 
+def task_named(name: str) -> Task:
+    """The registered task ``name``. A web process has imported no ``tasks`` module (only
+    the worker autodiscovers them), so every app's ``tasks`` module is imported first."""
+    from staywell.celery import app
+
+    app.loader.import_default_modules()
+    return app.tasks[name]
+
+
 def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
     """Queue ``task`` once the surrounding transaction commits (never for rolled-back work).
 
@@ -30,9 +39,7 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
     never imports its app's ``tasks`` module, which imports the service."""
 
     def send() -> None:
-        from staywell.celery import app
-
-        found = app.tasks[task] if isinstance(task, str) else task
+        found = task_named(task) if isinstance(task, str) else task
         found.apply_async(args=args, kwargs=kwargs)
 
     transaction.on_commit(send)
