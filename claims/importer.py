@@ -63,6 +63,8 @@ from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succ
 from staywell.models import Job
 from staywell.tasks import enqueue_on_commit
 
+IMPORT_TASK = "claims.import_claims"  # claims.tasks.import_claims
+
 COLUMNS = (
     "admin_claim_number",
     "employer_code",
@@ -435,9 +437,7 @@ def import_file(*, file: Any, user: Any = None, today: date | None = None) -> Im
             user=user,
             parameters={"rows": result.ready, "skipped": result.skipped, "file": name},
         )
-        from claims.tasks import import_claims
-
-        enqueue_on_commit(import_claims, str(job.pk))
+        enqueue_on_commit(IMPORT_TASK, str(job.pk))
     result.job = job
     return result
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from claims.importer import IMPORT_TASK, process_import
 from staywell.tasks import ReliableTask
 
 
-@shared_task(base=ReliableTask, name="claims.import_claims")
+@shared_task(base=ReliableTask, name=IMPORT_TASK)
 def import_claims(job_id: str) -> None:
-    from claims.importer import process_import
-
     process_import(job_id)

@@ -184,7 +184,7 @@ class MeView(APIView):
 
 def charges_payload(preview: selectors.PayrollPreview) -> dict[str, Any]:
     def shares(values: dict[tuple[str, str], Decimal]) -> dict[str, str]:
-        amounts = services._amounts(values)
+        amounts = services.share_amounts(values)
         names = services.CSV_HEADER[-len(amounts) :]
         return {name: _money(value) for name, value in zip(names, amounts, strict=True)}
 

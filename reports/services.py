@@ -50,6 +50,10 @@ from staywell.tasks import enqueue_on_commit
 from vesting import ledger as ledger_services
 from vesting.models import Fund, MonthClose
 
+# The tasks these services queue (reports.tasks), named so that services never import tasks.
+FUND_REPORTS_TASK = "reports.fund_reports_generate"
+PAYROLL_EXPORT_ALL_TASK = "reports.payroll_export_all"
+
 logger = logging.getLogger(__name__)
 
 # =========================================================================================
@@ -149,15 +153,13 @@ def fund_reports_request(
 
 
 def _queue_fund_reports(*, policy_year: int, requested_by: Any, reason: str) -> Job:
-    from reports.tasks import fund_reports_generate_task
-
     job = job_create(
         kind="fund_reports",
         title=f"Fund reports {policy_year_label(policy_year)}",
         user=requested_by if getattr(requested_by, "is_authenticated", False) else None,
         parameters={"policy_year": policy_year, "reason": reason},
     )
-    enqueue_on_commit(fund_reports_generate_task, policy_year=policy_year, job_id=str(job.pk))
+    enqueue_on_commit(FUND_REPORTS_TASK, policy_year=policy_year, job_id=str(job.pk))
     return job
 
 
@@ -255,7 +257,7 @@ _SHARE_KEYS = [(line, payer) for line in PREMIUM_LINES for payer in PAYERS]
 _ZERO = Decimal("0.00")
 
 
-def _amounts(shares: dict[tuple[str, str], Decimal]) -> list[Decimal]:
+def share_amounts(shares: dict[tuple[str, str], Decimal]) -> list[Decimal]:
     """The money columns of a row: each (line, payer) share, then the employer's, the
     employee's and the whole total."""
     values = [shares.get(key, _ZERO) for key in _SHARE_KEYS]
@@ -296,7 +298,7 @@ def payroll_records(
     counts: dict[str, int] = {}
     total = [_ZERO] * MONEY_COLUMNS
     for row in rows:
-        amounts = _amounts(row.shares)
+        amounts = share_amounts(row.shares)
         yield ["employee", code, row.program_code, row.employee_number, row.employee_name,
                row.tier, *amounts]  # fmt: skip
         program = programs.get(row.program_code)
@@ -423,15 +425,13 @@ CLOSE_BATCH = 50  # month closes per database transaction in the all-employers e
 
 def payroll_export_all_request(*, year: int, month: int, requested_by: Any) -> Job:
     """Queue the export of every employer's month (one CSV) as a job with progress."""
-    from reports.tasks import payroll_export_all_task
-
     job = job_create(
         kind="payroll_export_all",
         title=f"Premium charges of every employer, {date(year, month, 1):%B %Y}",
         user=requested_by,
         parameters={"year": year, "month": month},
     )
-    enqueue_on_commit(payroll_export_all_task, job_id=str(job.pk), year=year, month=month)
+    enqueue_on_commit(PAYROLL_EXPORT_ALL_TASK, job_id=str(job.pk), year=year, month=month)
     return job
 
 

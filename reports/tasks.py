@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from reports import services
+from reports.services import FUND_REPORTS_TASK, PAYROLL_EXPORT_ALL_TASK
 from staywell.tasks import ReliableTask
 
 
-@shared_task(base=ReliableTask, name="reports.fund_reports_generate")
+@shared_task(base=ReliableTask, name=FUND_REPORTS_TASK)
 def fund_reports_generate_task(*, policy_year: int, job_id: str) -> str | None:
     """Render and store the year-end fund reports of every employer and of the pool."""
-    from reports import services
-
     job = services.fund_reports_generate(policy_year=policy_year, job_id=job_id)
     return str(job.pk) if job else None
 
 
-@shared_task(base=ReliableTask, name="reports.payroll_export_all")
+@shared_task(base=ReliableTask, name=PAYROLL_EXPORT_ALL_TASK)
 def payroll_export_all_task(*, job_id: str, year: int, month: int) -> str | None:
     """Export (and close) every employer's month as one CSV."""
-    from reports import services
-
     job = services.payroll_export_all(job_id=job_id, year=year, month=month)
     return str(job.pk) if job else None

@@ -23,6 +23,23 @@ class ReliableTask(Task):  # type: ignore[misc]
     acks_late = True
 
 
-def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Queue ``task`` once the surrounding transaction commits (never for rolled-back work)."""
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+def task_named(name: str) -> Task:
+    """The registered task ``name``. A web process has imported no ``tasks`` module (only
+    the worker autodiscovers them), so every app's ``tasks`` module is imported first."""
+    from staywell.celery import app
+
+    app.loader.import_default_modules()
+    return app.tasks[name]
+
+
+def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
+    """Queue ``task`` once the surrounding transaction commits (never for rolled-back work).
+
+    A service names the task it queues (``"claims.import_claims"``), so that the service
+    never imports its app's ``tasks`` module, which imports the service."""
+
+    def send() -> None:
+        found = task_named(task) if isinstance(task, str) else task
+        found.apply_async(args=args, kwargs=kwargs)
+
+    transaction.on_commit(send)

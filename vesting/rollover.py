@@ -45,7 +45,6 @@ from accounts.rules import (
     policy_year_label,
     policy_year_start,
 )
-from staywell.celery import app as celery_app
 from staywell.money import ZERO
 from staywell.tasks import enqueue_on_commit
 from vesting import ledger
@@ -122,7 +121,7 @@ def rollover_start(
                 )
                 run.refresh_from_db()
             if queue:
-                enqueue_on_commit(celery_app.tasks[ROLLOVER_TASK], run.pk)
+                enqueue_on_commit(ROLLOVER_TASK, run.pk)
     return run
 
 

@@ -36,3 +36,37 @@ def test_enqueue_on_commit_queues_only_after_the_transaction_commits(
     task.apply_async.assert_not_called()
     callbacks[0]()
     task.apply_async.assert_called_once_with(args=(7,), kwargs={"year": 1984})
+
+
+def test_a_task_queued_by_name_is_found_in_a_process_that_imported_no_tasks_module():
+    """A web process imports no ``tasks`` module; a service that queues by name (the July 1
+    rollover started from its page, a claims file, the fund reports) still finds its task."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import django, sys\n"
+        "django.setup()\n"
+        "from staywell.tasks import task_named\n"
+        "assert 'vesting.tasks' not in sys.modules\n"
+        "names = ['vesting.rollover_run', 'claims.import_claims', 'reports.fund_reports_generate',"
+        " 'reports.payroll_export_all']\n"
+        "print(' '.join(task_named(name).name for name in names))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "vesting.rollover_run",
+        "claims.import_claims",
+        "reports.fund_reports_generate",
+        "reports.payroll_export_all",
+    ]
