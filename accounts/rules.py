@@ -22,7 +22,7 @@ from enum import StrEnum
 from itertools import pairwise
 from types import MappingProxyType
 
-from staywell.money import ZERO, money, split_evenly
+from staywell.money import ZERO, money
 
 
 class Tier(StrEnum):
@@ -115,16 +115,42 @@ def policy_year_months(start_year: int) -> list[date]:
     return [add_months(policy_year_start(start_year), index) for index in range(12)]
 
 
-def monthly_deductible_shares(deductible: Decimal) -> list[Decimal]:
-    """R-PY2: twelve monthly shares of the deductible, index 0 = July.
-
-    Each share is deductible / 12 rounded half-up to the cent; June (the last month)
-    absorbs the rounding difference, so the twelve add up exactly: 500.00 gives
-    41.67 x 11 and 41.63.
-    """
+def monthly_deductible_share(deductible: Decimal) -> Decimal:
+    """R-PY2: a monthly share of the deductible, deductible / 12 rounded half-up (41.67)."""
     if money(deductible) < ZERO:
         raise ValueError("the deductible cannot be negative")
-    return split_evenly(deductible, 12)
+    return money(money(deductible) / 12)
+
+
+def monthly_deductible_shares(deductible: Decimal) -> list[Decimal]:
+    """R-PY2: the twelve monthly shares of the deductible, index 0 = July.
+
+    Every month's share is the same, deductible / 12 rounded half-up to the cent (500.00
+    gives 41.67 each month); no month carries the rounding. Added up to a year's amount
+    they are capped at the deductible (:func:`months_of_deductible`).
+    """
+    return [monthly_deductible_share(deductible)] * 12
+
+
+def months_of_deductible(months: int, deductible: Decimal) -> Decimal:
+    """R-PY2, R-VE1: ``months`` monthly shares added up to a year's amount: n x 41.67,
+    capped at the deductible (twelve months exactly 500.00, nine months 375.03).
+
+    Decision: twelve months are exactly the deductible also when deductible / 12 rounds
+    down (1,000.00: 83.33 a month, yet a full year is 1,000.00, not 999.96): a full year
+    of coverage carries the whole deductible, as R-PY2 says of 500.00.
+    """
+    if not 0 <= months <= 12:
+        raise ValueError("a policy year has 0 to 12 months")
+    if months == 12:
+        return money(deductible)
+    return min(monthly_deductible_share(deductible) * months, money(deductible))
+
+
+def year_allotments(deductible: Decimal) -> list[Decimal]:
+    """R-PY2, R-VE1: the year's amount for 0..12 months (index = number of months), the
+    table the set-based vesting SQL looks the allotment up in."""
+    return [months_of_deductible(n, deductible) for n in range(13)]
 
 
 # ---------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     """Split ``total`` into ``parts`` amounts that sum exactly to it.
 
     Each part is ``total / parts`` rounded half-up to the cent; the last part absorbs the
-    rounding difference (R-PY2: twelve monthly shares of 500.00 are 41.67 x 11 + 41.63).
+    rounding difference (100.00 in three parts: 33.33, 33.33, 33.34). Not for the monthly
+    shares of the deductible: those are all equal and capped when added up (R-PY2,
+    ``accounts.rules.months_of_deductible``).
     """
     if parts < 1:
         raise ValueError("parts must be at least 1")

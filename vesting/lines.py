@@ -52,6 +52,7 @@ from accounts.rules import (
     policy_year_label,
     policy_year_of,
     policy_year_start,
+    year_allotments,
 )
 from staywell.money import ZERO
 from vesting import ledger
@@ -73,7 +74,8 @@ def plan_year_settings(start_year: int) -> PlanYear:
 # --- One employer step ---------------------------------------------------------------------
 
 # One INSERT ... SELECT computes and writes the lines of one employer (or one employee) for
-# one policy year. The month shares come from the plan year's deductible (R-PY2).
+# one policy year. The allotment of n FULL-tier months is looked up in the plan year's
+# table of n x deductible / 12 (rounded half-up), capped at the deductible (R-PY2, R-VE1).
 _LINES_SQL = """
 WITH months AS (
     SELECT (m.ord - 1)::int AS idx,
@@ -89,7 +91,7 @@ WITH months AS (
        AND (%(only)s::bigint IS NULL OR e.id = %(only)s::bigint)
 ), cov AS (  -- R-VE1 allotment, R-VE3 full year: the first day of each month
     SELECT s.employee_id,
-           coalesce(sum(m.share) FILTER (WHERE s.tier = 'full'), 0) AS allotment,
+           (%(allotments)s::numeric[])[least(count(*) FILTER (WHERE s.tier = 'full'), 12) + 1] AS allotment,
            count(*) FILTER (WHERE s.source <> 'separation_continuation') AS months_covered
       FROM emp
       JOIN accounts_coveragesegment s
@@ -241,6 +243,8 @@ def lines_write(
         "ye": policy_year_end(year),
         "rollover_day": policy_year_start(year + 1),
         "shares": list(monthly_deductible_shares(plan.deductible)),
+        # R-PY2, R-VE1: the allotment of 0..12 FULL-tier months (n x 41.67, capped)
+        "allotments": year_allotments(plan.deductible),
         "max_vest": plan.maximum_vest,
         "separation_year_vests": plan.separation_year_vests,
         "employer": employer_id,

@@ -7,15 +7,20 @@ values. Months of a policy year are indexed 0..11, 0 = July (R-PY1).
 
 Decisions (the spec is silent; chosen as a plan administrator would):
 
-- Decision: a partial year's allotment is counted month by month, not by a count of
-  months: each FULL-tier month adds that month's share, and June (index 11) carries the
-  rounding (R-PY2), exactly as the monthly trust-fund contributions are booked. So
-  April-June is 41.67 + 41.67 + 41.63 = 124.97 and July-September is 3 x 41.67 = 125.01.
-  A bare count cannot say whether June is in it, so counts are not accepted.
-- Decision: "six months after" an event (III.D.5, III.D.7) means the first day of the
-  month after six full months have passed, which is always the first day of the seventh
-  month after the event's month: June 30, 1984 -> January 1, 1985 (the plan's own
-  example); September 30, 1984 -> April 1, 1985; March 10, 1985 -> October 1, 1985.
+- Decision (R-PY2 as clarified): every FULL-tier month adds the same share, deductible /
+  12 rounded half-up (41.67), and the months of a year are added up as n x 41.67 capped at
+  the deductible: twelve months are exactly 500.00, nine months 375.03, April-June and
+  July-September both 125.01. No month carries the rounding. The monthly trust-fund
+  contribution is the premium schedule's own figure (R-PR1 data, 41.67 in the 1983
+  schedule), booked as entered; twelve contributions (500.04) are four cents more than
+  a full year's allotment (500.00), and those cents stay in the General Deductible
+  Trust Fund like any unspent, unvested money.
+- Decision (R-PY3 as clarified): "six months after" a day D (III.D.5, III.D.7) is the
+  first day of a month on or after D plus six calendar months (a day past the end of the
+  target month is its last day): June 30, 1984 -> January 1, 1985 (the plan's own
+  example); September 30, 1984 -> April 1, 1985; January 1, 1985 -> July 1, 1985;
+  August 31, 1984 -> (February 28, 1985) -> March 1, 1985; March 10, 1985 -> October 1,
+  1985.
 - Decision: a year without any full year of coverage is transferred to the district at
   the July 1 rollover that ends the year of separation (the year-end vesting run, where
   the 1986 report shows "unvested transfers to the district"); before the separation it
@@ -36,8 +41,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from accounts.rules import add_months, policy_year_end, policy_year_of, policy_year_start
-from staywell.money import ZERO, from_cents, money, split_evenly, to_cents
+from accounts.rules import (
+    add_months,
+    monthly_deductible_shares,
+    months_of_deductible,
+    policy_year_end,
+    policy_year_of,
+    policy_year_start,
+)
+from staywell.money import ZERO, from_cents, money, to_cents
 
 __all__ = [
     "DEDUCTIBLE",
@@ -80,24 +92,24 @@ def policy_month_index(day: date) -> int:
 
 
 def monthly_shares(deductible: Decimal = DEDUCTIBLE) -> list[Decimal]:
-    """R-VE1 with R-PY2: the twelve monthly shares, July first; June absorbs the rounding."""
-    return split_evenly(deductible, 12)
+    """R-VE1 with R-PY2: the twelve monthly shares, July first, each deductible / 12
+    rounded half-up (41.67); added up they are capped at the deductible (:func:`allotment`)."""
+    return monthly_deductible_shares(deductible)
 
 
 def allotment(full_tier_months: Collection[int], deductible: Decimal = DEDUCTIBLE) -> Decimal:
     """R-VE1: the year's allotment for the months covered in the FULL tier.
 
     ``full_tier_months`` are month indexes (0 = July ... 11 = June), each at most once.
-    Decision: counted month by month, June carrying the rounding (module docstring):
-    all twelve make exactly the deductible; April-June is 124.97.
+    R-PY2: n months x 41.67 capped at the deductible: all twelve make exactly 500.00,
+    nine make 375.03, April-June 125.01.
     """
     months = list(full_tier_months)
     if len(set(months)) != len(months):
         raise ValueError("each month may be counted only once")
     if any(not 0 <= m <= 11 for m in months):
         raise ValueError("month indexes run from 0 (July) to 11 (June)")
-    shares = monthly_shares(deductible)
-    return sum((shares[m] for m in months), ZERO)
+    return months_of_deductible(len(months), deductible)
 
 
 def unused_amount(
@@ -241,13 +253,15 @@ def spouse_split(
 
 
 def six_months_after(day: date) -> date:
-    """R-VE7, R-VE10: when something due "six months following" ``day`` is payable.
+    """R-PY3 (R-VE7, R-VE10): when something due "six months after" ``day`` is payable.
 
-    Decision: the first of the month after six full months have passed, which is the
-    first day of the seventh month after ``day``'s month (June 30, 1984 -> Jan 1, 1985,
-    the plan's example in III.D.5).
+    The first day of a month on or after ``day`` plus six calendar months (a day past the
+    end of the target month is its last day): June 30, 1984 -> January 1, 1985 (the plan's
+    example in III.D.5); January 1, 1985 -> July 1, 1985; August 31, 1984 -> March 1, 1985.
     """
-    return add_months(day, 7)
+    # D + 6 months is the first of a month only when D is; any later day of the target
+    # month (clamped to its end) is followed by the first of the next month.
+    return add_months(day, 6 if day.day == 1 else 7)
 
 
 class PayoutKind(StrEnum):

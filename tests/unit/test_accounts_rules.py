@@ -35,8 +35,10 @@ from accounts.rules import (
     covered_on_first_of_month,
     is_full_policy_year,
     marriage_policy_end,
+    monthly_deductible_share,
     monthly_deductible_shares,
     months_in_tier,
+    months_of_deductible,
     parse_policy_year,
     policy_year_end,
     policy_year_label,
@@ -134,11 +136,25 @@ def test_R_PY1_twelve_months_from_july_to_june() -> None:
     assert months[11] == date(1984, 6, 1)
 
 
-def test_R_PY2_500_splits_into_41_67_eleven_times_and_41_63_in_june() -> None:
+def test_R_PY2_every_month_of_500_is_41_67_june_included() -> None:
     shares = monthly_deductible_shares(D("500.00"))
-    assert shares == [D("41.67")] * 11 + [D("41.63")]
-    assert shares[0] == D("41.67")  # July
-    assert shares[11] == D("41.63")  # June absorbs the difference
+    assert shares == [D("41.67")] * 12
+    assert monthly_deductible_share(D("500.00")) == D("41.67")
+
+
+def test_R_PY2_months_add_up_to_n_x_41_67_capped_at_the_deductible() -> None:
+    assert months_of_deductible(12, D("500.00")) == D("500.00")  # not 500.04
+    assert months_of_deductible(11, D("500.00")) == D("458.37")
+    assert months_of_deductible(10, D("500.00")) == D("416.70")  # September-June
+    assert months_of_deductible(9, D("500.00")) == D("375.03")
+    assert months_of_deductible(3, D("500.00")) == D("125.01")
+    assert months_of_deductible(0, D("500.00")) == D("0.00")
+
+
+def test_R_PY2_a_full_year_is_the_whole_deductible_when_the_share_rounds_down() -> None:
+    # 1,000.00 / 12 = 83.333... -> 83.33; eleven months 916.63, twelve exactly 1,000.00.
+    assert months_of_deductible(11, D("1000.00")) == D("916.63")
+    assert months_of_deductible(12, D("1000.00")) == D("1000.00")
 
 
 def test_R_PY2_a_negative_deductible_is_refused() -> None:
@@ -146,12 +162,20 @@ def test_R_PY2_a_negative_deductible_is_refused() -> None:
         monthly_deductible_shares(D("-1.00"))
 
 
+def test_R_PY2_a_year_has_at_most_twelve_months() -> None:
+    with pytest.raises(ValueError, match="0 to 12 months"):
+        months_of_deductible(13, D("500.00"))
+
+
 @given(st.decimals(min_value=D("0.00"), max_value=D("100000.00"), places=2))
-def test_R_PY2_twelve_shares_always_sum_exactly_to_the_deductible(deductible: Decimal) -> None:
+def test_R_PY2_twelve_shares_are_equal_and_a_full_year_is_exactly_the_deductible(
+    deductible: Decimal,
+) -> None:
     shares = monthly_deductible_shares(deductible)
     assert len(shares) == 12
-    assert sum(shares, D("0.00")) == deductible
-    assert len(set(shares[:11])) == 1
+    assert len(set(shares)) == 1
+    assert abs(shares[0] * 12 - deductible) <= D("0.06")  # within half a cent a month
+    assert months_of_deductible(12, deductible) == deductible
     assert all(share.as_tuple().exponent == -2 for share in shares)
 
 

@@ -8,7 +8,7 @@ are worked out by hand from the plan text, never by the code under test.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -52,16 +52,21 @@ def covered_months(start: date, end: date, year: int) -> frozenset[int]:
 # --- R-VE1, R-VE2: allotment and unused amount -------------------------------------------
 
 
-def test_R_VE1_monthly_shares_make_exactly_the_deductible() -> None:
-    assert monthly_shares() == [D("41.67")] * 11 + [D("41.63")]
+def test_R_VE1_monthly_shares_are_41_67_and_a_full_year_is_exactly_the_deductible() -> None:
+    # R-PY2: every month 41.67 (June too); 12 x 41.67 = 500.04 is capped at 500.00.
+    assert monthly_shares() == [D("41.67")] * 12
     assert allotment(ALL_YEAR) == D("500.00")
 
 
-def test_R_VE1_partial_year_is_counted_month_by_month() -> None:
-    # April, May, June: 41.67 + 41.67 + 41.63 (June carries the rounding).
-    assert allotment({9, 10, 11}) == D("124.97")
+def test_R_VE1_partial_year_is_n_months_x_41_67() -> None:
+    # April, May, June: 3 x 41.67 (no month carries the rounding, R-PY2).
+    assert allotment({9, 10, 11}) == D("125.01")
     # July, August, September: 3 x 41.67.
     assert allotment({0, 1, 2}) == D("125.01")
+    # September-June: 10 x 41.67; July-March: 9 x 41.67; eleven months 11 x 41.67.
+    assert allotment(range(2, 12)) == D("416.70")
+    assert allotment(range(9)) == D("375.03")
+    assert allotment(range(1, 12)) == D("458.37")
     assert allotment(set()) == Z
 
 
@@ -87,7 +92,7 @@ def test_R_VE2_unused_amount_is_allotment_less_trust_fund_payments() -> None:
 
 
 def test_R_VE2_unused_amount_is_never_below_zero() -> None:
-    assert unused_amount(D("124.97"), D("900.00")) == Z
+    assert unused_amount(D("125.01"), D("900.00")) == Z
 
 
 def test_R_VE2_unused_amount_never_above_the_maximum_vest() -> None:
@@ -110,11 +115,12 @@ def test_R_VE4_vesting_example_a_april_1980_to_june_1981_fifteen_months() -> Non
     partial = covered_months(start, end, 1979)
     full = covered_months(start, end, 1980)
     assert len(partial) + len(full) == 15
-    # 15 months of credit: 41.67 + 41.67 + 41.63 (Apr-Jun 1980) + 500.00 = 624.97.
-    assert allotment(partial) + allotment(full) == D("624.97")
-    # Less claims: the trust fund paid 24.97 in 1979-80 and 100.00 in 1980-81.
+    # 15 months of credit: 3 x 41.67 = 125.01 (Apr-Jun 1980) + 500.00 = 625.01 (R-PY2).
+    assert allotment(partial) == D("125.01")
+    assert allotment(partial) + allotment(full) == D("625.01")
+    # Less claims: the trust fund paid 25.01 in 1979-80 and 100.00 in 1980-81.
     years = [
-        PolicyYearCredit(1979, False, unused_amount(allotment(partial), D("24.97"))),
+        PolicyYearCredit(1979, False, unused_amount(allotment(partial), D("25.01"))),
         PolicyYearCredit(1980, len(full) == 12, unused_amount(allotment(full), D("100.00"))),
     ]
     decisions = vesting_decisions(years, separation_date=end)
@@ -123,7 +129,7 @@ def test_R_VE4_vesting_example_a_april_1980_to_june_1981_fifteen_months() -> Non
         VestingDecision(1979, date(1981, 7, 1), None, D("100.00")),
         VestingDecision(1980, date(1981, 7, 1), None, D("400.00")),
     ]
-    assert sum(d.amount for d in decisions) == D("500.00")  # 624.97 less 124.97 of claims
+    assert sum(d.amount for d in decisions) == D("500.00")  # 625.01 less 125.01 of claims
 
 
 def test_R_VE4_vesting_example_b_july_1980_to_september_1981_fifteen_months() -> None:
@@ -168,17 +174,21 @@ def test_R_VE4_vesting_example_c_nine_months_nothing_vests() -> None:
     (Coverage from September 1 spans ten month-starts; from October 1, under R-EL6, nine.
     Either way there is no full year, which is what decides it.)"""
     start, end = date(1980, 9, 1), date(1981, 6, 30)
-    months = covered_months(start, end, 1980)
-    # Sep..Jun: 9 x 41.67 + 41.63 = 416.66; the trust fund paid 16.66.
-    assert allotment(months) == D("416.66")
-    years = [PolicyYearCredit(1980, False, unused_amount(allotment(months), D("16.66")))]
+    # Sep..Jun, ten month-starts: 10 x 41.67 = 416.70 (R-PY2).
+    assert allotment(covered_months(start, end, 1980)) == D("416.70")
+    # Hired September 1, covered from October 1 (R-EL6): nine months, 9 x 41.67 = 375.03.
+    months = covered_months(date(1980, 10, 1), end, 1980)
+    assert len(months) == 9
+    assert allotment(months) == D("375.03")
+    # The trust fund paid 15.03: 360.00 unused, and it all goes to the district.
+    years = [PolicyYearCredit(1980, False, unused_amount(allotment(months), D("15.03")))]
     assert vesting_decisions(years, separation_date=end) == [
-        VestingDecision(1980, None, date(1981, 7, 1), D("400.00"))
+        VestingDecision(1980, None, date(1981, 7, 1), D("360.00"))
     ]
 
 
 def test_R_VE4_partial_year_is_pending_until_a_full_year_or_a_separation() -> None:
-    [decision] = vesting_decisions([PolicyYearCredit(1979, False, D("124.97"))])
+    [decision] = vesting_decisions([PolicyYearCredit(1979, False, D("125.01"))])
     assert decision.pending
 
 
@@ -293,10 +303,12 @@ def test_R_VE7_prior_year_payable_at_separation_if_that_is_later() -> None:
     ]
 
 
-def test_R_VE7_six_months_after_is_the_first_of_the_seventh_month() -> None:
-    assert six_months_after(date(1984, 6, 30)) == date(1985, 1, 1)
-    assert six_months_after(date(1984, 9, 30)) == date(1985, 4, 1)
-    assert six_months_after(date(1984, 9, 15)) == date(1985, 4, 1)
+def test_R_PY3_six_months_after_is_the_first_of_a_month_on_or_after_d_plus_six_months() -> None:
+    assert six_months_after(date(1984, 6, 30)) == date(1985, 1, 1)  # Dec 30 -> Jan 1
+    assert six_months_after(date(1984, 9, 30)) == date(1985, 4, 1)  # Mar 30 -> Apr 1
+    assert six_months_after(date(1984, 9, 15)) == date(1985, 4, 1)  # Mar 15 -> Apr 1
+    assert six_months_after(date(1985, 1, 1)) == date(1985, 7, 1)  # Jul 1 is a first
+    assert six_months_after(date(1984, 8, 31)) == date(1985, 3, 1)  # Feb 28 -> Mar 1
 
 
 def test_R_CL6_late_claim_for_a_vested_year_during_employment() -> None:
@@ -406,11 +418,14 @@ cents = st.integers(min_value=0, max_value=10_000_000).map(from_cents)
 
 
 @given(deductible=cents, months=st.sets(st.integers(0, 11)))
-def test_R_VE1_property_a_year_and_its_complement_make_the_deductible(
+def test_R_VE1_property_n_months_are_n_shares_capped_at_the_deductible(
     deductible: Decimal, months: set[int]
 ) -> None:
-    rest = set(range(12)) - months
-    assert allotment(months, deductible) + allotment(rest, deductible) == deductible
+    share = (deductible / 12).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    expected = deductible if len(months) == 12 else min(share * len(months), deductible)
+    assert allotment(months, deductible) == expected
+    assert allotment(months, deductible) <= deductible
+    assert allotment(ALL_YEAR, deductible) == deductible
 
 
 @given(a=cents, b=cents, retained_is_a=st.booleans())
