@@ -4,8 +4,9 @@ Each test is named after the example it runs. Coverage starts on the day the exa
 shows (a hire in the first ten days of the month before, R-EL6). Claims are paid from the
 trust fund with ``post_claim_payment(service_date=...)``, as the claims app will; every
 rollover runs the way the July 1 job does (``rollover_start`` + ``rollover_execute``).
-Expected amounts are worked by hand from the plan text: a FULL-tier month adds 41.67,
-June 41.63 (R-PY2), so a full year is 500.00, April-June 124.97, July-September 125.01.
+Expected amounts are worked by hand from the plan text: every FULL-tier month adds 41.67
+and a year is n x 41.67 capped at the deductible (R-PY2), so a full year is 500.00,
+April-June and July-September 125.01, nine months 375.03.
 """
 
 from __future__ import annotations
@@ -70,13 +71,13 @@ def test_vesting_example_a_april_1980_start_vests_15_months_on_july_1_1981(progr
     pay_claim(employee, "120.00", service=date(1981, 1, 5))
 
     roll(1979)
-    assert lines(employee) == {1979: ("pending", D("74.97"))}  # 124.97 - 50.00, waiting
+    assert lines(employee) == {1979: ("pending", D("75.01"))}  # 3 x 41.67 - 50.00, waiting
     assert side_balance(employee) == D("0.00")
 
     roll(1980)
-    assert lines(employee) == {1979: ("vested", D("74.97")), 1980: ("vested", D("380.00"))}
-    # 15 months: 124.97 + 500.00 = 624.97 of credit, less 170.00 of claims.
-    assert side_balance(employee) == D("454.97")
+    assert lines(employee) == {1979: ("vested", D("75.01")), 1980: ("vested", D("380.00"))}
+    # 15 months: 125.01 + 500.00 = 625.01 of credit, less 170.00 of claims.
+    assert side_balance(employee) == D("455.01")
     line = VestingLine.objects.get(employee=employee, policy_year=1979)
     assert line.vested_on == date(1981, 7, 1)
     assert line.transaction.kind == TransactionKind.VESTING_TRANSFER
@@ -132,20 +133,35 @@ def test_vesting_example_b_with_the_strict_setting_the_year_of_leaving_goes_to_t
 
 
 def test_vesting_example_c_nine_months_from_september_1980_vest_nothing(program):
-    """III "Vesting examples" (c): September 1, 1980 through June 30, 1981, no full year:
-    nothing vests; the unvested amount goes to the district (R-VE4)."""
-    employee = hire(program=program, hire_date=date(1980, 8, 1))  # covered from Sept 1, 1980
-    pay_claim(employee, "16.66", service=date(1980, 11, 4))
+    """III "Vesting examples" (c): works nine months, September 1980 through June 30, 1981,
+    no full year: nothing vests; the unvested amount goes to the district (R-VE4). Hired
+    September 1, 1980, covered from October 1 (R-EL6): nine months."""
+    employee = hire(program=program, hire_date=date(1980, 9, 1))  # covered from Oct 1, 1980
+    pay_claim(employee, "15.03", service=date(1980, 11, 4))
     members.employee_separate(
         employee=employee, separation_date=date(1981, 6, 30), reason="change_of_employer"
     )
     assert not Payout.objects.filter(employee=employee).exists()
     roll(1980)
-    # September-May 9 x 41.67 + June 41.63 = 416.66 allotment, less 16.66 of claims.
-    assert lines(employee) == {1980: ("to_district", D("400.00"))}
+    # October-June: 9 x 41.67 = 375.03 allotment (R-PY2), less 15.03 of claims.
+    assert lines(employee) == {1980: ("to_district", D("360.00"))}
     assert side_balance(employee) == D("0.00")
     district = ledger.ledger_accounts_for_employer(program.employer_id).district
-    assert ledger_selectors.account_balance(district) == D("400.00")
+    assert ledger_selectors.account_balance(district) == D("360.00")
+
+
+def test_vesting_example_c_read_from_september_1_ten_month_starts_vest_nothing(program):
+    """III "Vesting examples" (c) read with coverage from September 1, 1980 (hired August 1):
+    ten month-starts, 10 x 41.67 = 416.70 (R-PY2), still no full year: all to the district."""
+    employee = hire(program=program, hire_date=date(1980, 8, 1))  # covered from Sept 1, 1980
+    pay_claim(employee, "16.70", service=date(1980, 11, 4))
+    members.employee_separate(
+        employee=employee, separation_date=date(1981, 6, 30), reason="change_of_employer"
+    )
+    roll(1980)
+    # 416.70 - 16.70 = 400.00 to the district.
+    assert lines(employee) == {1980: ("to_district", D("400.00"))}
+    assert side_balance(employee) == D("0.00")
 
 
 def test_payout_example_III_D_5_five_full_years_separated_september_30_1984(program):

@@ -141,10 +141,11 @@ def test_R_VE3_rollover_figures_and_counts():
     assert (partial.full_year, partial.outcome) == (True, "vested")  # March 1984 on: full 1984
     earlier = VestingLine.objects.filter(employee=people[1], policy_year=1983).get()
     # February 1984 hire, covered from March 1: March-June 1984 (4 months) partial year
-    # before the first full year: pending in 1983, vested by 1984's rollover (R-VE4).
+    # before the first full year: pending in 1983, vested by 1984's rollover (R-VE4);
+    # 4 x 41.67 = 166.68 (R-PY2).
     assert (earlier.outcome, earlier.amount, earlier.vested_on) == (
         "vested",
-        D("166.64"),
+        D("166.68"),
         date(1985, 7, 1),
     )
     three_quarter = VestingLine.objects.get(employee=people[3], policy_year=1984)
