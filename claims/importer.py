@@ -174,6 +174,8 @@ def _read(file: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
 
 
 def _money(value: str) -> Decimal:
+    """A checked amount (``validate_amounts`` refused more than two decimals, R-PY2) as
+    Decimal cents: the quantize only adds missing zeros, it never rounds."""
     return Decimal(value.replace(",", "").replace("$", "").strip()).quantize(Decimal("0.01"))
 
 

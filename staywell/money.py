@@ -1,6 +1,11 @@
 """Exact money: Decimal cents, rounded half-up, split without losing a cent (R-PY2).
 
 Every amount in Stay-Well passes through these helpers; no float ever touches money.
+:func:`money` rounds, so it is for amounts the plan computes (deductible / 12, a share of
+a premium); an amount a person types or uploads is never rounded: more than two decimal
+places is refused as bad input (R-PY2) by the entry path's own check (DRF and Django
+``DecimalField(decimal_places=2)``, ``claims.rules.validate_amounts``,
+``vesting.ledger.posting.money_amount``).
 """
 
 from __future__ import annotations

@@ -70,6 +70,23 @@ def test_R_PY2_api_claim_with_three_decimals_is_a_400_naming_the_field(clerk_cli
     assert saved() == before
 
 
+def test_R_PY2_api_preview_with_three_decimals_is_a_400_naming_the_field(clerk_client, family):
+    employee, _, _ = family
+    response = clerk_client.post(
+        "/api/v1/claims/preview/",
+        {
+            "employee": employee.pk,
+            "date_of_service": "1984-10-15",
+            "provider": "Ukiah Valley Medical Center",
+            "billed": "150.00",
+            "allowed": "120.005",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert CLAIM_MESSAGE in response.json()["allowed"][0]
+
+
 def test_R_PY2_api_adjustment_with_three_decimals_is_a_400_and_changes_nothing(
     clerk_client, family
 ):
@@ -148,6 +165,25 @@ def test_R_PY2_import_api_names_the_row_and_column_and_saves_nothing(clerk_clien
     assert response.status_code == 400
     [error] = response.json()["rows"]
     assert (error["row"], error["field"]) == (3, "billed")  # the header is row 1
+    assert CLAIM_MESSAGE in error["message"]
+    assert saved() == before
+
+
+def test_R_PY2_reimporting_an_entered_claim_with_three_decimals_is_an_error_not_a_skip(
+    clerk_client, family
+):
+    """100.005 is not rounded to the entered 100.00 and taken for the same claim."""
+    employee, _, _ = family
+    enter_claim(employee, D("90.00"), billed=D("100.00"), number="IMP-9", provider="Dr. Ames")
+    code, number = employee.employer.code, employee.number
+    content = HEADER + f"IMP-9,{code},{number},,1984-10-15,Dr. Ames,100.005,90.00\n"
+    before = saved()
+    response = clerk_client.post(
+        "/api/v1/claims/import/", {"file": SimpleUploadedFile("c.csv", content.encode())}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["rows"]
+    assert (error["row"], error["field"]) == (2, "billed")
     assert CLAIM_MESSAGE in error["message"]
     assert saved() == before
 
