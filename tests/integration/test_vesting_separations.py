@@ -251,3 +251,42 @@ def test_R_VE10_a_beneficiary_named_twice_is_paid_once_with_both_shares(two_year
     payout = Payout.objects.get(employee=two_years, kind="beneficiary")
     assert (payout.payee_name, payout.amount) == ("Sam Lee", D("1000.00"))
     assert "100.00%" in payout.reason
+
+
+# --- R-PY3: "six months after" a day ----------------------------------------------------------
+
+
+def test_R_PY3_a_separation_on_january_1_1985_pays_the_year_of_leaving_on_july_1_1985(
+    two_years,
+):
+    """R-PY3 with R-VE7: January 1, 1985 + six months is July 1, 1985, itself the first of a
+    month, so the separation year's amount is payable then (not August 1). July 1984-January
+    1985 is seven FULL-tier months: 7 x 41.67 = 291.69 (R-PY2)."""
+    members.employee_separate(
+        employee=two_years, separation_date=date(1985, 1, 1), reason="resignation"
+    )
+    assert lump_sums(two_years) == {
+        1982: (D("500.00"), date(1985, 1, 1), "scheduled"),  # earlier year: at separation
+        1983: (D("500.00"), date(1985, 1, 1), "scheduled"),  # June 30, 1984 + six months: Jan 1
+        1984: (D("291.69"), date(1985, 7, 1), "held"),
+    }
+    assert payouts.payouts_process(today=date(1985, 6, 30)).total == D("1000.00")
+    assert payouts.payouts_process(today=date(1985, 7, 1)).total == D("291.69")
+
+
+def test_R_PY3_a_death_on_august_31_1984_is_paid_to_the_beneficiary_on_march_1_1985(program):
+    """R-PY3 with R-VE10: August 31, 1984 + six months is February 28, 1985 (the month has
+    no 31st), so the beneficiary is paid on March 1, 1985. July and August 1984: 2 x 41.67 =
+    83.34 vests at death (R-PY2), with 1982-83 and 1983-84 (1,000.00)."""
+    employee = hire(program=program, hire_date=date(1982, 6, 1))
+    BeneficiaryDesignationFactory(employee=employee, name="Maria Lopez", share_percent=D("100"))
+    roll(1982, 1983)
+    members.employee_separate(employee=employee, separation_date=date(1984, 8, 31), reason="death")
+    payout = Payout.objects.get(employee=employee, kind="beneficiary")
+    assert (payout.amount, payout.due_on, payout.status) == (
+        D("1083.34"),
+        date(1985, 3, 1),
+        "held",
+    )
+    assert payouts.payouts_process(today=date(1985, 2, 28)) is None
+    assert payouts.payouts_process(today=date(1985, 3, 1)).total == D("1083.34")
