@@ -38,3 +38,34 @@ def test_pdf_has_title_page_numbers_and_printed_on_date(tmp_path, settings):
     assert f"Page 1 of {pages}" in first
     assert f"Page {pages} of {pages}" in last
     assert "Row 119" in last
+
+
+def _sample_pdf(tmp_path, settings, context: dict) -> tuple[str, str]:
+    """The HTML and the first page's text of a one-page document on ``pdf/base.html``."""
+    from django.template.loader import render_to_string
+
+    (tmp_path / "one.html").write_text(
+        '{% extends "pdf/base.html" %}{% block content %}<h1>Register</h1>{% endblock %}'
+    )
+    template = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**template, "DIRS": [*template["DIRS"], tmp_path]}]
+    html = render_to_string("one.html", {**context, "printed_on": date(1986, 7, 15)})
+    pdf = render_pdf("one.html", context, printed_on=date(1986, 7, 15))
+    return html, PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_pdf_header_reads_stay_well_not_an_escape_code(tmp_path, settings):
+    html, text = _sample_pdf(tmp_path, settings, {})
+    assert '@top-left { content: "Stay-Well";' in html
+    assert "Stay-Well" in text
+    assert "u002D" not in text and "u002D" not in html
+
+
+def test_pdf_header_prints_quotes_ampersands_and_brackets_as_typed(tmp_path, settings):
+    """A name cannot end the CSS string or the style element, nor turn into ``&amp;``."""
+    name = 'O\'Neil & "Sons" <Ukiah> {x}; \\ </style>'
+    html, text = _sample_pdf(tmp_path, settings, {"header_left": name, "header_right": "1985-86"})
+    assert "</style>" not in html.split("<body>")[0].replace("</style>\n", "", 1)
+    assert "&amp;" not in html.split("</style>")[0]
+    assert name in text
+    assert "1985-86" in text
