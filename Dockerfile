@@ -2,9 +2,11 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
-# WeasyPrint needs Pango; fonts-dejavu gives the PDFs a complete font.
+# WeasyPrint needs Pango; DejaVu gives the PDFs a complete Latin font, Noto the names
+# in Chinese, Japanese, Korean and emoji.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+        fonts-noto-cjk fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
