@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from staywell import views
@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("staywell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api_docs"),
+    re_path(r"^api/(?P<rest>.*)$", views.api_not_found, name="api_not_found"),
     path("", include("accounts.urls")),
     path("", include("vesting.urls")),
     path("", include("claims.urls")),

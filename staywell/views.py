@@ -1,11 +1,16 @@
-"""Pages that belong to no single app: home redirect, administration, health, errors."""
+"""Pages that belong to no single app: home redirect, administration, health, errors.
+
+Errors under ``/api/`` are JSON (``{"detail": ...}``, as DRF answers), never an HTML page:
+an unknown path there is a JSON 404 with DEBUG on or off (:func:`api_not_found`, the last
+``/api/`` route), and the 403, 404 and 500 handlers answer JSON for ``/api/`` paths.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.views.decorators.cache import never_cache
 
 from staywell.health import health_report
@@ -37,17 +42,53 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 
 
+def is_api(request: HttpRequest) -> bool:
+    """Under ``/api/`` every answer is JSON, errors included."""
+    return request.path_info.startswith("/api/")
+
+
+def api_error(status: int, detail: str) -> JsonResponse:
+    """An error of the API in DRF's shape: ``{"detail": ...}``."""
+    return JsonResponse({"detail": detail}, status=status)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
+    if is_api(request):
+        return api_error(403, message or "You do not have permission to perform this action.")
     return render(request, "403.html", {"message": message}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return api_error(404, "Not found.")
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return api_error(500, "Server error: the request was not completed; nothing was saved.")
     return render(request, "500.html", status=500)
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any path under ``/api/`` that names no endpoint: a JSON 404, with DEBUG on too.
+    A path that lacks only its final slash is redirected (GET) or named in the answer."""
+    with_slash = f"{request.path_info}/"
+    if not request.path_info.endswith("/") and _is_endpoint(with_slash):
+        if request.method in ("GET", "HEAD"):
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(f"{with_slash}?{query}" if query else with_slash, permanent=True)
+        return api_error(404, f"Not found. The endpoint is {with_slash} (with the final slash).")
+    return api_error(404, "Not found.")
+
+
+def _is_endpoint(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.func is not api_not_found
 
 
 @login_required
