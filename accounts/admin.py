@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from accounts.models import (
@@ -25,6 +26,7 @@ from accounts.models import (
     PremiumSchedule,
     Program,
 )
+from staywell.forms import MoneyField
 
 
 @admin.register(Employer)
@@ -122,9 +124,14 @@ class MarriageAdmin(admin.ModelAdmin):
         return False
 
 
+# Amounts and shares typed here are refused when negative (-0 too), not finite or too long
+MONEY_FORM_FIELDS = {models.DecimalField: {"form_class": MoneyField}}
+
+
 class PremiumScheduleInline(admin.TabularInline):
     model = PremiumSchedule
     extra = 0
+    formfield_overrides = MONEY_FORM_FIELDS
 
 
 @admin.register(PlanYear)
@@ -144,9 +151,11 @@ class PlanYearAdmin(admin.ModelAdmin):
         "prior_year_hold_from",
     ]
     inlines = [PremiumScheduleInline]
+    formfield_overrides = MONEY_FORM_FIELDS
 
 
 @admin.register(PremiumSchedule)
 class PremiumScheduleAdmin(admin.ModelAdmin):
     list_display = ["plan_year", "tier", "employer_total", "employee_total"]
+    formfield_overrides = MONEY_FORM_FIELDS
     list_filter = ["plan_year", "tier"]

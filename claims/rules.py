@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from accounts.rules import Tier
-from staywell.money import ZERO, money
+from staywell.money import ZERO, money, typed_money_error
 
 __all__ = [
     "CARRIER_MAXIMUM",
@@ -265,11 +265,8 @@ def validate_amounts(
             if field == "allowed":
                 message += " If nothing was allowed, record the claim as denied instead."
             errors[field] = message
-        elif amount != amount.quantize(Decimal("0.01")):
-            errors[field] = (
-                f"The {label} amount has more than two decimals; "
-                "enter dollars and cents, like 125.50."
-            )
+        elif problem := typed_money_error(amount, f"The {label} amount"):
+            errors[field] = problem  # above the money columns, or more than two decimals
         elif field == "allowed" and amount > carrier_maximum:
             errors[field] = (
                 f"The allowed amount {_dollars(amount)} is above the carrier's maximum of "

@@ -6,11 +6,30 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from staywell.db import parse_id
+from staywell.money import MONEY_MAX_DIGITS
+
+
+class MoneyField(serializers.DecimalField):
+    """A typed amount of money (R-PY2): dollars and cents a money column holds, not
+    negative (``-0`` neither); ``NaN``, ``Infinity``, more than 14 digits or 2 decimals are
+    the field's error (DRF's checks), never a 500."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if value is not None and value.is_signed():
+            raise serializers.ValidationError("The amount cannot be negative.")
+        return value
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

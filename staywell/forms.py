@@ -20,6 +20,23 @@ WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str], ...] = (
 )
 
 
+class MoneyField(forms.DecimalField):
+    """A typed amount of money (R-PY2): at most 14 digits and 2 decimals (the money
+    columns), not negative (``-0`` neither); ``NaN`` and ``Infinity`` are "Enter a number."
+    Also the admin's form field for every ``DecimalField`` of the plan's settings."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        amount = super().clean(value)
+        if amount is not None and amount.is_signed():
+            raise ValidationError("The amount cannot be negative.", code="min_value")
+        return amount
+
+
 class UswdsForm(forms.Form):
     """USWDS classes on every visible widget; after validation, the error class,
     ``aria-invalid`` and ``aria-describedby`` (the hint, then the error). Ids follow each

@@ -6,6 +6,12 @@ a premium); an amount a person types or uploads is never rounded: more than two 
 places is refused as bad input (R-PY2) by the entry path's own check (DRF and Django
 ``DecimalField(decimal_places=2)``, ``claims.rules.validate_amounts``,
 ``vesting.ledger.posting.money_amount``).
+
+Every money column is ``DecimalField(max_digits=14, decimal_places=2)``: the largest
+amount it holds is :data:`MONEY_MAX`, 999,999,999,999.99. A typed amount beyond it (twenty
+nines, ``1e308``), not finite (``NaN``, ``Infinity``) or signed (``-0``, a negative) is a
+field error, never a 500 (:func:`typed_money_error`; the form field
+``staywell.forms.MoneyField`` and the serializer field ``staywell.api.MoneyField``).
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+MONEY_MAX_DIGITS = 14  # every money column: DecimalField(max_digits=14, decimal_places=2)
+MONEY_MAX = Decimal("999999999999.99")  # the largest amount such a column holds
 
 __all__ = [
     "CENT",
+    "MONEY_MAX",
+    "MONEY_MAX_DIGITS",
     "ZERO",
     "cents",
     "from_cents",
@@ -25,7 +35,23 @@ __all__ = [
     "split_by_weights",
     "split_evenly",
     "to_cents",
+    "typed_money_error",
 ]
+
+
+def typed_money_error(amount: Decimal, label: str = "The amount") -> str | None:
+    """Why an amount a person typed is not dollars and cents a money column can hold
+    (``None`` when it is): not finite, negative (``-0`` too), above :data:`MONEY_MAX`, or
+    more than two decimals. ``label`` starts the message ("The billed amount")."""
+    if not amount.is_finite():
+        return f"{label} is not a number; enter dollars and cents, like 125.00."
+    if amount.is_signed():
+        return f"{label} cannot be negative."
+    if amount > MONEY_MAX:
+        return f"{label} is more than ${MONEY_MAX:,}; check the amount."
+    if amount != amount.quantize(CENT):
+        return f"{label} has more than two decimals; enter dollars and cents, like 125.50."
+    return None
 
 
 def money(value: Decimal | int | str) -> Decimal:

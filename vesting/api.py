@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.rules import parse_policy_year
-from staywell.api import query_date, query_int
+from staywell.api import MoneyField, query_date, query_int
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
@@ -170,17 +170,15 @@ class SideAccountSerializer(serializers.Serializer):
 
 class WithdrawalInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["withdrawal", "loan", "interest"])
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = MoneyField()
 
 
 class ContinuationInputSerializer(serializers.Serializer):
     month = serializers.RegexField(
         r"^\d{4}-\d{1,2}$", help_text="The month of coverage, YYYY-MM.", max_length=7
     )
-    amount = serializers.DecimalField(
-        **MONEY,
+    amount = MoneyField(
         required=False,
-        min_value=0,
         help_text="The month's premium; default: the continued coverage's premium.",
     )
 
