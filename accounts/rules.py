@@ -89,6 +89,20 @@ def parse_policy_year(label: str) -> int:
     return first
 
 
+_START_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def parse_policy_year_param(value: str) -> int:
+    """R-PY1: a policy year in a URL or query string -> its first year.
+
+    Every URL names a policy year by its label, ``1985-86``, as users read it
+    (:func:`parse_policy_year`); a bare first year, ``1985``, is still read, for links
+    written before (views redirect it to the label). ``ValueError`` otherwise.
+    """
+    match = _START_YEAR.match(value)
+    return int(match.group(1)) if match else parse_policy_year(value)
+
+
 def first_of_month(day: date) -> date:
     """The first day of ``day``'s month (R-PR2 charges by first days)."""
     return day.replace(day=1)

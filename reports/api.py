@@ -20,7 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
+from django.http import HttpResponsePermanentRedirect
+from django.http.response import HttpResponseBase
+from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -32,6 +34,7 @@ from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
 from accounts.models import Employer
+from accounts.rules import parse_policy_year_param, policy_year_label
 from reports import selectors, services
 from reports.forms import parse_month
 from staywell.db import parse_id
@@ -329,7 +332,15 @@ class FundReportView(APIView):
     roles = REPORT_READERS
 
     @extend_schema(
-        parameters=[OpenApiParameter("employer", int, description="Employer id; none: the pool")],
+        parameters=[
+            OpenApiParameter(
+                "policy_year",
+                str,
+                OpenApiParameter.PATH,
+                description="The policy year, e.g. 1985-86 (R-PY1); 1985 redirects to it",
+            ),
+            OpenApiParameter("employer", int, description="Employer id; none: the pool"),
+        ],
         responses={
             200: inline_serializer(
                 "FundReport",
@@ -343,14 +354,24 @@ class FundReportView(APIView):
             )
         },
     )
-    def get(self, request: Request, policy_year: int) -> Response:
-        if policy_year not in selectors.fund_report_years():
+    def get(self, request: Request, policy_year: str) -> HttpResponseBase:
+        """``policy_year`` is the label, 1985-86 (R-PY1); an older link's 1985 redirects."""
+        typed = policy_year
+        try:
+            year = parse_policy_year_param(typed)
+        except ValueError:
+            raise NotFound(f"{typed!r} is not a policy year; write it like 1985-86.") from None
+        if typed != policy_year_label(year):
+            url = reverse("api-fund-report", kwargs={"policy_year": policy_year_label(year)})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+        if year not in selectors.fund_report_years():
             raise NotFound("No such policy year, or it has not ended.")
         raw = request.query_params.get("employer") or ""
         employer_id = parse_id(raw)
         if raw and (employer_id is None or not Employer.objects.filter(pk=employer_id).exists()):
             raise NotFound("No such employer.")
-        report = selectors.fund_report(policy_year=policy_year, employer_id=employer_id)
+        report = selectors.fund_report(policy_year=year, employer_id=employer_id)
         return Response(
             {
                 "policy_year": report.current_label,
@@ -382,7 +403,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("payroll/charges/", PayrollChargesView.as_view(), name="api-payroll-charges"),
     path("payroll/exports/", PayrollExportView.as_view(), name="api-payroll-exports"),
-    path("fund-reports/<int:policy_year>/", FundReportView.as_view(), name="api-fund-report"),
+    path("fund-reports/<str:policy_year>/", FundReportView.as_view(), name="api-fund-report"),
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Employer
-from accounts.rules import policy_year_label
+from accounts.rules import parse_policy_year, parse_policy_year_param, policy_year_label
 from staywell.forms import UswdsForm
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -74,10 +74,26 @@ class PayrollAllForm(UswdsForm):
     clean_month = PayrollForm.clean_month
 
 
+class PolicyYearField(forms.TypedChoiceField):
+    """R-PY1: a policy year chosen by its label, ``1985-86`` (the value sent and the value
+    in links); a bare first year, ``1985``, of older links is read as its label. Cleans to
+    the first year (an int)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=parse_policy_year, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        try:
+            return policy_year_label(parse_policy_year_param(text)) if text else text
+        except ValueError:
+            return text  # not a year: "Select a valid choice"
+
+
 class FundReportForm(UswdsForm):
     mark_required = False  # its labels carry no "*"
 
-    policy_year = forms.TypedChoiceField(label="Policy year (as of June 30)", coerce=int)
+    policy_year = PolicyYearField(label="Policy year (as of June 30)")
     employer = EmployerChoiceField(
         queryset=Employer.objects.order_by("name"),
         required=False,
@@ -88,7 +104,8 @@ class FundReportForm(UswdsForm):
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["policy_year"].choices = [
-            (year, f"{policy_year_label(year)} (June 30, {year + 1})") for year in years
+            (policy_year_label(year), f"{policy_year_label(year)} (June 30, {year + 1})")
+            for year in years
         ]
 
 
@@ -96,8 +113,8 @@ class GenerateForm(UswdsForm):
     mark_required = False  # its labels carry no "*"
 
     prefix = "generate"
-    policy_year = forms.TypedChoiceField(label="Policy year", coerce=int)
+    policy_year = PolicyYearField(label="Policy year")
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["policy_year"].choices = [(y, policy_year_label(y)) for y in years]
+        self.fields["policy_year"].choices = [(policy_year_label(y),) * 2 for y in years]

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.rules import parse_policy_year_param, policy_year_label
 from reports import selectors, services
 from reports.forms import FundReportForm, GenerateForm, PayrollAllForm, PayrollForm, ScopeForm
 from reports.models import FundReportDocument
@@ -62,7 +63,9 @@ def _fund_reports_page(
 ) -> HttpResponse:
     years = selectors.fund_report_years()
     context = {
-        "view_form": FundReportForm(years=years, initial={"policy_year": years[0]}),
+        "view_form": FundReportForm(
+            years=years, initial={"policy_year": policy_year_label(years[0]) if years else ""}
+        ),
         "generate_form": generate,
         "documents": selectors.latest_documents(),
     }
@@ -100,9 +103,25 @@ def _report_from_query(request: HttpRequest) -> selectors.FundReport:
     )
 
 
+def _year_label_redirect(request: HttpRequest) -> HttpResponse | None:
+    """R-PY1: an older link's ``?policy_year=1985`` goes to ``?policy_year=1985-86``."""
+    value = request.GET.get("policy_year", "")
+    try:
+        label = policy_year_label(parse_policy_year_param(value))
+    except ValueError:
+        return None
+    if label == value:
+        return None
+    query = request.GET.copy()
+    query["policy_year"] = label
+    return redirect(f"{request.path}?{query.urlencode()}", permanent=True)
+
+
 @role_required(*REPORT_READERS)
 def fund_report(request: HttpRequest) -> HttpResponse:
-    """One report on the page (``?policy_year=1985&employer=3``), computed now."""
+    """One report on the page (``?policy_year=1985-86&employer=3``), computed now."""
+    if moved := _year_label_redirect(request):
+        return moved
     report = _report_from_query(request)
     document = selectors.latest_document(
         policy_year=report.policy_year, employer_id=report.employer_id
@@ -113,6 +132,8 @@ def fund_report(request: HttpRequest) -> HttpResponse:
 @role_required(*REPORT_READERS)
 def fund_report_pdf(request: HttpRequest) -> HttpResponse:
     """The report as a PDF rendered now (the stored documents are the issued ones)."""
+    if moved := _year_label_redirect(request):
+        return moved
     report = _report_from_query(request)
     content = services.fund_report_pdf(report, printed_on=timezone.localdate())
     return _attachment(content, "application/pdf", services.fund_report_file_name(report))

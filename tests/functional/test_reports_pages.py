@@ -164,7 +164,7 @@ def test_dashboard_and_fund_reports_are_for_the_superintendent_office_only(clien
 
 
 def test_R_FU4_fund_report_page_and_pdf(superintendent_client, scenario):
-    query = f"?policy_year=1984&employer={scenario.employer.pk}"
+    query = f"?policy_year=1984-85&employer={scenario.employer.pk}"
     html = superintendent_client.get(f"/fund-reports/report/{query}").content.decode()
     assert "Financial report as of June 30, 1985" in html
     assert 'data-line="employer_cost"' in html and "1,000.08" in html
@@ -173,15 +173,17 @@ def test_R_FU4_fund_report_page_and_pdf(superintendent_client, scenario):
     pdf = superintendent_client.get(f"/fund-reports/report.pdf{query}")
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    api = superintendent_client.get(f"/api/v1/fund-reports/1984/?employer={scenario.employer.pk}")
+    api = superintendent_client.get(
+        f"/api/v1/fund-reports/1984-85/?employer={scenario.employer.pk}"
+    )
     lines = {line["key"]: line["amount"] for line in api.json()["lines"]}
     assert lines["employee_cumulative_total"] == "270.08"
     assert all(check["ok"] for check in api.json()["checks"])
 
 
 def test_R_FU4_a_year_not_ended_has_no_report(superintendent_client, scenario):
-    assert superintendent_client.get("/fund-reports/report/?policy_year=2999").status_code == 404
-    assert superintendent_client.get("/api/v1/fund-reports/2999/").status_code == 404
+    assert superintendent_client.get("/fund-reports/report/?policy_year=2999-00").status_code == 404
+    assert superintendent_client.get("/api/v1/fund-reports/2999-00/").status_code == 404
 
 
 def test_R_FU4_generate_now_stores_every_employers_report(
@@ -211,7 +213,7 @@ def test_R_FU4_generate_now_shows_the_progress_bar_with_htmx(
 ):
     response = eager_celery(
         lambda: superintendent_client.post(
-            "/fund-reports/generate/", {"generate-policy_year": "1984"}, HTTP_HX_REQUEST="true"
+            "/fund-reports/generate/", {"generate-policy_year": "1984-85"}, HTTP_HX_REQUEST="true"
         )
     )
     html = response.content.decode()
