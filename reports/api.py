@@ -10,7 +10,8 @@
   export, which closes the month in the ledger once (``X-Month-Close: closed-now`` or
   ``already-closed``); same body as the read.
 - ``GET fund-reports/{policy_year}/?employer=ID`` (superintendent, administrator): every
-  line of the year-end fund report (R-FU4) and its ties to the ledger.
+  line of the year-end fund report (R-FU4) and its ties to the ledger. The policy year
+  is its label, ``1985-86`` (R-PY1); a bare ``1985`` of older links redirects (301).
 """
 
 from __future__ import annotations
