@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from staywell.money import MONEY_MAX_DIGITS
+
 # The USWDS class of a widget (the first kind it is), else "usa-input".
 WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str], ...] = (
     (forms.RadioSelect, "usa-radio__input"),
@@ -26,7 +28,7 @@ class MoneyField(forms.DecimalField):
     Also the admin's form field for every ``DecimalField`` of the plan's settings."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
 

@@ -11,7 +11,7 @@ from django import forms
 
 from accounts.models import Employer
 from accounts.rules import parse_policy_year
-from staywell.forms import UswdsForm
+from staywell.forms import MoneyField, UswdsForm
 from vesting.ledger.forms import MONEY_ERRORS, DateInput
 from vesting.models import Payout
 
@@ -38,9 +38,7 @@ class WithdrawalForm(UswdsForm):
         label="Request",
         choices=[("withdrawal", "A withdrawal"), ("loan", "A loan against the account")],
     )
-    amount = forms.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+    amount = MoneyField(
         min_value=Decimal("0.01"),
         error_messages=MONEY_ERRORS,
         help_text="Dollars and cents, e.g. 250.00",
@@ -59,11 +57,9 @@ class ContinuationPaymentForm(UswdsForm):
             "invalid": "Enter a month such as 1985-01.",
         },
     )
-    premium = forms.DecimalField(
+    premium = MoneyField(
         label="Premium",
         required=False,
-        max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0.01"),
         error_messages=MONEY_ERRORS,
         help_text="Leave blank for the month's premium of the continued coverage.",

@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.models import Employer
-from staywell.api import query_date, query_int
+from staywell.api import MoneyField, query_date, query_int
 from staywell.roles import LEDGER_POST_ROLES, LEDGER_VIEW_ROLES, HasRole
 from vesting import ledger
 from vesting.ledger import selectors
@@ -173,9 +173,7 @@ class StatementEntrySerializer(serializers.ModelSerializer):
 
 class _EntryInputSerializer(serializers.Serializer):
     employer = serializers.PrimaryKeyRelatedField(queryset=Employer.objects.all())
-    amount = serializers.DecimalField(
-        **MONEY, min_value=Decimal("0.01"), help_text="Dollars and cents, more than zero."
-    )
+    amount = MoneyField(min_value=Decimal("0.01"), help_text="Dollars and cents, more than zero.")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     effective_date = serializers.DateField(required=False, help_text="Default: period end.")

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Employer
-from staywell.forms import UswdsForm
+from staywell.forms import MoneyField, UswdsForm
 from vesting.models import PLAN_FUNDS, TransactionKind
 
 MONEY_ERRORS = {
@@ -39,9 +39,7 @@ class _PeriodEntryForm(UswdsForm):
             "invalid_choice": "Choose an employer.",
         },
     )
-    amount = forms.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+    amount = MoneyField(
         min_value=Decimal("0.01"),
         error_messages=MONEY_ERRORS,
         help_text="Dollars and cents, e.g. 1250.00",
