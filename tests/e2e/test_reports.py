@@ -75,7 +75,7 @@ def test_superintendent_views_and_generates_the_R_FU4_fund_reports(
     login(page, live_server.url, "super1", PASSWORD)
     page.goto(f"{live_server.url}/fund-reports/")
     assert axe_violations(page) == []
-    page.get_by_label("Policy year (as of June 30)").select_option("1984")
+    page.get_by_label("Policy year (as of June 30)").select_option("1984-85")
     page.get_by_role("button", name="View report").click()
     page.wait_for_load_state("networkidle")
     assert (
@@ -86,7 +86,7 @@ def test_superintendent_views_and_generates_the_R_FU4_fund_reports(
     assert axe_violations(page) == []
 
     page.goto(f"{live_server.url}/fund-reports/")
-    page.get_by_label("Policy year", exact=True).select_option("1984")
+    page.get_by_label("Policy year", exact=True).select_option("1984-85")
     page.get_by_role("button", name="Generate now").click()
     progress = page.locator("#generate-progress")
     progress.get_by_text("Finished").wait_for()
