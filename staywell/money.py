@@ -12,6 +12,10 @@ amount it holds is :data:`MONEY_MAX`, 999,999,999,999.99. A typed amount beyond 
 nines, ``1e308``), not finite (``NaN``, ``Infinity``) or signed (``-0``, a negative) is a
 field error, never a 500 (:func:`typed_money_error`; the form field
 ``staywell.forms.MoneyField`` and the serializer field ``staywell.api.MoneyField``).
+
+Decision: no amount a person types is negative, so ``-0`` is refused with the negatives
+("cannot be negative") rather than read as zero: a minus sign typed is a mistake to show,
+and corrections are reversing transactions the code makes, never typed negatives.
 """
 
 from __future__ import annotations

@@ -18,7 +18,13 @@ def template_files() -> list[Path]:
     roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
     roots += [Path(settings.BASE_DIR) / app / "templates" for app in ("accounts", "vesting")]
     roots += [Path(settings.BASE_DIR) / app / "templates" for app in ("claims", "reports")]
-    return sorted(p for root in roots if root.is_dir() for p in root.rglob("*.html"))
+    return sorted(
+        p
+        for root in roots
+        if root.is_dir()
+        for p in root.rglob("*")
+        if p.suffix in {".html", ".txt", ".xml", ".csv", ".svg"}
+    )
 
 
 def test_no_template_opens_a_one_line_comment_it_closes_on_a_later_line():
