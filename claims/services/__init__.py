@@ -75,6 +75,7 @@ from claims.services.checking import (
     find_duplicates,
     parse_amount,
 )
+from claims.services.dates import correction_date, entry_dates, received_error
 from claims.services.entry import claim_enter, runout_hook, split_words
 from claims.services.payment_runs import payment_run_create, payment_run_mark_issued
 from claims.services.values import (
@@ -102,11 +103,14 @@ __all__ = [
     "claim_preview",
     "claim_validate",
     "claim_void",
+    "correction_date",
+    "entry_dates",
     "family_status",
     "find_duplicates",
     "parse_amount",
     "payment_run_create",
     "payment_run_mark_issued",
+    "received_error",
     "runout_hook",
     "split_words",
 ]

@@ -46,7 +46,8 @@ def _closed(employer_id: int | None, day: date) -> str | None:
     return None
 
 
-def _received_error(received: date, date_of_service: date | None, today: date) -> str | None:
+def received_error(received: date, date_of_service: date | None, today: date) -> str | None:
+    """What is wrong with a date received (the entry and the import)."""
     if received > today:
         return "The date received cannot be in the future."
     if date_of_service is not None and received < date_of_service:
@@ -86,7 +87,7 @@ def entry_date_errors(
     ``employer_id`` None (the employee unknown) skips the closed-month check."""
     errors: dict[str, str] = {}
     if received_on is not None:
-        problem = _received_error(received_on, date_of_service, today)
+        problem = received_error(received_on, date_of_service, today)
         if problem:
             errors["received_on"] = problem
     # Paid today (the default) is checked only against the closed months: the date of
