@@ -179,8 +179,7 @@ def claim_enter(
     ``received_on`` and ``paid_on`` are the business dates (``claims.services.dates``):
     by default the claim was received on its date paid, and paid today.
     """
-    today = today or timezone.localdate()
-    draft = _checked(
+    draft, received_on, paid_on = _checked(
         dict(
             employee=employee,
             patient=patient,
@@ -192,14 +191,7 @@ def claim_enter(
         ),
         received_on=received_on,
         paid_on=paid_on,
-        today=today,
-    )
-    received_on, paid_on = entry_dates(
-        employer_id=draft.policyholder.employer_id,
-        date_of_service=draft.date_of_service,
-        received_on=received_on,
-        paid_on=paid_on,
-        today=today,
+        today=today or timezone.localdate(),
     )
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
     matches = find_duplicates(draft)
@@ -242,10 +234,11 @@ def claim_enter(
 
 def _checked(
     fields: dict[str, Any], *, received_on: date | None, paid_on: date | None, today: date
-) -> ClaimDraft:
-    """The claim's input checked (``claim_validate``); a refusal names the bad dates too."""
+) -> tuple[ClaimDraft, date, date]:
+    """The claim's input checked (``claim_validate``) and its (date received, date paid)
+    (``entry_dates``); a refusal of the input names the bad dates too."""
     try:
-        return claim_validate(**fields, today=today)
+        draft = claim_validate(**fields, today=today)
     except ValidationError as error:
         date_errors = entry_date_errors(
             employer_id=None,
@@ -257,6 +250,14 @@ def _checked(
         if not date_errors:
             raise
         raise ValidationError({**error.message_dict, **date_errors}) from None
+    received, paid = entry_dates(
+        employer_id=draft.policyholder.employer_id,
+        date_of_service=draft.date_of_service,
+        received_on=received_on,
+        paid_on=paid_on,
+        today=today,
+    )
+    return draft, received, paid
 
 
 # The claim, its payment entry, its events and the family's new totals: one statement.
