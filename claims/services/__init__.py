@@ -19,6 +19,11 @@ How a claim is entered (:func:`claim_enter`), in one database transaction:
 5. a run-out payment for a year that has ended goes through the R-CL6 hook
    (:func:`runout_hook`).
 
+Every posting is dated by its business date (``claims.services.dates``): a payment by
+the claim's date paid (the payment run's date, default today), a void's or adjustment's
+reversals and payments by the correction's own date; none falls in a month the
+employer's ledger has closed.
+
 Decisions (the issue is silent; chosen as a plan administrator would):
 
 - Decision: no separate "pay" step. A claim is adjudicated and paid in the same atomic

@@ -11,6 +11,7 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import PlanYear
 from claims import importer, services
@@ -239,3 +240,28 @@ def test_import_reads_the_date_received_and_refuses_a_bad_one(
     claim = Claim.objects.get()
     assert claim.received_on == date(1984, 10, 20)
     assert claim.source == Claim.Source.IMPORT
+
+
+def test_the_migration_backfills_the_dates_of_existing_claims(family):
+    """Rows from before the dates: paid on their payment's ledger date, received on the
+    day entered but never after the date paid nor before the date of service."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    employee, _, _ = family
+    paid = enter_claim(employee, D("100.00"), paid_on=date(1984, 11, 5))
+    denied_day = date(1983, 7, 20)  # before coverage (R-EL6): denied, nothing paid
+    denied = enter_claim(employee, D("40.00"), date_of_service=denied_day)
+    assert denied.status == Claim.Status.DENIED
+    Claim.objects.filter(pk=paid.pk).update(paid_on=None, received_on=date(1984, 10, 15))
+    Claim.objects.filter(pk=denied.pk).update(received_on=denied_day)
+    migration = importlib.import_module("claims.migrations.0003_dates_received_and_paid")
+    with connection.schema_editor() as editor:
+        migration.backfill(apps, editor)
+    paid.refresh_from_db()
+    denied.refresh_from_db()
+    assert (paid.paid_on, paid.received_on) == (date(1984, 11, 5), date(1984, 11, 5))
+    today = timezone.localdate()
+    assert (denied.paid_on, denied.received_on) == (None, today)
