@@ -408,6 +408,8 @@ class RegisterLineSerializer(serializers.Serializer):
     patient_name = serializers.CharField()
     date_of_service = serializers.DateField()
     amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField(help_text="The claim's date received")
+    paid_on = serializers.DateField(help_text="The movement's ledger date (the date paid)")
 
 
 class RegisterPayeeSerializer(serializers.Serializer):

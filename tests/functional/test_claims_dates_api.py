@@ -140,6 +140,17 @@ def test_a_payment_run_through_the_api_takes_the_payments_of_its_date(clerk_clie
     assert response.status_code == 201, response.content
     run = response.json()
     assert (run["paid_on"], run["total"], run["claim_count"]) == ("1984-11-05", "120.00", 1)
+    lines = [
+        line
+        for employer in run["employers"]
+        for payee in employer["payees"]
+        for line in payee["lines"]
+    ]
+    assert [(line["received_on"], line["paid_on"], line["amount"]) for line in lines] == [
+        ("1984-11-05", "1984-11-05", "120.00")
+    ]
+    page = clerk_client.get(f"/claims/payment-runs/{run['number']}/").content.decode()
+    assert "Dated November 5, 1984" in page
     future = post(clerk_client, "/api/v1/payment-runs/", {"paid_on": "2999-01-01"})
     assert future.status_code == 400 and "paid_on" in future.json()
 
