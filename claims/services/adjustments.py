@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import PlanYear
@@ -69,6 +70,14 @@ def _lock_claim(claim: Claim | int) -> tuple[Claim, FamilyYear]:
     family = FamilyYear.objects.select_for_update().get(pk=family_year_id)
     row = Claim.objects.select_related("employee", "employer").get(pk=claim_id)
     return row, family
+
+
+def _last_movement(family: FamilyYear) -> date | None:
+    """The ledger date of the last trust-fund movement of the family's claims of the year."""
+    last: date | None = ClaimLedgerEntry.objects.filter(claim__family_year=family).aggregate(
+        last=Max("transaction__effective_date")
+    )["last"]
+    return last
 
 
 def _refuse_voided(claim: Claim, what: str) -> None:
@@ -284,7 +293,9 @@ def claim_void(
     _refuse_voided(row, "voided again")
     user = acting_user(voided_by)
     on = correction_date(
-        employer_id=row.employer_id, paid_on=row.paid_on, effective_date=effective_date
+        employer_id=row.employer_id,
+        last_movement=_last_movement(family),
+        effective_date=effective_date,
     )
     now = timezone.now()
     adjustment = ClaimAdjustment.objects.create(
@@ -368,7 +379,9 @@ def claim_adjust(
         raise ValidationError({"allowed": f"The allowed amount is already {dollars(row.allowed)}."})
     user = acting_user(adjusted_by)
     on = correction_date(
-        employer_id=row.employer_id, paid_on=row.paid_on, effective_date=effective_date
+        employer_id=row.employer_id,
+        last_movement=_last_movement(family),
+        effective_date=effective_date,
     )
     ClaimEvent.objects.create(
         claim=row,

@@ -23,8 +23,9 @@ Decisions (the plan is silent; chosen as a plan administrator would):
   (``vesting.ledger.month_is_closed``: its month close is done) is refused with a field
   error: the month's figures are final. Enter such a correction on a day of an open month.
 - Decision: a void or adjustment is dated by its own business date (default today): not
-  in the future, not before the claim's date paid (a reversal cannot come before the
-  payment it reverses), not in a closed month.
+  in the future, not in a closed month, and not before the last trust-fund movement of
+  the family's claims of the year (it re-splits them all, R-CL5: a reversal cannot come
+  before the payment it reverses).
 """
 
 from __future__ import annotations
@@ -134,21 +135,22 @@ def entry_dates(
 def correction_date(
     *,
     employer_id: int,
-    paid_on: date | None,
+    last_movement: date | None,
     effective_date: date | None,
     today: date | None = None,
 ) -> date:
-    """The business date of a void or adjustment (default today), checked; raises
-    ``ValidationError`` on ``effective_date``."""
+    """The business date of a void or adjustment (default today), checked against the
+    last ledger movement of the family's claims of the year; raises ``ValidationError``
+    on ``effective_date``."""
     today = today or timezone.localdate()
     day = effective_date or today
     problem: str | None
     if day > today:
         problem = "The date of the correction cannot be in the future."
-    elif paid_on is not None and day < paid_on:
+    elif last_movement is not None and day < last_movement:
         problem = (
-            f"The claim was paid on {paid_on.isoformat()}; its correction cannot be dated "
-            "before that."
+            "The family's claims of the year were last paid or corrected on "
+            f"{last_movement.isoformat()}; a correction cannot be dated before that."
         )
     else:
         problem = _closed(employer_id, day)

@@ -167,7 +167,11 @@ def test_a_void_is_dated_by_its_own_business_date(family):
 @pytest.mark.parametrize(
     ("day", "message"),
     [
-        (date(1984, 11, 4), "The claim was paid on 1984-11-05; its correction cannot be dated"),
+        (
+            date(1984, 11, 4),
+            "The family's claims of the year were last paid or corrected on 1984-11-05; a "
+            "correction cannot be dated before that.",
+        ),
         (date(1984, 11, 30), "November 1984 is closed in the employer's ledger"),
         (date(2999, 1, 1), "The date of the correction cannot be in the future."),
     ],
@@ -265,3 +269,22 @@ def test_the_migration_backfills_the_dates_of_existing_claims(family):
     assert (paid.paid_on, paid.received_on) == (date(1984, 11, 5), date(1984, 11, 5))
     today = timezone.localdate()
     assert (denied.paid_on, denied.received_on) == (None, today)
+
+
+def test_a_void_cannot_be_dated_before_a_later_payment_of_the_familys_year(family):
+    """R-CL5: the void re-splits the family's year; the later claim's payment (Dec 3) would
+    be reversed before it was made."""
+    employee, _, _ = family
+    first = enter_claim(employee, D("450.00"), paid_on=date(1984, 11, 5))
+    enter_claim(
+        employee, D("100.00"), date_of_service=date(1984, 11, 20), paid_on=date(1984, 12, 3)
+    )
+    with pytest.raises(ValidationError) as error:
+        services.claim_void(claim=first, reason="Billed twice", effective_date=date(1984, 11, 10))
+    assert "last paid or corrected on 1984-12-03" in error.value.message_dict["effective_date"][0]
+    services.claim_void(claim=first, reason="Billed twice", effective_date=date(1984, 12, 10))
+    assert set(
+        Transaction.objects.filter(kind=TransactionKind.REVERSAL).values_list(
+            "effective_date", flat=True
+        )
+    ) == {date(1984, 12, 10)}
