@@ -25,6 +25,7 @@ from vesting.ledger.accounts import (
 )
 from vesting.ledger.month_close import (
     month_close,
+    month_is_closed,
     next_month_to_close,
 )
 from vesting.ledger.operations import (
@@ -80,6 +81,7 @@ __all__ = [
     "ledger_accounts_for_employer",
     "money_amount",
     "month_close",
+    "month_is_closed",
     "month_last_day",
     "next_month_to_close",
     "payee_account_for",
