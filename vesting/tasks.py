@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
-from vesting import payouts, rollover
+from vesting import golive, payouts, rollover
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_run")
@@ -46,3 +46,9 @@ def payouts_process(today: str | None = None) -> int | None:
 def continuation_premiums_post(month: str | None = None) -> int:
     day = date.fromisoformat(month) if month else timezone.localdate()
     return payouts.continuation_premiums_post(month=day.replace(day=1))
+
+
+@shared_task(base=ReliableTask, name="vesting.golive_import")
+def golive_import(go_live_id: int) -> str:
+    """Post a confirmed go-live file, all or nothing (``vesting.golive``)."""
+    return golive.golive_import(go_live_id).status

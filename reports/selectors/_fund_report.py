@@ -32,6 +32,8 @@ from reports.selectors._common import (
     today_or,
 )
 from staywell.money import ZERO
+from vesting.golive import CURRENT_REFUNDS_REFERENCE as GOLIVE_CURRENT_REFUNDS
+from vesting.golive import REPORT_KINDS as GOLIVE_REPORT_KINDS
 from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
@@ -285,11 +287,13 @@ class FundReport:
 
 
 # One pass over the postings of the plan's three funds up to June 30, grouped by fund,
-# kind (a reversal as its original), before/in the year, and whether the date of service
-# (claims) or the period (vesting) lies before the year.
+# kind (a reversal as its original; a figure carried in at go-live by its reference),
+# before/in the year, and whether the date of service (claims) or the period (vesting)
+# lies before the year. The refunds paid before go-live are on a payees' account.
 _FUND_REPORT_SQL = """
 SELECT f.kind AS fund_kind,
-       coalesce(o.kind, t.kind) AS kind,
+       CASE WHEN coalesce(o.kind, t.kind) = %(go_live)s THEN t.reference
+            ELSE coalesce(o.kind, t.kind) END AS kind,
        p.effective_date < %(start)s AS before_year,
        coalesce(o.period_start, o.effective_date, t.period_start, t.effective_date)
            < %(start)s AS earlier_period,
@@ -300,7 +304,7 @@ SELECT f.kind AS fund_kind,
   JOIN vesting_fund f ON f.id = a.fund_id
   JOIN vesting_transaction t ON t.id = p.transaction_id
   LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
- WHERE f.kind = ANY(%(funds)s)
+ WHERE (f.kind = ANY(%(funds)s) OR (f.kind = %(payees)s AND t.kind = %(go_live)s))
    AND p.effective_date <= %(end)s
    {employer}
  GROUP BY 1, 2, 3, 4
@@ -374,6 +378,9 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
       in it. Decision: unvested transfers also get a balance forward, so that the
       district total is the district account's balance; in a year with no earlier
       transfers the layout is exactly the 1986 one's.
+    - A plan that went live in Stay-Well (``vesting.golive``): each carried-in figure is
+      a go-live transaction named by its reference and counts on the line it names;
+      the refunds paid before go-live count for "refunds to date".
     - Employee cumulative total = prior + current subtotals; it must equal the two
       funds' balances in the ledger (``checks``), as must the district total.
 
@@ -388,6 +395,8 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         "refunds": list(REFUND_KINDS),
         "internal": list(INTERNAL_KINDS),
         "employer_id": employer_id,
+        "go_live": TransactionKind.GO_LIVE.value,
+        "payees": FundKind.PAYEES.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(_FUND_REPORT_SQL.format(employer=employer_filter(employer_id)), params)
@@ -418,7 +427,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         prior_year_claims=sums["prior_claims"],
         employer_cost=sums["contributions"],
         claims_processed=sums["current_claims"],
-        current_refunds=-current_refunds,
+        current_refunds=sums["golive_current_refunds"] - current_refunds,
         other_employee=sums["internal"] + sums["other_employee"],
         interest_forward=sums["interest_forward"],
         interest_earned=sums["interest_year"],
@@ -427,7 +436,8 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         unvested_forward=sums["unvested_forward"],
         unvested_year=sums["unvested_year"],
         other_district=sums["other_district"],
-        total_refunds_to_date=-(sums["refunds"] + sums["refunds_before"]),
+        total_refunds_to_date=sums["refunds_carried_in"]
+        - (sums["refunds"] + sums["refunds_before"] + sums["golive_current_refunds"]),
         ledger_employee_balance=sum((balances[kind] for kind in EMPLOYEE_FUNDS), ZERO),
         ledger_district_balance=balances[FundKind.DISTRICT.value],
     )
@@ -435,6 +445,12 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
 
 def _bucket(fund_kind: str, kind: str, before_year: bool, earlier_period: bool) -> str:
     """The report line a group of postings belongs to (see :func:`fund_report`)."""
+    if kind in GOLIVE_REPORT_KINDS:  # a figure carried in at go-live (vesting.golive)
+        if fund_kind == FundKind.PAYEES:
+            return "refunds_carried_in"
+        if kind == GOLIVE_CURRENT_REFUNDS and not before_year:
+            return "golive_current_refunds"
+        kind = GOLIVE_REPORT_KINDS[kind]
     if fund_kind == FundKind.DISTRICT:
         when = "forward" if before_year else "year"
         if kind == TransactionKind.INTEREST:

@@ -1,0 +1,220 @@
+"""Go-live: an existing plan brought in as of a cut-over date (vesting.golive).
+
+The plan's figures are chosen by hand; every expected amount below is worked out from
+them and the rules (R-FU4 lines, R-VE7 dates, R-CL6 reductions), not read back from the code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from reports import selectors as reports
+from staywell.csv import csv_bytes
+from tests.factories import EmployerFactory, ProgramFactory, hire, mark_separated, pay_claim
+from vesting import golive, ledger
+from vesting.ledger import selectors as ledger_selectors
+from vesting.models import GoLive, Payout, Transaction, VestingLine
+from vesting.payouts import payouts_process, runout_claim_paid, side_account_balance
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+CUTOVER = date(1985, 6, 30)
+TODAY = date(1985, 7, 10)
+
+
+def upload(rows, name="golive.csv"):
+    return SimpleUploadedFile(name, csv_bytes(golive.COLUMNS, rows), content_type="text/csv")
+
+
+@pytest.fixture
+def plan():
+    program = ProgramFactory(employer=EmployerFactory(code="MCS", name="Mendocino County Schools"))
+    ann = hire(program=program, number="A1", first_name="Ann", last_name="Able")
+    bob = hire(program=program, number="B1", first_name="Bob", last_name="Baker")
+    # Bob left before the cut-over; the earlier administrator paid part of his money.
+    bob = mark_separated(bob, on=date(1985, 3, 31))
+    return program.employer, ann, bob
+
+
+# Held at the cut-over: Ann 400 + 450 = 850; Bob 0 + 300 + 125 = 425; Vested Trust 1,275.
+GOOD = [
+    ("MCS", "general_trust", "", "", "8,725.00", ""),  # 10,000 forward - 1,275 vested
+    ("MCS", "vested_trust", "", "", "1275.00", ""),
+    ("MCS", "district", "", "", "500.00", ""),  # 700 interest - 250 costs + 50 unvested
+    ("MCS", "balance_forward", "", "", "10000.00", ""),
+    ("MCS", "refunds_to_date", "", "", "800.00", ""),
+    ("MCS", "interest_forward", "", "", "700.00", ""),
+    ("MCS", "admin_forward", "", "", "(250.00)", ""),
+    ("MCS", "unvested_forward", "", "", "50.00", ""),
+    ("MCS", "vested", "A1", "1983-84", "400.00", ""),
+    ("MCS", "vested", "A1", "1984-85", "450.00", ""),
+    ("MCS", "vested", "B1", "1982-83", "300.00", "300.00"),
+    ("MCS", "vested", "B1", "1983", "500.00", "200.00"),
+    ("MCS", "vested", "B1", "1984-85", "125.00", "0"),
+]
+
+
+def go_live(rows, cutover=CUTOVER):
+    check = golive.golive_check(file=upload(rows), cutover=cutover, today=TODAY)
+    assert check.ok, check.errors
+    confirmed = golive.golive_confirm(go_live=check.go_live)
+    return golive.golive_import(confirmed.pk)
+
+
+def test_a_file_with_errors_is_refused_whole_with_row_and_column_messages(plan):
+    bad = [
+        *GOOD[:6],
+        ("MCS", "admin_forward", "", "", "250.00", ""),  # row 8: a cost entered positive
+        ("XXX", "district", "", "", "1.00", ""),  # row 9
+        ("MCS", "vested", "Z9", "1983-84", "400.00", ""),  # row 10
+        ("MCS", "vested", "A1", "1984-85", "12.345", ""),  # row 11
+        ("MCS", "vested", "A1", "1985-86", "100.00", ""),  # row 12: not ended by the cut-over
+        ("MCS", "vested", "A1", "1983-84", "400.00", "50.00"),  # row 13: Ann has not left
+        ("MCS", "unvested_forward", "", "", "50.00", ""),
+    ]
+    check = golive.golive_check(file=upload(bad), cutover=CUTOVER, today=TODAY)
+    found = {(e["row"], e["field"]) for e in check.errors}
+    assert {
+        (8, "amount"),
+        (9, "employer_code"),
+        (10, "employee_number"),
+        (11, "amount"),
+        (12, "policy_year"),
+        (13, "paid_out"),
+        (3, "amount"),  # the Vested Trust Fund 1,275.00 is not what the rows hold (0.00)
+    } <= found
+    messages = {(e["row"], e["field"]): e["message"] for e in check.errors}
+    assert "admin_forward is a deduction" in messages[(8, "amount")]
+    assert "Unknown employer code 'XXX'" in messages[(9, "employer_code")]
+    assert "1985-86 had not ended" in messages[(12, "policy_year")]
+    assert not GoLive.objects.exists()
+    assert not Transaction.objects.exists()
+    assert not VestingLine.objects.exists()
+
+
+def test_a_cutover_that_is_not_a_month_end_is_refused():
+    check = golive.golive_check(file=upload(GOOD), cutover=date(1985, 6, 15), today=TODAY)
+    assert check.errors == [
+        {
+            "row": None,
+            "field": "cutover",
+            "message": "The cut-over is a month end (such as June 30), not June 15.",
+        }
+    ]
+
+
+def test_go_live_posts_every_fund_and_the_vested_years(plan):
+    employer, ann, bob = plan
+    done = go_live(GOOD)
+    assert done.status == GoLive.Status.COMPLETED
+    balances = ledger_selectors.employer_fund_balances(employer.pk, as_of=CUTOVER)
+    assert balances["general_trust"] == D("8725.00")
+    assert balances["vested_trust"] == D("1275.00")
+    assert balances["district"] == D("500.00")
+    assert balances["opening_balance"] == D("10000.00") + D("500.00") + D("800.00")
+    assert side_account_balance(ann) == D("850.00")
+    assert side_account_balance(bob) == D("425.00")
+    lines = {
+        (line.employee.number, line.policy_year): (line.amount, line.vested_on, line.outcome)
+        for line in VestingLine.objects.select_related("employee")
+    }
+    assert lines == {
+        ("A1", 1983): (D("400.00"), date(1984, 7, 1), "vested"),
+        ("A1", 1984): (D("450.00"), date(1985, 7, 1), "vested"),
+        ("B1", 1982): (D("300.00"), date(1983, 7, 1), "vested"),
+        ("B1", 1983): (D("500.00"), date(1984, 7, 1), "vested"),
+        ("B1", 1984): (D("125.00"), date(1985, 3, 31), "vested"),  # separation year, R-VE4
+    }
+    # The months to the cut-over were the earlier administrator's.
+    assert ledger.next_month_to_close(employer.pk) == date(1985, 7, 1)
+
+
+def test_the_same_file_twice_posts_once(plan):
+    go_live(GOOD)
+    posted = Transaction.objects.count()
+    again = golive.golive_check(file=upload(GOOD), cutover=CUTOVER, today=TODAY)
+    assert again.already_imported and not again.errors
+    golive.golive_import(again.go_live.pk)
+    assert Transaction.objects.count() == posted
+    assert GoLive.objects.count() == 1
+    # Another file for an employer that went live is refused, row by row.
+    changed = [*GOOD[:-1], ("MCS", "vested", "B1", "1984-85", "125.00", "0.00")]
+    refused = golive.golive_check(file=upload(changed), cutover=CUTOVER, today=TODAY)
+    assert refused.errors[0]["field"] == "employer_code"
+    assert "went live as of 1985-06-30 already" in refused.errors[0]["message"]
+
+
+def test_R_VE7_payouts_of_carried_in_years_and_nothing_paid_twice(plan):
+    _, _, bob = plan
+    go_live(GOOD)
+    payouts = {
+        p.policy_year: (p.amount, p.status, p.due_on) for p in Payout.objects.filter(employee=bob)
+    }
+    assert payouts == {
+        1982: (D("300.00"), "paid", date(1985, 3, 31)),  # paid in full before go-live
+        # The year before the separation year: six months after June 30, 1984, or at
+        # separation if later (R-VE7); 200.00 of it was paid before go-live.
+        1983: (D("300.00"), "scheduled", date(1985, 3, 31)),
+        # The separation year's amount: six months after the separation (R-VE7).
+        1984: (D("125.00"), "held", date(1985, 10, 1)),
+    }
+    assert Payout.objects.get(employee=bob, policy_year=1982).paid_on == CUTOVER
+    register = payouts_process(today=date(1985, 7, 15))
+    assert register.total == D("300.00")  # only the 1983-84 rest; the held year waits
+    assert side_account_balance(bob) == D("125.00")
+    assert payouts_process(today=date(1985, 9, 30)) is None
+    register = payouts_process(today=date(1985, 10, 1))
+    assert register.total == D("125.00")
+    assert side_account_balance(bob) == D("0.00")
+
+
+def test_R_CL6_a_runout_claim_reduces_a_carried_in_year(plan):
+    _, ann, bob = plan
+    go_live(GOOD)
+    pay_claim(
+        employee=ann, amount="60.00", paid_on=date(1985, 7, 20), service_date=date(1985, 5, 2)
+    )
+    recovered = runout_claim_paid(
+        employee=ann, policy_year=1984, amount=D("60.00"), paid_on=date(1985, 7, 20), reference="c1"
+    )
+    assert recovered == D("60.00")
+    assert VestingLine.objects.get(employee=ann, policy_year=1984).amount == D("390.00")
+    assert side_account_balance(ann) == D("790.00")
+    # Bob's held separation-year amount is reduced before it is paid (R-VE7, R-CL6).
+    pay_claim(
+        employee=bob, amount="40.00", paid_on=date(1985, 8, 1), service_date=date(1985, 2, 10)
+    )
+    assert runout_claim_paid(
+        employee=bob, policy_year=1984, amount=D("40.00"), paid_on=date(1985, 8, 1), reference="c2"
+    ) == D("40.00")
+    assert Payout.objects.get(employee=bob, policy_year=1984).amount == D("85.00")
+    # A year paid out in full before go-live gives nothing back.
+    assert runout_claim_paid(
+        employee=bob, policy_year=1982, amount=D("10.00"), paid_on=date(1985, 8, 1), reference="c3"
+    ) == D("0.00")
+
+
+def test_the_next_fund_report_carries_the_figures_forward_and_ties(plan):
+    employer, ann, _ = plan
+    go_live(GOOD)
+    pay_claim(
+        employee=ann, amount="60.00", paid_on=date(1985, 7, 20), service_date=date(1985, 5, 2)
+    )
+    payouts_process(today=date(1985, 7, 15))  # Bob's 300.00
+    report = reports.fund_report(policy_year=1985, employer_id=employer.pk)
+    figures = report.figures()
+    assert figures["balance_forward"] == D("10000.00")
+    assert figures["prior_refunds"] == D("-300.00")
+    assert figures["prior_year_claims"] == D("-60.00")
+    assert figures["employee_cumulative_total"] == D("9640.00")
+    assert figures["interest_forward"] == D("700.00")
+    assert figures["admin_forward"] == D("-250.00")
+    assert figures["unvested_forward"] == D("50.00")
+    assert figures["district_subtotal"] == D("500.00")
+    assert figures["total_refunds_to_date"] == D("1100.00")  # 800 before go-live + 300
+    assert report.ties, report.checks
