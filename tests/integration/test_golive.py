@@ -218,3 +218,82 @@ def test_the_next_fund_report_carries_the_figures_forward_and_ties(plan):
     assert figures["district_subtotal"] == D("500.00")
     assert figures["total_refunds_to_date"] == D("1100.00")  # 800 before go-live + 300
     assert report.ties, report.checks
+
+
+MID_YEAR = [
+    ("MCS", "general_trust", "", "", "10100.00", ""),  # 10,950 employees' money - 850 vested
+    ("MCS", "vested_trust", "", "", "850.00", ""),
+    ("MCS", "district", "", "", "550.00", ""),  # 700 - 250 + 90 - 40 + 50
+    ("MCS", "balance_forward", "", "", "10000.00", ""),
+    ("MCS", "refunds_to_date", "", "", "800.00", ""),
+    ("MCS", "interest_forward", "", "", "700.00", ""),
+    ("MCS", "admin_forward", "", "", "-250.00", ""),
+    ("MCS", "employer_cost", "", "", "3000.00", ""),
+    ("MCS", "claims_processed", "", "", "-1200.00", ""),
+    ("MCS", "prior_year_claims", "", "", "-300.00", ""),
+    ("MCS", "prior_refunds", "", "", "-400.00", ""),
+    ("MCS", "current_refunds", "", "", "-100.00", ""),
+    ("MCS", "unvested_adjustment", "", "", "-50.00", ""),
+    ("MCS", "interest_earned", "", "", "90.00", ""),
+    ("MCS", "admin_expenses", "", "", "-40.00", ""),
+    ("MCS", "unvested_year", "", "", "50.00", ""),
+    ("MCS", "vested", "A1", "1983-84", "400.00", ""),
+    ("MCS", "vested", "A1", "1984-85", "450.00", ""),
+]
+
+
+def test_a_mid_year_cutover_puts_the_year_to_date_on_the_current_year_lines(plan):
+    employer, _, _ = plan
+    check = golive.golive_check(
+        file=upload(MID_YEAR), cutover=date(1985, 12, 31), today=date(1986, 1, 10)
+    )
+    assert check.ok, check.errors
+    golive.golive_import(golive.golive_confirm(go_live=check.go_live).pk)
+    ledger.post_employer_contribution(employer=employer, year=1986, month=2, amount=D("1000.00"))
+    figures = reports.fund_report(policy_year=1985, employer_id=employer.pk).figures()
+    expected = {
+        "balance_forward": D("10000.00"),
+        "unvested_adjustment": D("-50.00"),
+        "prior_refunds": D("-400.00"),
+        "prior_year_claims": D("-300.00"),
+        "employer_cost": D("4000.00"),  # 3,000 to date + February's 1,000
+        "claims_processed": D("-1200.00"),
+        "current_refunds": D("-100.00"),
+        "employee_cumulative_total": D("11950.00"),
+        "interest_forward": D("700.00"),
+        "interest_earned": D("90.00"),
+        "admin_forward": D("-250.00"),
+        "admin_expenses": D("-40.00"),
+        "unvested_forward": D("0.00"),
+        "unvested_year": D("50.00"),
+        "district_subtotal": D("550.00"),
+        "total_refunds_to_date": D("1300.00"),  # 800 + 400 + 100
+    }
+    assert {key: figures[key] for key in expected} == expected
+    following = reports.fund_report(policy_year=1986, employer_id=employer.pk)
+    assert following.balance_forward == D("11950.00")
+    assert following.interest_forward == D("790.00")
+    assert following.admin_forward == D("-290.00")
+    assert following.unvested_forward == D("50.00")
+    assert following.total_refunds_to_date == D("1300.00")
+    assert following.ties
+    assert ledger.next_month_to_close(employer.pk) == date(1986, 1, 1)
+
+
+def test_a_june_30_cutover_has_no_year_to_date_figures(plan):
+    rows = [*GOOD, ("MCS", "employer_cost", "", "", "10.00", "")]
+    check = golive.golive_check(file=upload(rows), cutover=CUTOVER, today=TODAY)
+    assert [(e["row"], e["field"]) for e in check.errors] == [(15, "item")]
+    assert "A June 30 cut-over has no year-to-date figures" in check.errors[0]["message"]
+
+
+def test_the_figures_must_tie_before_anything_is_posted(plan):
+    rows = [*GOOD]
+    rows[0] = ("MCS", "general_trust", "", "", "8700.00", "")  # 25.00 short
+    rows[2] = ("MCS", "district", "", "", "450.00", "")
+    check = golive.golive_check(file=upload(rows), cutover=CUTOVER, today=TODAY)
+    messages = {(e["row"], e["field"]): e["message"] for e in check.errors}
+    assert set(messages) == {(2, "amount"), (4, "amount")}
+    assert "add up to 10000.00" in messages[(2, "amount")]
+    assert "add up to 500.00" in messages[(4, "amount")]
+    assert not GoLive.objects.exists()
