@@ -378,26 +378,14 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
       in it. Decision: unvested transfers also get a balance forward, so that the
       district total is the district account's balance; in a year with no earlier
       transfers the layout is exactly the 1986 one's.
-    - A plan that went live in Stay-Well (``vesting.golive``): each carried-in figure is
-      a go-live transaction named by its reference and counts on the line it names;
-      the refunds paid before go-live count for "refunds to date".
     - Employee cumulative total = prior + current subtotals; it must equal the two
       funds' balances in the ledger (``checks``), as must the district total.
 
     Two SQL queries over the postings plus one balance read; the pool is the same
     queries without the employer filter.
     """
-    start, end = policy_year_start(policy_year), policy_year_end(policy_year)
-    params: dict[str, Any] = {
-        "start": start,
-        "end": end,
-        "funds": plan_fund_values(),
-        "refunds": list(REFUND_KINDS),
-        "internal": list(INTERNAL_KINDS),
-        "employer_id": employer_id,
-        "go_live": TransactionKind.GO_LIVE.value,
-        "payees": FundKind.PAYEES.value,
-    }
+    end = policy_year_end(policy_year)
+    params = _report_params(policy_year, employer_id)
     with connection.cursor() as cursor:
         cursor.execute(_FUND_REPORT_SQL.format(employer=employer_filter(employer_id)), params)
         rows = cursor.fetchall()
@@ -443,8 +431,27 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     )
 
 
+def _report_params(policy_year: int, employer_id: int | None) -> dict[str, Any]:
+    return {
+        "start": policy_year_start(policy_year),
+        "end": policy_year_end(policy_year),
+        "funds": plan_fund_values(),
+        "refunds": list(REFUND_KINDS),
+        "internal": list(INTERNAL_KINDS),
+        "employer_id": employer_id,
+        "go_live": TransactionKind.GO_LIVE.value,
+        "payees": FundKind.PAYEES.value,
+    }
+
+
 def _bucket(fund_kind: str, kind: str, before_year: bool, earlier_period: bool) -> str:
-    """The report line a group of postings belongs to (see :func:`fund_report`)."""
+    """The report line a group of postings belongs to (see :func:`fund_report`).
+
+    A plan that went live in Stay-Well (``vesting.golive``): each carried-in figure is a
+    go-live transaction named by its reference and counts on the line it names (the
+    year-to-date "Employee refunds" apart, as they are not in the side accounts); the
+    refunds paid before go-live, on a payees' account, count for "refunds to date".
+    """
     if kind in GOLIVE_REPORT_KINDS:  # a figure carried in at go-live (vesting.golive)
         if fund_kind == FundKind.PAYEES:
             return "refunds_carried_in"
