@@ -92,6 +92,8 @@ from django.db import transaction as db_transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import services as member_services
+from accounts.census import parse_date
 from accounts.models import Employee, Employer
 from accounts.rules import (
     policy_year_end,
@@ -122,7 +124,16 @@ from vesting.payouts import payouts_refresh_many
 
 IMPORT_TASK = "vesting.golive_import"  # vesting.tasks.golive_import
 JOB_KIND = "golive_import"
-COLUMNS = ("employer_code", "item", "employee_number", "policy_year", "amount", "paid_out")
+COLUMNS = (
+    "employer_code",
+    "item",
+    "employee_number",
+    "policy_year",
+    "amount",
+    "paid_out",
+    "separation_date",
+    "separation_reason",
+)
 REQUIRED = ("employer_code", "item", "amount")
 MAX_ROWS = 200_000
 OPENING_ACCOUNT_NAME = "Opening balances (before go-live)"
@@ -196,16 +207,27 @@ COLUMN_DOCS = (
     ("policy_year", False, "vested rows: the policy year, e.g. 1984-85."),
     ("amount", True, "Dollars and cents as the fund report prints them, e.g. (23,599.47)."),
     ("paid_out", False, "vested rows: dollars of that year already paid out (blank: none)."),
+    (
+        "separation_date",
+        False,
+        "vested rows: the day the employee left, if by the cut-over and not yet on file.",
+    ),
+    (
+        "separation_reason",
+        False,
+        "With a separation date: resignation (default), retirement, death or change_of_employer.",
+    ),
 )
 EXAMPLE_ROWS = (
-    ("MCOE", "general_trust", "", "", "173324.12", ""),
-    ("MCOE", "vested_trust", "", "", "500.00", ""),
-    ("MCOE", "district", "", "", "45072.98", ""),
-    ("MCOE", "balance_forward", "", "", "173824.12", ""),
-    ("MCOE", "refunds_to_date", "", "", "24842.78", ""),
-    ("MCOE", "interest_forward", "", "", "68672.45", ""),
-    ("MCOE", "admin_forward", "", "", "(23599.47)", ""),
-    ("MCOE", "vested", "1001", "1984-85", "500.00", ""),
+    ("MCOE", "general_trust", "", "", "173324.12", "", "", ""),
+    ("MCOE", "vested_trust", "", "", "500.00", "", "", ""),
+    ("MCOE", "district", "", "", "45072.98", "", "", ""),
+    ("MCOE", "balance_forward", "", "", "173824.12", "", "", ""),
+    ("MCOE", "refunds_to_date", "", "", "24842.78", "", "", ""),
+    ("MCOE", "interest_forward", "", "", "68672.45", "", "", ""),
+    ("MCOE", "admin_forward", "", "", "(23599.47)", "", "", ""),
+    ("MCOE", "vested", "1001", "1984-85", "500.00", "", "", ""),
+    ("MCOE", "vested", "1002", "1984-85", "300.00", "300.00", "1985-03-31", "resignation"),
 )
 
 # The fund report line each carried-in figure stands for, as the ledger kind whose line it
@@ -262,6 +284,8 @@ class EmployerFile:
     figures: dict[str, Decimal] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # item -> row
     vested: list[VestedRow] = field(default_factory=list)
+    # Separations the file records (employee id -> date, reason): not yet on file.
+    separations: dict[int, tuple[date, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -527,6 +551,59 @@ def _vested_year(
     return None
 
 
+def _file_separations(
+    rows: list[dict[str, str]],
+    employers: dict[str, Employer],
+    employees: dict[Any, Employee],
+    cutover: date,
+    errors: list[Any],
+) -> dict[int, tuple[date, str]]:
+    """The separations the ``vested`` rows record, checked; the employees (in memory only)
+    carry them, so that the rows' checks see them (R-VE5, R-VE7)."""
+    found: dict[int, tuple[date, str, int]] = {}
+    for row in rows:
+        raw = row.get("separation_date", "")
+        code = row.get("employer_code", "").upper()
+        if not raw or code not in employers or row.get("item", "").lower() != VESTED:
+            continue
+        number = int(row["_row"])
+        employee = employees.get((employers[code].pk, row.get("employee_number", "")))
+        if employee is None:
+            continue  # the employee number's own error says it
+        reason = row.get("separation_reason", "").lower() or Employee.SeparationReason.RESIGNATION
+        problem = _separation_problem(raw, reason, employee, cutover, found.get(employee.pk))
+        if problem:
+            errors.append(_problem(number, problem[0], problem[1]))
+            continue
+        if employee.pk not in found and employee.separation_date is None:
+            found[employee.pk] = (parse_date(raw), str(reason), number)
+    for employee in employees.values():
+        if employee.pk in found:
+            employee.separation_date, employee.separation_reason = found[employee.pk][:2]
+    return {pk: (day, reason) for pk, (day, reason, _) in found.items()}
+
+
+def _separation_problem(
+    raw: str, reason: str, employee: Employee, cutover: date, earlier: tuple[date, str, int] | None
+) -> tuple[str, str] | None:
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        return "separation_date", f"{raw!r} is not a date; write YYYY-MM-DD or MM/DD/YYYY."
+    if reason not in Employee.SeparationReason.values:
+        return "separation_reason", f"Choose {', '.join(Employee.SeparationReason.values)}."
+    if day > cutover:
+        return "separation_date", "A separation after the cut-over is recorded on the employee."
+    if day < employee.hire_date:
+        return "separation_date", f"Before the hire date {employee.hire_date.isoformat()}."
+    on_file = employee.separation_date
+    if on_file is not None and on_file != day:
+        return "separation_date", f"The employee separated on {on_file.isoformat()} (on file)."
+    if earlier is not None and earlier[:2] != (day, reason):
+        return "separation_date", f"Row {earlier[2]} gives another separation."
+    return None
+
+
 def _tie_problems(file: EmployerFile) -> list[dict[str, Any]]:
     """R-FU4: the figures of one employer add up (module Decision)."""
     f = defaultdict(lambda: ZERO, file.figures)
@@ -604,6 +681,7 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
     codes = {r.get("employer_code", "").upper() for r in rows}
     employers = {e.code.upper(): e for e in Employer.objects.filter(code__in=codes)}
     employees = _employees(rows, employers)
+    separations = _file_separations(rows, employers, employees, cutover, result.errors)
     files: dict[int, EmployerFile] = {}
     seen_years: dict[tuple[int, int], int] = {}
     for row in rows:
@@ -641,6 +719,11 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
             )
             result.errors.append(_problem(number, "item", message))
     for file in files.values():
+        file.separations = {
+            v.employee.pk: separations[v.employee.pk]
+            for v in file.vested
+            if v.employee.pk in separations
+        }
         result.errors += _employer_problems(file) + _tie_problems(file)
     result.errors.sort(key=lambda e: e["row"] if isinstance(e["row"], int) else 0)
     result.employers = list(files.values())
@@ -766,7 +849,7 @@ def golive_import(go_live_id: int) -> GoLive:
             go_live.message = _done_message(result)
             go_live.save(update_fields=["status", "completed_at", "message"])
     except ValidationError as exc:
-        return _failed(go_live, f"Refused by the ledger: {'; '.join(exc.messages)}", [])
+        return _failed(go_live, f"Refused, nothing was saved: {'; '.join(exc.messages)}", [])
     if job_id is not None:
         job_succeed(job_id=job_id, message=go_live.message)
     return go_live
@@ -952,8 +1035,19 @@ def _carry_payouts(file: EmployerFile, cutover: date) -> None:
 def _post_employer(go_live: GoLive, file: EmployerFile, *, user: Any) -> GoLiveEmployer:
     """One employer's figures, vested years and payouts; its months closed to the cut-over."""
     cutover = go_live.cutover
+    live = GoLiveEmployer.objects.create(  # first: vesting now skips the carried-in years
+        go_live=go_live,
+        employer=file.employer,
+        cutover=cutover,
+        figures={item: str(amount) for item, amount in file.figures.items()},
+        vested_years=len(file.vested),
+    )
     ledger.post_transactions_batch(entries=_figure_specs(file, cutover), posted_by=user)
     _post_vested(file, cutover, user)
+    for employee_id, (day, reason) in sorted(file.separations.items()):
+        member_services.employee_separate(  # R-EL9 coverage; R-VE7 lump sums of the lines
+            employee=employee_id, separation_date=day, reason=reason, created_by=user
+        )
     _carry_payouts(file, cutover)
     MonthClose.objects.get_or_create(
         employer=file.employer,
@@ -961,13 +1055,7 @@ def _post_employer(go_live: GoLive, file: EmployerFile, *, user: Any) -> GoLiveE
         month=cutover.month,
         defaults={"closed_by": user if getattr(user, "is_authenticated", False) else None},
     )
-    return GoLiveEmployer.objects.create(
-        go_live=go_live,
-        employer=file.employer,
-        cutover=cutover,
-        figures={item: str(amount) for item, amount in file.figures.items()},
-        vested_years=len(file.vested),
-    )
+    return live
 
 
 # --- Reading -------------------------------------------------------------------------------

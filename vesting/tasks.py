@@ -7,6 +7,7 @@
 - ``vesting.payouts_process(today=None)``: beat, daily: due payouts to a payout register.
 - ``vesting.continuation_premiums_post(month=None)``: beat, the 1st of each month: the
   retirees' continuation premiums from their side accounts (R-VE8).
+- ``vesting.golive_import(go_live_id)``: post a confirmed go-live file, all or nothing.
 """
 
 from __future__ import annotations

@@ -297,3 +297,25 @@ def test_the_figures_must_tie_before_anything_is_posted(plan):
     assert "add up to 10000.00" in messages[(2, "amount")]
     assert "add up to 500.00" in messages[(4, "amount")]
     assert not GoLive.objects.exists()
+
+
+def test_separations_in_the_file_are_checked_and_recorded(plan):
+    _, ann, _ = plan
+    rows = [*GOOD]
+    rows[8] = ("MCS", "vested", "A1", "1983-84", "400.00", "", "1985-07-31", "")  # after
+    rows[9] = ("MCS", "vested", "A1", "1984-85", "450.00", "", "1985-05-31", "quit")
+    check = golive.golive_check(file=upload(rows), cutover=CUTOVER, today=TODAY)
+    found = {(e["row"], e["field"]): e["message"] for e in check.errors}
+    assert "after the cut-over" in found[(10, "separation_date")]
+    assert "Choose resignation, retirement" in found[(11, "separation_reason")]
+    rows[8] = ("MCS", "vested", "A1", "1983-84", "400.00", "400.00", "1985-05-31", "retirement")
+    rows[9] = ("MCS", "vested", "A1", "1984-85", "450.00", "", "", "")
+    rows[1] = ("MCS", "vested_trust", "", "", "875.00", "")  # 450 + 425
+    rows[0] = ("MCS", "general_trust", "", "", "9125.00", "")
+    go_live(rows)
+    ann.refresh_from_db()
+    assert (ann.separation_date, ann.separation_reason) == (date(1985, 5, 31), "retirement")
+    payouts = {p.policy_year: (p.amount, p.status) for p in Payout.objects.filter(employee=ann)}
+    # 1983-84 was paid before go-live; 1984-85, the separation year, six months after.
+    assert payouts == {1983: (D("400.00"), "paid"), 1984: (D("450.00"), "held")}
+    assert side_account_balance(ann) == D("450.00")

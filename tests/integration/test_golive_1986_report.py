@@ -22,6 +22,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.demo import ensure_plan_years
+from accounts.models import Employee
 from reports import selectors as reports
 from staywell.csv import csv_bytes
 from tests.factories import EmployerFactory, ProgramFactory, hire, mark_separated, pay_claim
@@ -59,7 +60,8 @@ SEED_1986 = {
     "total_refunds_to_date": D("40755.23"),
 }
 
-# Eight employees who left on March 31, 1985: four vested years each (1981-82 .. 1984-85).
+# Eight employees who left on March 31, 1985 (the go-live file records it): four vested
+# years each (1981-82 .. 1984-85).
 LEAVERS = [(f"S{n}", ["500.00"] * 4) for n in range(1, 8)] + [
     ("S8", ["500.00", "500.00", "500.00", "295.44"])
 ]  # 7 x 2,000.00 + 1,795.44 = 15,795.44
@@ -77,7 +79,8 @@ def _position_rows():
     ]
     for number, amounts in LEAVERS:
         for year, amount in zip(range(1981, 1985), amounts, strict=True):
-            rows.append(("MCS", "vested", number, f"{year}-{(year + 1) % 100:02d}", amount, ""))
+            label = f"{year}-{(year + 1) % 100:02d}"
+            rows.append(("MCS", "vested", number, label, amount, "", "03/31/1985", ""))
     rows += [
         ("MCS", "vested", "A1", "1983-84", "500.00", ""),
         ("MCS", "vested", "B1", "1984-85", "500.00", ""),
@@ -92,13 +95,14 @@ def plan_1985():
     hire(program=program, number="A1", first_name="Ann", last_name="Able")
     hire(program=program, number="B1", first_name="Bob", last_name="Baker")
     for number, _ in LEAVERS:
-        leaver = hire(program=program, number=number, first_name="Sam", last_name=number)
-        mark_separated(leaver, on=date(1985, 3, 31))
+        hire(program=program, number=number, first_name="Sam", last_name=number)
     file = SimpleUploadedFile("mendocino-1985.csv", csv_bytes(golive.COLUMNS, _position_rows()))
     check = golive.golive_check(file=file, cutover=CUTOVER, today=date(1985, 7, 5))
     assert check.ok, check.errors
     done = golive.golive_import(golive.golive_confirm(go_live=check.go_live).pk)
     assert done.status == "completed", done.message
+    leaver = Employee.objects.get(number="S1")
+    assert (leaver.separation_date, leaver.separation_reason) == (date(1985, 3, 31), "resignation")
     return program
 
 
