@@ -16,6 +16,8 @@ policy_year       ``vested`` rows: the policy year, 1984-85 (or its start year, 
 amount            dollars and cents as the fund report prints them (deductions negative,
                   a minus sign or parentheses)
 paid_out          ``vested`` rows: dollars of that year's amount already paid out
+separation_date   ``vested`` rows: the day the employee left, if by the cut-over
+separation_reason with a separation date: resignation (default), retirement, death, ...
 ================  =====================================================================
 
 Items, per employer: the balances at the cut-over of the three funds (``general_trust``,
@@ -68,6 +70,15 @@ Ledger design (the plan is silent; decided as the plan's auditor would):
 - Decision: idempotent by the file: the same bytes for the same cut-over are one go-live;
   a second import returns the first and posts nothing. Each transaction also has an
   idempotency key (``golive:{employer}:{figure}``), so even a repeated job posts once.
+- Decision: who: an administrator checks and imports (it sets the plan's books once);
+  the superintendent sees the go-lives and their status, read-only; nobody else.
+- Decision: a separation before the cut-over that is not on file yet is given on the
+  employee's ``vested`` rows (``separation_date``, ``separation_reason``) and recorded
+  through ``accounts.services.employee_separate`` after the years are carried in (its
+  vesting at separation skips the carried-in year; its R-VE7 lump sums are scheduled).
+- Decision: a mid-year cut-over carries the year's totals for the report only; the
+  rollover of that year vests from what Stay-Well's ledger holds for it, so June 30 is the
+  cut-over to use when the year's vesting is to be Stay-Well's.
 - Decision: all or nothing: the job re-checks the file and posts every employer in one
   database transaction; its progress is written on a connection of its own so that the
   page's progress bar moves while the transaction is open.
@@ -858,7 +869,8 @@ def golive_import(go_live_id: int) -> GoLive:
 def _done_message(result: GoLiveCheck) -> str:
     years = sum(len(f.vested) for f in result.employers)
     codes = ", ".join(f.employer.code for f in result.employers)
-    return f"{codes} went live: {years} vested employee-years carried in."[:500]
+    plural = "" if years == 1 else "s"
+    return f"{codes} went live: {years} vested employee-year{plural} carried in."[:500]
 
 
 def _failed(go_live: GoLive, message: str, errors: list[dict[str, Any]]) -> GoLive:

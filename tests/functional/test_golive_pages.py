@@ -154,7 +154,7 @@ def test_page_lists_problems_by_row_and_column_then_confirms_with_a_progress_bar
     text = administrator_client.get(confirmed["Location"]).content.decode()
     assert "Imported" in text
     assert "<progress" in text
-    assert "MCS went live: 1 vested employee-years carried in." in text
+    assert "MCS went live: 1 vested employee-year carried in." in text
 
 
 def test_page_roles(superintendent_client, clerk_client, employee_client, employer):
@@ -167,3 +167,21 @@ def test_page_roles(superintendent_client, clerk_client, employee_client, employ
     for refused in (clerk_client, employee_client):
         assert refused.get("/vesting/go-live/").status_code == 403
     assert not GoLive.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_job_commits_its_progress_and_finishes(administrator_user):
+    """With real commits: the task runs on commit, writes its progress on a connection of
+    its own while its transaction is open (no lock waits), and ends succeeded."""
+    program = ProgramFactory(employer=EmployerFactory(code="MCS", name="Mendocino County Schools"))
+    hire(program=program, number="A1", first_name="Ann", last_name="Able")
+    check = golive.golive_check(
+        file=upload(ROWS), cutover=date(1985, 6, 30), user=administrator_user
+    )
+    assert check.ok, check.errors
+    with celery_eager():
+        golive.golive_confirm(go_live=check.go_live, user=administrator_user)
+    go_live = GoLive.objects.select_related("job").get()
+    assert go_live.status == "completed"
+    assert (go_live.job.status, go_live.job.done, go_live.job.total) == ("succeeded", 1, 1)
+    assert go_live.job.message == "MCS went live: 1 vested employee-year carried in."

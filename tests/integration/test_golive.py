@@ -319,3 +319,31 @@ def test_separations_in_the_file_are_checked_and_recorded(plan):
     # 1983-84 was paid before go-live; 1984-85, the separation year, six months after.
     assert payouts == {1983: (D("400.00"), "paid"), 1984: (D("450.00"), "held")}
     assert side_account_balance(ann) == D("450.00")
+
+
+def test_R_VE7_a_separation_after_go_live_holds_the_carried_in_year_before_it(plan):
+    from accounts import services as member_services
+
+    _, ann, _ = plan
+    go_live(GOOD)
+    member_services.employee_separate(
+        employee=ann, separation_date=date(1985, 9, 30), reason="resignation"
+    )
+    payouts = {
+        p.policy_year: (p.amount, p.status, p.due_on)
+        for p in Payout.objects.filter(employee=ann, policy_year__in=[1983, 1984])
+    }
+    assert payouts == {
+        1983: (D("400.00"), "scheduled", date(1985, 9, 30)),  # earlier years: at separation
+        # The year before the separation year: six months after June 30, 1985 (R-VE7's
+        # own example: January 1 after a September separation).
+        1984: (D("450.00"), "held", date(1986, 1, 1)),
+    }
+    payouts_process(today=date(1985, 10, 1))
+    statuses = dict(
+        Payout.objects.filter(employee=ann, policy_year__in=[1983, 1984]).values_list(
+            "policy_year", "status"
+        )
+    )
+    assert statuses == {1983: "paid", 1984: "held"}  # 1984-85 waits for January 1, 1986
+    assert side_account_balance(ann) >= D("450.00")
