@@ -780,6 +780,8 @@ def golive_check(
         "summary": [_summary(f) for f in result.employers],
         "created_by": user if getattr(user, "is_authenticated", False) else None,
         "message": "",
+        "job": None,
+        "completed_at": None,
     }
     result.go_live, _ = GoLive.objects.update_or_create(
         file_sha256=digest, cutover=cutover, defaults=values

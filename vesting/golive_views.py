@@ -58,11 +58,14 @@ def golive_page(request: HttpRequest) -> HttpResponse:
             )
             if not check.errors and check.go_live is not None:
                 return redirect(_page_url(check.go_live))
+            for error in check.errors:
+                if error["field"] == "cutover":
+                    form.add_error("cutover", error["message"])
     selected_id = parse_id(request.GET.get("go_live"))
     selected = golive.golive_list().filter(pk=selected_id).first() if selected_id else None
     context = {
         "form": form,
-        "check": check,
+        "check": check if check and not form.errors else None,
         "selected": selected,
         "go_lives": golive.golive_list()[:20],
         "writer": writer,

@@ -129,7 +129,8 @@ def test_page_lists_problems_by_row_and_column_then_confirms_with_a_progress_bar
     assert "Download the template (CSV)" in page.content.decode()
     template = administrator_client.get("/vesting/go-live/template.csv")
     assert template.content.decode().splitlines()[0] == (
-        "employer_code,item,employee_number,policy_year,amount,paid_out"
+        "employer_code,item,employee_number,policy_year,amount,paid_out,"
+        "separation_date,separation_reason"
     )
 
     bad = administrator_client.post(
@@ -185,3 +186,14 @@ def test_the_import_job_commits_its_progress_and_finishes(administrator_user):
     assert go_live.status == "completed"
     assert (go_live.job.status, go_live.job.done, go_live.job.total) == ("succeeded", 1, 1)
     assert go_live.job.message == "MCS went live: 1 vested employee-year carried in."
+
+
+def test_page_a_cutover_that_is_not_a_month_end_is_shown_on_its_field(administrator_client):
+    response = administrator_client.post(
+        "/vesting/go-live/", {"file": upload(ROWS), "cutover": "1985-06-15"}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'id="id_cutover-error"' in text
+    assert "The cut-over is a month end (such as June 30), not June 15." in text
+    assert not GoLive.objects.exists()
