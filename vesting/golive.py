@@ -475,6 +475,7 @@ def _vested_row(
     employees: dict[Any, Employee],
     cutover: date,
     errors: list[Any],
+    maximums: dict[int, Decimal],
 ) -> None:
     number = int(row["_row"])
     before = len(errors)
@@ -498,7 +499,7 @@ def _vested_row(
     if amount is None and not row.get("amount"):
         errors.append(_problem(number, "amount", "The amount vested is missing."))
     if amount is not None and year is not None:
-        maximum = plan_year_settings(year).maximum_vest
+        maximum = _maximum_vest(year, maximums)
         if amount < ZERO or amount > maximum:
             errors.append(
                 _problem(
@@ -522,6 +523,13 @@ def _vested_row(
         )
     if len(errors) == before and employee is not None and year is not None and amount is not None:
         file.vested.append(VestedRow(number, employee, year, amount, paid))
+
+
+def _maximum_vest(year: int, maximums: dict[int, Decimal]) -> Decimal:
+    """R-VE2: the year's maximum vest, read once per year and check."""
+    if year not in maximums:
+        maximums[year] = plan_year_settings(year).maximum_vest
+    return maximums[year]
 
 
 def _separated_by(employee: Employee, cutover: date) -> bool:
@@ -689,6 +697,7 @@ def _employer_problems(file: EmployerFile) -> list[dict[str, Any]]:
 def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
     """Check every row and tie every employer's figures; nothing is written."""
     result = GoLiveCheck(rows=len(rows))
+    maximums: dict[int, Decimal] = {}
     codes = {r.get("employer_code", "").upper() for r in rows}
     employers = {e.code.upper(): e for e in Employer.objects.filter(code__in=codes)}
     employees = _employees(rows, employers)
@@ -708,7 +717,7 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
         file = files.setdefault(employer.pk, EmployerFile(employer, number))
         if item == VESTED:
             count = len(file.vested)
-            _vested_row(row, file, employees, cutover, result.errors)
+            _vested_row(row, file, employees, cutover, result.errors, maximums)
             if len(file.vested) > count:
                 added = file.vested[-1]
                 key = (added.employee.pk, added.policy_year)
@@ -944,14 +953,17 @@ def _side_accounts(employer: Employer, employee_ids: set[int]) -> dict[int, int]
     missing = sorted(employee_ids - set(found))
     if missing:
         Account.objects.bulk_create(
-            Account(
-                fund=fund,
-                name=SIDE_ACCOUNT_NAME,
-                employee_id=employee_id,
-                normal_balance=NORMAL_BALANCE[FundKind.VESTED_TRUST],
-                never_negative=True,
-            )
-            for employee_id in missing
+            [
+                Account(
+                    fund=fund,
+                    name=SIDE_ACCOUNT_NAME,
+                    employee_id=employee_id,
+                    normal_balance=NORMAL_BALANCE[FundKind.VESTED_TRUST],
+                    never_negative=True,
+                )
+                for employee_id in missing
+            ],
+            batch_size=2000,
         )
         found = dict(
             Account.objects.filter(fund=fund, employee_id__in=employee_ids).values_list(
@@ -997,19 +1009,22 @@ def _post_vested(file: EmployerFile, cutover: date, user: Any) -> None:
     )
     transactions = {(v.employee.pk, v.policy_year): tx for v, tx in zip(posted, ids, strict=True)}
     VestingLine.objects.bulk_create(
-        VestingLine(
-            employee=v.employee,
-            policy_year=v.policy_year,
-            allotment=v.amount,
-            trust_fund_claims=ZERO,
-            unused=v.amount,
-            full_year=True,
-            amount=v.amount,
-            outcome=VestingLine.Outcome.VESTED,
-            vested_on=_vested_on(v),
-            transaction_id=transactions.get((v.employee.pk, v.policy_year)),
-        )
-        for v in file.vested
+        [
+            VestingLine(
+                employee=v.employee,
+                policy_year=v.policy_year,
+                allotment=v.amount,
+                trust_fund_claims=ZERO,
+                unused=v.amount,
+                full_year=True,
+                amount=v.amount,
+                outcome=VestingLine.Outcome.VESTED,
+                vested_on=_vested_on(v),
+                transaction_id=transactions.get((v.employee.pk, v.policy_year)),
+            )
+            for v in file.vested
+        ],
+        batch_size=2000,
     )
 
 
@@ -1041,9 +1056,11 @@ def _carry_payouts(file: EmployerFile, cutover: date) -> None:
             payout.amount = row.held
             payout.reason = f"{payout.reason}; {before}"[:300]
         (update if payout.pk else create).append(payout)
-    Payout.objects.bulk_create(create)
+    Payout.objects.bulk_create(create, batch_size=2000)
     if update:
-        Payout.objects.bulk_update(update, ["amount", "status", "paid_on", "due_on", "reason"])
+        Payout.objects.bulk_update(
+            update, ["amount", "status", "paid_on", "due_on", "reason"], batch_size=2000
+        )
 
 
 def _post_employer(go_live: GoLive, file: EmployerFile, *, user: Any) -> GoLiveEmployer:

@@ -347,3 +347,17 @@ def test_R_VE7_a_separation_after_go_live_holds_the_carried_in_year_before_it(pl
     )
     assert statuses == {1983: "paid", 1984: "held"}  # 1984-85 waits for January 1, 1986
     assert side_account_balance(ann) >= D("450.00")
+
+
+def test_the_rollover_of_a_carried_in_year_vests_nothing_again(plan):
+    from vesting import rollover
+
+    employer, ann, bob = plan
+    go_live(GOOD)
+    posted = Transaction.objects.count()
+    run = rollover.rollover_start(policy_year=1984, today=date(1985, 7, 1), queue=False)
+    run = rollover.rollover_execute(run.pk)
+    assert run.status == "completed"
+    assert Transaction.objects.count() == posted
+    assert VestingLine.objects.filter(employee__employer=employer).count() == 5
+    assert (side_account_balance(ann), side_account_balance(bob)) == (D("850.00"), D("425.00"))
