@@ -12,7 +12,8 @@ column            meaning
 employer_code     the employer, e.g. MCOE
 item              what the row carries (below)
 employee_number   ``vested`` rows: the employee (on file, e.g. from the census import)
-policy_year       ``vested`` rows: the policy year, 1984-85 (or its start year, 1984)
+policy_year       ``vested`` rows: the policy year, 1984-85 (or its start year, 1984);
+                  ``balance_forward``: the plan's first policy year (optional)
 amount            dollars and cents as the fund report prints them (deductions negative,
                   a minus sign or parentheses)
 paid_out          ``vested`` rows: dollars of that year's amount already paid out
@@ -195,7 +196,11 @@ ITEM_DOCS = (
     ("general_trust", "Balance of the General Deductible Trust Fund at the cut-over."),
     ("vested_trust", "Balance of the Vested Trust Fund at the cut-over (the employees' rows)."),
     ("district", "Balance of the district account at the cut-over."),
-    ("balance_forward", "Prior year balance forward (employees' money) as of June 30."),
+    (
+        "balance_forward",
+        "Prior year balance forward (employees' money) as of June 30; policy_year: the "
+        "plan's first year, e.g. 1979-80, for the report's \"Prior years 1979-1985\".",
+    ),
     ("refunds_to_date", "Total employee refunds to date as of June 30 (positive)."),
     ("interest_forward", "Interest balance forward as of June 30 (positive)."),
     ("admin_forward", "Administrative cost balance forward as of June 30 (negative)."),
@@ -215,7 +220,11 @@ COLUMN_DOCS = (
     ("employer_code", True, "The employer's code, e.g. MCOE."),
     ("item", True, "What the row carries: one of the items below."),
     ("employee_number", False, "vested rows: the employee number (on file)."),
-    ("policy_year", False, "vested rows: the policy year, e.g. 1984-85."),
+    (
+        "policy_year",
+        False,
+        "vested rows: the policy year, e.g. 1984-85; balance_forward: the plan's first year.",
+    ),
     ("amount", True, "Dollars and cents as the fund report prints them, e.g. (23,599.47)."),
     ("paid_out", False, "vested rows: dollars of that year already paid out (blank: none)."),
     (
@@ -233,7 +242,7 @@ EXAMPLE_ROWS = (
     ("MCOE", "general_trust", "", "", "173324.12", "", "", ""),
     ("MCOE", "vested_trust", "", "", "500.00", "", "", ""),
     ("MCOE", "district", "", "", "45072.98", "", "", ""),
-    ("MCOE", "balance_forward", "", "", "173824.12", "", "", ""),
+    ("MCOE", "balance_forward", "", "1979-80", "173824.12", "", "", ""),
     ("MCOE", "refunds_to_date", "", "", "24842.78", "", "", ""),
     ("MCOE", "interest_forward", "", "", "68672.45", "", "", ""),
     ("MCOE", "admin_forward", "", "", "(23599.47)", "", "", ""),
@@ -295,6 +304,7 @@ class EmployerFile:
     figures: dict[str, Decimal] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # item -> row
     vested: list[VestedRow] = field(default_factory=list)
+    first_year: int | None = None  # the plan's first policy year (balance_forward row)
     # Separations the file records (employee id -> date, reason): not yet on file.
     separations: dict[int, tuple[date, str]] = field(default_factory=dict)
 
@@ -465,8 +475,31 @@ def _figure_row(
             _problem(number, "amount", f"{item} is {wanted}, as the fund report prints it.")
         )
         return
+    if item == "balance_forward" and row.get("policy_year"):
+        file.first_year = _first_year(row["policy_year"], number, cutover, errors)
     file.rows[item] = number
     file.figures[item] = amount
+
+
+def _first_year(raw: str, number: int, cutover: date, errors: list[Any]) -> int | None:
+    """The plan's first policy year, on the balance_forward row (the report's prior years)."""
+    try:
+        year = parse_policy_year(raw)
+    except ValueError:
+        errors.append(
+            _problem(number, "policy_year", f"{raw!r} is not a policy year, such as 1979-80.")
+        )
+        return None
+    if policy_year_end(year) > forward_date(cutover):
+        errors.append(
+            _problem(
+                number,
+                "policy_year",
+                f"The plan's first year must have ended by {forward_date(cutover).isoformat()}.",
+            )
+        )
+        return None
+    return year
 
 
 def _vested_row(
@@ -927,6 +960,8 @@ def _figure_specs(file: EmployerFile, cutover: date) -> list[ledger.TransactionS
         else:
             lines = _signed_lines(general, opening, amount)
         start, end = periods.get(item, (None, None))
+        if item == "balance_forward" and file.first_year is not None:
+            start, end = policy_year_start(file.first_year), forward  # "Prior years 1979-1985"
         specs.append(
             ledger.TransactionSpec(
                 kind=TransactionKind.GO_LIVE,

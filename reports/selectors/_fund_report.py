@@ -289,7 +289,8 @@ class FundReport:
 # One pass over the postings of the plan's three funds up to June 30, grouped by fund,
 # kind (a reversal as its original; a figure carried in at go-live by its reference),
 # before/in the year, and whether the date of service (claims) or the period (vesting)
-# lies before the year. The refunds paid before go-live are on a payees' account.
+# lies before the year. The refunds paid before go-live are on a payees' account; the
+# period of a carried-in figure counts for the first year (the plan's years before it).
 _FUND_REPORT_SQL = """
 SELECT f.kind AS fund_kind,
        CASE WHEN coalesce(o.kind, t.kind) = %(go_live)s THEN t.reference
@@ -298,7 +299,7 @@ SELECT f.kind AS fund_kind,
        coalesce(o.period_start, o.effective_date, t.period_start, t.effective_date)
            < %(start)s AS earlier_period,
        sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END),
-       min(p.effective_date)
+       min(LEAST(p.effective_date, CASE WHEN t.kind = %(go_live)s THEN t.period_start END))
   FROM vesting_posting p
   JOIN vesting_account a ON a.id = p.account_id
   JOIN vesting_fund f ON f.id = a.fund_id

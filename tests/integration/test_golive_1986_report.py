@@ -72,7 +72,7 @@ def _position_rows():
         ("MCS", "general_trust", "", "", "157,028.68", ""),
         ("MCS", "vested_trust", "", "", "16,795.44", ""),
         ("MCS", "district", "", "", "45,072.98", ""),
-        ("MCS", "balance_forward", "", "", "173,824.12", ""),
+        ("MCS", "balance_forward", "", "1979-80", "173,824.12", ""),
         ("MCS", "refunds_to_date", "", "", "24,842.78", ""),
         ("MCS", "interest_forward", "", "", "68,672.45", ""),
         ("MCS", "admin_forward", "", "", "(23,599.47)", ""),
@@ -186,6 +186,7 @@ def test_the_june_30_1986_report_comes_out_line_by_line_to_the_cent(plan_1985):
     report = reports.fund_report(policy_year=1985, employer_id=program.employer_id)
     assert report.figures() == SEED_1986
     assert report.period_label == "June 30, 1986"
+    assert report.prior_label == "1979-1985"  # "Prior years 1979-1985", as the seed prints
     assert report.current_label == "1985-86"
     assert report.ties, report.checks
     assert report.ledger_employee_balance == D("176511.73")
