@@ -43,7 +43,7 @@ from staywell.roles import (
     HasRole,
     Role,
 )
-from vesting import payouts, rollover, selectors
+from vesting import golive_api, payouts, rollover, selectors
 from vesting.ledger import api as ledger_api
 from vesting.models import Payout, VestingLine, VestingRun
 
@@ -446,3 +446,4 @@ def register(router: BaseRouter) -> None:
     """Register this app's viewsets (vesting's, then the ledger's) on the shared router."""
     router.register("vesting-runs", VestingRunViewSet, basename="vesting-run")
     ledger_api.register(router)
+    golive_api.register(router)

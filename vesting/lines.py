@@ -60,6 +60,7 @@ from vesting.models import (
     SIDE_ACCOUNT_NAME,
     Fund,
     FundKind,
+    GoLiveEmployer,
     TransactionKind,
     VestingLine,
 )
@@ -474,6 +475,9 @@ def vest_at_separation(*, employee: Employee) -> VestingLine | None:
     """
     if employee.separation_date is None:
         return None
+    cutover = GoLiveEmployer.cutover_of(employee.employer_id)
+    if cutover is not None and employee.separation_date <= cutover:
+        return None  # the earlier administrator's year, carried in at go-live (vesting.golive)
     year = policy_year_of(employee.separation_date)
     with db_transaction.atomic():
         general_trust = lock_general_trust(employee.employer_id)

@@ -57,6 +57,7 @@ from vesting.lines import (
     spouses_pool,
 )
 from vesting.models import (
+    GoLiveEmployer,
     VestingLine,
     VestingRun,
     VestingRunEmployerStep,
@@ -256,6 +257,11 @@ def rollover_employer_step(*, run_id: int, employer_id: int) -> StepResult:
             )
         if VestingRunEmployerStep.objects.filter(run_id=run_id, employer_id=employer_id).exists():
             return StepResult(employer_id, 0, 0, ZERO, ZERO, skipped=True)
+        cutover = GoLiveEmployer.cutover_of(employer_id)
+        if cutover is not None and policy_year_end(year) <= cutover:
+            # Vested by the plan's earlier administrator and carried in (vesting.golive).
+            VestingRunEmployerStep.objects.create(run_id=run_id, employer_id=employer_id)
+            return StepResult(employer_id, 0, 0, ZERO, ZERO)
         general_trust = lock_general_trust(employer_id)
         rows = lines_write(
             year=year, employer_id=employer_id, general_trust=general_trust, run_id=run_id

@@ -7,6 +7,7 @@
 - ``vesting.payouts_process(today=None)``: beat, daily: due payouts to a payout register.
 - ``vesting.continuation_premiums_post(month=None)``: beat, the 1st of each month: the
   retirees' continuation premiums from their side accounts (R-VE8).
+- ``vesting.golive_import(go_live_id)``: post a confirmed go-live file, all or nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
-from vesting import payouts, rollover
+from vesting import golive, payouts, rollover
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_run")
@@ -46,3 +47,9 @@ def payouts_process(today: str | None = None) -> int | None:
 def continuation_premiums_post(month: str | None = None) -> int:
     day = date.fromisoformat(month) if month else timezone.localdate()
     return payouts.continuation_premiums_post(month=day.replace(day=1))
+
+
+@shared_task(base=ReliableTask, name="vesting.golive_import")
+def golive_import(go_live_id: int) -> str:
+    """Post a confirmed go-live file, all or nothing (``vesting.golive``)."""
+    return golive.golive_import(go_live_id).status

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vesting import views
+from vesting import golive_views, views
 from vesting.ledger import urls as ledger_urls
 
 app_name = "vesting"
@@ -35,4 +35,12 @@ urlpatterns = [
         name="register_csv",
     ),
     path("vesting/payouts/flags/", views.beneficiary_flags, name="beneficiary_flags"),
+    # Go-live: an existing plan brought in as of a cut-over date.
+    path("vesting/go-live/", golive_views.golive_page, name="golive"),
+    path("vesting/go-live/template.csv", golive_views.golive_template, name="golive_template"),
+    path(
+        "vesting/go-live/<int:go_live_id>/confirm/",
+        golive_views.golive_confirm,
+        name="golive_confirm",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vesting.models.golive import GoLive, GoLiveEmployer
 from vesting.models.ledger import (
     MONEY,
     NORMAL_BALANCE,
@@ -46,6 +47,8 @@ __all__ = [
     "FundDayTotal",
     "FundKind",
     "FundMonthTotal",
+    "GoLive",
+    "GoLiveEmployer",
     "MonthClose",
     "Payout",
     "PayoutRegister",
