@@ -32,6 +32,7 @@ from reports.selectors._common import (
     today_or,
 )
 from staywell.money import ZERO
+from vesting.ledger import OVERPAYMENTS_ACCOUNT
 from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
@@ -98,6 +99,9 @@ class FundReport:
     # The same totals read from the ledger's maintained balances (vesting.ledger.selectors)
     ledger_employee_balance: Decimal
     ledger_district_balance: Decimal
+    # Memo: overpayments owed back by employees (a re-vested year lowered after it was
+    # paid out, vesting.revest), the receivable's balance at June 30; included above.
+    overpayments_receivable: Decimal = ZERO
 
     # --- dates and labels -------------------------------------------------------------
     @property
@@ -277,6 +281,16 @@ class FundReport:
                 2,
             ),
         ]
+        if self.overpayments_receivable:
+            rows.append(
+                ReportLine(
+                    "overpayments_receivable",
+                    "Overpayments owed back by employees (included above)",
+                    self.overpayments_receivable,
+                    "memo",
+                    2,
+                )
+            )
         return rows
 
     def figures(self) -> dict[str, Decimal]:
@@ -351,6 +365,18 @@ SELECT coalesce(sum(GREATEST(refunded - GREATEST(prior_money, 0), 0)), 0) FROM p
 """
 
 
+# The overpayments receivable (vesting.revest) as of June 30: the memo line.
+_RECEIVABLE_SQL = """
+SELECT coalesce(sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END), 0)
+  FROM vesting_posting p
+  JOIN vesting_account a ON a.id = p.account_id
+  JOIN vesting_fund f ON f.id = a.fund_id
+ WHERE f.kind = 'general_trust' AND a.employee_id IS NULL AND a.name = %(receivable)s
+   AND p.effective_date <= %(end)s
+   {employer}
+"""
+
+
 def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     """R-FU4: the year-end report of an employer (``None``: the pool) as of June 30 of
     ``policy_year`` (R-PY1 start year), every line computed from ledger postings.
@@ -394,6 +420,11 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         rows = cursor.fetchall()
         cursor.execute(_CURRENT_REFUNDS_SQL.format(employer=employer_filter(employer_id)), params)
         current_refunds = cursor.fetchone()[0] or ZERO
+        cursor.execute(
+            _RECEIVABLE_SQL.format(employer=employer_filter(employer_id)),
+            {**params, "receivable": OVERPAYMENTS_ACCOUNT[1]},
+        )
+        receivable = cursor.fetchone()[0] or ZERO
 
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     first_day: date | None = None
@@ -430,6 +461,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         total_refunds_to_date=-(sums["refunds"] + sums["refunds_before"]),
         ledger_employee_balance=sum((balances[kind] for kind in EMPLOYEE_FUNDS), ZERO),
         ledger_district_balance=balances[FundKind.DISTRICT.value],
+        overpayments_receivable=receivable,
     )
 
 

@@ -23,8 +23,10 @@ from vesting.models.ledger import (
 )
 from vesting.models.vesting import (
     OPEN_PAYOUT_STATUSES,
+    Overpayment,
     Payout,
     PayoutRegister,
+    RevestPending,
     VestingAdjustment,
     VestingLine,
     VestingRun,
@@ -47,9 +49,11 @@ __all__ = [
     "FundKind",
     "FundMonthTotal",
     "MonthClose",
+    "Overpayment",
     "Payout",
     "PayoutRegister",
     "Posting",
+    "RevestPending",
     "Transaction",
     "TransactionKind",
     "VestingAdjustment",

@@ -90,6 +90,8 @@ class TransactionKind(models.TextChoices):
     INTEREST = "interest", "Interest earned"
     ADMINISTRATIVE_EXPENSE = "administrative_expense", "Administrative expense"
     REVERSAL = "reversal", "Reversal"
+    # A re-vested year lowered after its money was paid out: owed back by the employee.
+    OVERPAYMENT = "overpayment", "Overpayment recorded against an employee"
 
 
 class Fund(models.Model):
