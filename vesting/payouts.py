@@ -658,9 +658,7 @@ def runout_claim_paid(
         recovered=recovered,
         amount_before=amount_before,
         amount_after=line.amount,
-        # What the claim should have taken from the year but was paid out already: the
-        # trust fund bears it (a later re-vest keeps it so, vesting.revest).
-        borne=min(amount, amount_before) - recovered,
+        borne=min(amount, amount_before) - recovered,  # paid out already (vesting.revest)
         paid_on=paid_on,
         reference=reference,
         transaction=tx,

@@ -281,17 +281,16 @@ class FundReport:
                 2,
             ),
         ]
-        if self.overpayments_receivable:
-            rows.append(
-                ReportLine(
-                    "overpayments_receivable",
-                    "Overpayments owed back by employees (included above)",
-                    self.overpayments_receivable,
-                    "memo",
-                    2,
-                )
-            )
-        return rows
+        return rows + self._receivable_lines()
+
+    def _receivable_lines(self) -> list[ReportLine]:
+        """The memo line of overpayments owed back (none when there are none)."""
+        if not self.overpayments_receivable:
+            return []
+        label = "Overpayments owed back by employees (included above)"
+        return [
+            ReportLine("overpayments_receivable", label, self.overpayments_receivable, "memo", 2)
+        ]
 
     def figures(self) -> dict[str, Decimal]:
         """``{line key: amount}`` of every money line (tests, API)."""
@@ -377,6 +376,15 @@ SELECT coalesce(sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE 
 """
 
 
+def _receivable(employer_id: int | None, params: dict[str, Any]) -> Decimal:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECEIVABLE_SQL.format(employer=employer_filter(employer_id)),
+            {**params, "receivable": OVERPAYMENTS_ACCOUNT[1]},
+        )
+        return cursor.fetchone()[0] or ZERO
+
+
 def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     """R-FU4: the year-end report of an employer (``None``: the pool) as of June 30 of
     ``policy_year`` (R-PY1 start year), every line computed from ledger postings.
@@ -403,8 +411,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     - Employee cumulative total = prior + current subtotals; it must equal the two
       funds' balances in the ledger (``checks``), as must the district total.
 
-    Two SQL queries over the postings plus one balance read; the pool is the same
-    queries without the employer filter.
+    Three SQL queries over the postings, one balance read; the pool: no employer filter.
     """
     start, end = policy_year_start(policy_year), policy_year_end(policy_year)
     params: dict[str, Any] = {
@@ -420,11 +427,6 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         rows = cursor.fetchall()
         cursor.execute(_CURRENT_REFUNDS_SQL.format(employer=employer_filter(employer_id)), params)
         current_refunds = cursor.fetchone()[0] or ZERO
-        cursor.execute(
-            _RECEIVABLE_SQL.format(employer=employer_filter(employer_id)),
-            {**params, "receivable": OVERPAYMENTS_ACCOUNT[1]},
-        )
-        receivable = cursor.fetchone()[0] or ZERO
 
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     first_day: date | None = None
@@ -461,7 +463,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         total_refunds_to_date=-(sums["refunds"] + sums["refunds_before"]),
         ledger_employee_balance=sum((balances[kind] for kind in EMPLOYEE_FUNDS), ZERO),
         ledger_district_balance=balances[FundKind.DISTRICT.value],
-        overpayments_receivable=receivable,
+        overpayments_receivable=_receivable(employer_id, params),
     )
 
 
