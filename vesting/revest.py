@@ -493,7 +493,8 @@ def revest_apply(
 ) -> RevestPreview:
     """Re-vest the employer's ``policy_year``: post the differences (module doc). Returns
     what was applied. With ``fingerprint`` (the preview's), refused when the differences
-    changed since the preview. Running it again posts nothing."""
+    changed since the preview. Running it again finds no difference and posts nothing
+    (a repeated confirmation is answered with the empty list)."""
     employer = _check_year(employer_id, policy_year)
     general_trust = lock_general_trust(employer.pk)
     only = set(employee_ids) if employee_ids is not None else None
@@ -504,7 +505,7 @@ def revest_apply(
         policy_year,
         _compute(employer, policy_year, general_trust, only),
     )
-    if fingerprint is not None and fingerprint != preview.fingerprint:
+    if fingerprint is not None and preview.changes and fingerprint != preview.fingerprint:
         raise ValidationError(
             {
                 "fingerprint": (

@@ -7,6 +7,8 @@
 - ``vesting.payouts_process(today=None)``: beat, daily: due payouts to a payout register.
 - ``vesting.continuation_premiums_post(month=None)``: beat, the 1st of each month: the
   retirees' continuation premiums from their side accounts (R-VE8).
+- ``vesting.revest_scan()``: beat, nightly: the vested employer-years whose vesting would
+  change if re-vested now, listed on the re-vest page for the superintendent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
-from vesting import payouts, rollover
+from vesting import payouts, revest, rollover
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_run")
@@ -46,3 +48,9 @@ def payouts_process(today: str | None = None) -> int | None:
 def continuation_premiums_post(month: str | None = None) -> int:
     day = date.fromisoformat(month) if month else timezone.localdate()
     return payouts.continuation_premiums_post(month=day.replace(day=1))
+
+
+@shared_task(base=ReliableTask, name="vesting.revest_scan")
+def revest_scan() -> int:
+    """The nightly list of pending re-vest differences; returns the employer-years found."""
+    return len(revest.revest_scan())
