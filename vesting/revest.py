@@ -752,13 +752,26 @@ def _record_overpayment(
 
 
 def claim_year_revest(
-    *, employee: Employee, policy_year: int, on: date, posted_by: Any = None
+    *,
+    employee: Employee,
+    policy_year: int,
+    on: date,
+    posted_by: Any = None,
+    only_pooled: bool = False,
 ) -> RevestPreview | None:
     """A claim of ``policy_year`` was voided, adjusted or re-split after the year ended:
     when the year has been vested, the employee's year (and a pooled spouse's, R-VE11) is
     re-vested from the ledger as it is now. None when the year is not vested yet (the
-    rollover will read the claims)."""
+    rollover will read the claims). ``only_pooled``: only when the year was pooled with a
+    spouse (after a run-out claim, which reduced the claimant's year already, R-CL6)."""
     if on <= policy_year_end(policy_year):
+        return None
+    if (
+        only_pooled
+        and not VestingLine.objects.filter(
+            employee=employee, policy_year=policy_year, spouse__isnull=False
+        ).exists()
+    ):
         return None
     try:
         _check_year(employee.employer_id, policy_year)

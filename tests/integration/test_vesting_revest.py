@@ -302,3 +302,22 @@ def test_nightly_scan_lists_pending_differences(program):
     assert RevestPending.objects.count() == 1
     revest.revest_apply(employer_id=program.employer_id, policy_year=1983)
     assert RevestPending.objects.count() == 0
+
+
+def test_runout_claim_of_a_pooled_year_is_shared_by_the_spouses_R_VE11():
+    claims_family()  # the plan years 1983-84 .. 1985-86
+    program = ProgramFactory(employer=EmployerFactory(code="UUSD", name="Ukiah Unified"))
+    ana = hire(program=program, hire_date=date(1983, 6, 1), first_name="Ana", number="A")
+    ben = hire(program=program, hire_date=date(1983, 6, 1), first_name="Ben", number="B")
+    members.employees_marry(
+        employee_a_id=ana.pk, employee_b_id=ben.pk, married_on=date(1983, 7, 20), retained_id=ben.pk
+    )
+    roll(1983)
+    # Ana's own policy ran through July (41.67), Ben's all year (500.00): 541.67 together,
+    # Ben (retained) 270.84, Ana 270.83 (R-VE11).
+    assert (side(ana), side(ben)) == (D("270.83"), D("270.84"))
+    # A claim of Ben's for May 1984 paid in September (R-CL6): 400.00 + 41.67 = 441.67,
+    # Ben 220.84, Ana 220.83: the reduction is shared.
+    enter_claim(ben, D("100.00"), date_of_service=date(1984, 5, 1), paid_on=date(1984, 9, 10))
+    assert (side(ana), side(ben)) == (D("220.83"), D("220.84"))
+    assert revest.revest_preview(employer_id=program.employer_id, policy_year=1983).changes == []
