@@ -166,3 +166,11 @@ def test_clerk_sees_an_overpayment_on_the_side_account_page(clerk_client):
     revest.revest_apply(employer_id=program.employer_id, policy_year=1981, on=date(1983, 10, 5))
     page = clerk_client.get(f"/employees/{employee.pk}/side-account/").content.decode()
     assert "Overpayments owed back" in page and "200.00" in page
+
+
+def test_the_nightly_list_is_a_beat_job(settings, late_hire):
+    from staywell.tasks import task_named
+
+    entry = settings.CELERY_BEAT_SCHEDULE["vesting-revest-scan-nightly"]
+    assert entry["task"] == "vesting.revest_scan"
+    assert task_named("vesting.revest_scan")() == 1  # MCOE 1983-84: Ben's year
