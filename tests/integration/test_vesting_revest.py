@@ -321,3 +321,24 @@ def test_runout_claim_of_a_pooled_year_is_shared_by_the_spouses_R_VE11():
     enter_claim(ben, D("100.00"), date_of_service=date(1984, 5, 1), paid_on=date(1984, 9, 10))
     assert (side(ana), side(ben)) == (D("220.83"), D("220.84"))
     assert revest.revest_preview(employer_id=program.employer_id, policy_year=1983).changes == []
+
+
+def test_a_corrected_hire_date_after_separation_schedules_the_new_year_by_R_VE7(program):
+    employee = hire(program=program, hire_date=date(1983, 6, 1), number="800")
+    roll(1982, 1983)
+    members.employee_separate(
+        employee=employee, separation_date=date(1984, 9, 30), reason="resignation"
+    )
+    # Corrected late: hired June 1, 1982, so 1982-83 is a full year too (500.00).
+    members.employee_update(employee=employee, hire_date=date(1982, 6, 1))
+    revest.revest_apply(employer_id=program.employer_id, policy_year=1982, on=date(1984, 11, 1))
+    schedule = [
+        (p.policy_year, p.amount, p.due_on, p.status)
+        for p in Payout.objects.filter(employee=employee, kind="lump_sum").order_by("policy_year")
+    ]
+    assert schedule == [
+        (1982, D("500.00"), date(1984, 9, 30), "scheduled"),  # an earlier year: at separation
+        (1983, D("500.00"), date(1985, 1, 1), "held"),  # six months after June 30, 1984
+        (1984, D("125.01"), date(1985, 4, 1), "held"),  # six months after separation
+    ]
+    assert side(employee) == D("1125.01")
