@@ -256,3 +256,8 @@ def revest_pending() -> QuerySet[RevestPending]:
     return RevestPending.objects.select_related("employer").order_by(
         "employer__name", "policy_year"
     )
+
+
+def revest_pending_count() -> int:
+    """How many vested employer-years the nightly check found would change (dashboard)."""
+    return RevestPending.objects.count()

@@ -174,3 +174,13 @@ def test_the_nightly_list_is_a_beat_job(settings, late_hire):
     entry = settings.CELERY_BEAT_SCHEDULE["vesting-revest-scan-nightly"]
     assert entry["task"] == "vesting.revest_scan"
     assert task_named("vesting.revest_scan")() == 1  # MCOE 1983-84: Ben's year
+
+
+def test_the_dashboard_tells_the_superintendent_of_pending_differences(
+    superintendent_client, late_hire
+):
+    assert "review and re-vest" not in superintendent_client.get("/dashboard/").content.decode()
+    revest.revest_scan()
+    page = superintendent_client.get("/dashboard/").content.decode()
+    assert "would change the vesting of 1 vested employer-year " in page
+    assert 'href="/vesting/revest/"' in page
