@@ -18,6 +18,10 @@ the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server o
 and prints the time of the rollover of ``--year`` (target: under 60 s), of a second
 (no-op) run of the same year (target: under 5 s), and of a third run with the step
 checkpoints removed, which re-checks every employer against the unique vesting lines.
+
+With ``--revest``, it then times the re-vest of one employer's ``--year`` with no change
+(:func:`revest_no_change`: the preview and the apply of the median-sized employer, which
+must post nothing; target: under 1 s).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=1985, help="the policy year rolled over")
     parser.add_argument("--history", type=int, default=2, help="earlier years rolled first")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--revest", action="store_true", help="also time a no-change re-vest of one employer"
+    )
     return parser.parse_args()
 
 
@@ -55,7 +62,7 @@ def setup_django() -> None:
     the app's modules need the settings, so they are imported here, once)."""
     global call_command, connection, policy_year_end, policy_year_start, ledger, vesting_rollover
     global VestingLine, VestingRun, VestingRunEmployerStep
-    global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed
+    global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed, Count
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import logging
@@ -66,6 +73,7 @@ def setup_django() -> None:
     logging.getLogger("vesting").setLevel(logging.WARNING)
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
 
     from accounts.rules import policy_year_end, policy_year_start
     from vesting import ledger
@@ -194,6 +202,33 @@ def roll_the_year_three_times(args: argparse.Namespace) -> None:
     )
 
 
+def revest_no_change(year: int) -> tuple[float, float, int]:
+    """5. A re-vest of one employer's ``year`` with nothing new: (preview s, apply s, size).
+
+    The median-sized employer of the pool; the apply must find no difference and post
+    nothing (asserted)."""
+    from accounts.models import Employee
+    from vesting import revest
+    from vesting.models import Transaction
+
+    sizes = sorted(
+        Employee.objects.values("employer_id")
+        .annotate(n=Count("id"))
+        .values_list("n", "employer_id")
+    )
+    size, employer_id = sizes[len(sizes) // 2]
+    begun = time.perf_counter()
+    preview = revest.revest_preview(employer_id=employer_id, policy_year=year)
+    previewed = time.perf_counter() - begun
+    assert preview.changes == [], f"{len(preview.changes)} differences found"
+    transactions = Transaction.objects.count()
+    begun = time.perf_counter()
+    revest.revest_apply(employer_id=employer_id, policy_year=year)
+    applied = time.perf_counter() - begun
+    assert Transaction.objects.count() == transactions, "a no-change re-vest posted"
+    return previewed, applied, size
+
+
 def main() -> None:
     args = parse_args()
     setup_django()
@@ -204,6 +239,12 @@ def main() -> None:
     roll_the_earlier_years(args)
     post_a_year_of_claims(args)
     roll_the_year_three_times(args)
+    if args.revest:
+        previewed, applied, size = revest_no_change(args.year)
+        print(
+            f"REVEST of one employer ({size:,} employees) with no change: preview "
+            f"{previewed:.2f} s, apply {applied:.2f} s  (target < 1 s), nothing posted"
+        )
 
 
 if __name__ == "__main__":

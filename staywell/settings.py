@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "vesting.continuation_premiums_post",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
+    # Re-vest: the vested employer-years whose vesting late data would change, nightly.
+    "vesting-revest-scan-nightly": {
+        "task": "vesting.revest_scan",
+        "schedule": crontab(minute=0, hour=3),
+    },
 }
 
 LOGGING = {

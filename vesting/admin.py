@@ -74,6 +74,7 @@ class MonthCloseAdmin(ReadOnlyAdmin):
 # --- Vesting: read-only too; runs, lines and payouts change only through services.
 
 from vesting.models import (  # noqa: E402
+    Overpayment,
     Payout,
     PayoutRegister,
     VestingAdjustment,
@@ -113,8 +114,16 @@ class VestingLineAdmin(ReadOnlyAdmin):
 
 @admin.register(VestingAdjustment)
 class VestingAdjustmentAdmin(ReadOnlyAdmin):
-    list_display = ["line", "claim_amount", "recovered", "paid_on", "reference"]
+    list_display = ["line", "kind", "claim_amount", "recovered", "overpaid", "paid_on", "reference"]
+    list_filter = ["kind"]
     raw_id_fields = ["line", "transaction"]
+
+
+@admin.register(Overpayment)
+class OverpaymentAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "policy_year", "amount", "recorded_on"]
+    list_select_related = ["employee"]
+    raw_id_fields = ["employee", "line", "adjustment", "transaction"]
 
 
 @admin.register(Payout)

@@ -10,6 +10,9 @@
 - ``GET payouts/?due_by=YYYY-MM-DD&status=&kind=&employer=``: payouts by due date.
 - ``POST employees/{id}/continuation-payments/``: a month of continued coverage paid from
   the side account (R-VE8, R-VE9).
+- ``GET|POST revest/preview/``: what a re-vest of an employer's completed year would change
+  (old and new amounts, why) and its fingerprint; ``POST revest/apply/`` with that
+  fingerprint posts the differences (``vesting.revest``). Administrator or superintendent.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ from staywell.api import query_date, query_int
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
+    REVEST_ROLES,
     SIDE_ACCOUNT_ROLES,
     VESTING_RUN_ROLES,
     HasRole,
     Role,
 )
-from vesting import golive_api, payouts, rollover, selectors
+from vesting import golive_api, payouts, revest, rollover, selectors
 from vesting.ledger import api as ledger_api
 from vesting.models import Payout, VestingLine, VestingRun
 
@@ -421,8 +425,153 @@ class ContinuationPaymentView(_EmployeeSideAccountMixin, GenericAPIView):
         )
 
 
+# --- Re-vest of a completed year ---------------------------------------------------------
+
+
+class RevestInputSerializer(serializers.Serializer):
+    employer = serializers.IntegerField(help_text="The employer's id.")
+    policy_year = serializers.CharField(max_length=9, help_text='The vested year, "1983-84".')
+    fingerprint = serializers.CharField(
+        max_length=64, required=False, help_text="Apply: the preview's fingerprint."
+    )
+    on = serializers.DateField(required=False, help_text="Apply: the postings' date (today).")
+
+    def validate_policy_year(self, value: str) -> int:
+        try:
+            return parse_policy_year(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class RevestApplySerializer(RevestInputSerializer):
+    fingerprint = serializers.CharField(max_length=64, help_text="The preview's fingerprint.")
+
+
+class RevestChangeSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_number = serializers.CharField()
+    employee_name = serializers.CharField()
+    policy_year = serializers.CharField(source="label")
+    old_outcome = serializers.CharField(allow_null=True, help_text="None: no line yet.")
+    new_outcome = serializers.CharField()
+    old_amount = serializers.DecimalField(**MONEY)
+    new_amount = serializers.DecimalField(**MONEY)
+    difference = serializers.DecimalField(**MONEY)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RevestPreviewSerializer(serializers.Serializer):
+    employer = serializers.IntegerField(source="employer_id")
+    employer_code = serializers.CharField()
+    policy_year = serializers.CharField(source="label")
+    fingerprint = serializers.CharField(help_text="Give it to apply exactly this list.")
+    increase = serializers.DecimalField(**MONEY, help_text="Dollars vested in addition.")
+    decrease = serializers.DecimalField(**MONEY, help_text="Dollars taken back or overpaid.")
+    changes = RevestChangeSerializer(many=True)
+
+
+REVEST_EXAMPLE = {
+    "employer": 1,
+    "employer_code": "MCOE",
+    "policy_year": "1983-84",
+    "fingerprint": "3f1c9a0b5d2e7a41",
+    "increase": "500.00",
+    "decrease": "0.00",
+    "changes": [
+        {
+            "employee": 12,
+            "employee_number": "200",
+            "employee_name": "Ben Example",
+            "policy_year": "1983-84",
+            "old_outcome": None,
+            "new_outcome": "vested",
+            "old_amount": "0.00",
+            "new_amount": "500.00",
+            "difference": "500.00",
+            "reasons": ["no line for the year yet (e.g. a backdated hire)"],
+        }
+    ],
+}
+
+
+class RevestPreviewView(GenericAPIView):
+    permission_classes = [HasRole]
+    roles = REVEST_ROLES
+    write_roles = REVEST_ROLES
+    serializer_class = RevestInputSerializer
+
+    def _preview(self, data: Any) -> Response:
+        serializer = RevestInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        preview = revest.revest_preview(
+            employer_id=serializer.validated_data["employer"],
+            policy_year=serializer.validated_data["policy_year"],
+        )
+        return Response(RevestPreviewSerializer(preview).data)
+
+    @extend_schema(
+        summary="What a re-vest of an employer's completed year would change",
+        parameters=[
+            OpenApiParameter("employer", OpenApiTypes.INT, required=True),
+            OpenApiParameter("policy_year", OpenApiTypes.STR, required=True),
+        ],
+        responses=RevestPreviewSerializer,
+        examples=[OpenApiExample("A backdated hire", value=REVEST_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        return self._preview(request.query_params)
+
+    @extend_schema(
+        summary="What a re-vest of an employer's completed year would change",
+        request=RevestInputSerializer,
+        responses=RevestPreviewSerializer,
+        examples=[
+            OpenApiExample(
+                "MCOE 1983-84", value={"employer": 1, "policy_year": "1983-84"}, request_only=True
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        return self._preview(request.data)
+
+
+class RevestApplyView(GenericAPIView):
+    permission_classes = [HasRole]
+    roles = REVEST_ROLES
+    write_roles = REVEST_ROLES
+    serializer_class = RevestApplySerializer
+
+    @extend_schema(
+        summary="Re-vest an employer's completed year: post the previewed differences",
+        request=RevestApplySerializer,
+        responses={200: RevestPreviewSerializer, 400: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "Apply the preview",
+                value={"employer": 1, "policy_year": "1983-84", "fingerprint": "3f1c9a0b5d2e7a41"},
+                request_only=True,
+            ),
+            OpenApiExample("Applied", value=REVEST_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RevestApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        applied = revest.revest_apply(
+            employer_id=data["employer"],
+            policy_year=data["policy_year"],
+            fingerprint=data["fingerprint"],
+            on=data.get("on"),
+            posted_by=request.user,
+        )
+        return Response(RevestPreviewSerializer(applied).data)
+
+
 urlpatterns = [
     *ledger_api.urlpatterns,
+    path("revest/preview/", RevestPreviewView.as_view(), name="revest-preview"),
+    path("revest/apply/", RevestApplyView.as_view(), name="revest-apply"),
     path(
         "employees/<int:employee_id>/side-account/",
         SideAccountView.as_view(),

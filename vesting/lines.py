@@ -77,7 +77,9 @@ def plan_year_settings(start_year: int) -> PlanYear:
 # One INSERT ... SELECT computes and writes the lines of one employer (or one employee) for
 # one policy year. The allotment of n FULL-tier months is looked up in the plan year's
 # table of n x deductible / 12 (rounded half-up), capped at the deductible (R-PY2, R-VE1).
-_LINES_SQL = """
+# The computation (``_DECIDED_SQL``, its WITH ... decided part) is also SELECTed on its own
+# by the re-vest of a completed year (:func:`lines_compute`, :mod:`vesting.revest`).
+_DECIDED_SQL = """
 WITH months AS (
     SELECT (m.ord - 1)::int AS idx,
            (%(ys)s::date + make_interval(months => (m.ord - 1)::int))::date AS first_day,
@@ -141,6 +143,10 @@ WITH months AS (
            END AS outcome
       FROM fig f
 )
+"""
+_LINES_SQL = (
+    _DECIDED_SQL
+    + """
 INSERT INTO vesting_vestingline (
     employee_id, policy_year, allotment, trust_fund_claims, unused, full_year, amount,
     outcome, vested_on, run_id, runout_recovered, created_at)
@@ -157,6 +163,7 @@ SELECT d.employee_id, %(year)s, d.allotment, d.claims, d.unused, d.full_year, d.
 ON CONFLICT (employee_id, policy_year) DO NOTHING
 RETURNING id, employee_id, policy_year, amount, outcome, unused, full_year
 """
+)
 
 # Earlier pending years settled by this year (R-VE4): they vest once a full year exists;
 # without one they go to the district when the employee has separated.
@@ -257,6 +264,50 @@ def lines_write(
     with connection.cursor() as cursor:
         cursor.execute(_LINES_SQL, params)
         return [LineRow(*row) for row in cursor.fetchall()]
+
+
+_COMPUTE_SQL = (
+    _DECIDED_SQL
+    + """
+SELECT employee_id, allotment, claims, full_year, separating, separation_date, unused, outcome
+  FROM decided
+ ORDER BY employee_id
+"""
+)
+
+
+class ComputedLine(NamedTuple):
+    """A line as the lines SQL computes it from what the database holds now (not written)."""
+
+    employee_id: int
+    allotment: Decimal  # dollars (R-VE1)
+    claims: Decimal  # dollars the trust fund paid for the year (R-VE2)
+    full_year: bool  # R-VE3
+    separating: bool  # separated on or before the year's June 30
+    separation_date: date | None
+    unused: Decimal  # dollars, 0..max vest (R-VE2), before spouse pooling
+    outcome: str  # vested / pending / to_district, as the rollover decides it (R-VE4)
+
+
+def lines_compute(*, year: int, employer_id: int, general_trust: int) -> list[ComputedLine]:
+    """The employer's lines of ``year`` as the rollover would compute them now (a SELECT of
+    the lines SQL's computation; nothing written)."""
+    plan = plan_year_settings(year)
+    params: dict[str, Any] = {
+        "year": year,
+        "ys": policy_year_start(year),
+        "ye": policy_year_end(year),
+        "shares": list(monthly_deductible_shares(plan.deductible)),
+        "allotments": year_allotments(plan.deductible),  # R-PY2, R-VE1
+        "max_vest": plan.maximum_vest,
+        "separation_year_vests": plan.separation_year_vests,
+        "employer": employer_id,
+        "general_trust": general_trust,
+        "only": None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPUTE_SQL, params)
+        return [ComputedLine(*row) for row in cursor.fetchall()]
 
 
 def spouses_pool(

@@ -35,8 +35,10 @@ from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
     FundKind,
+    Overpayment,
     Payout,
     PayoutRegister,
+    RevestPending,
     VestingLine,
     VestingRun,
 )
@@ -242,3 +244,20 @@ def payout_register_rows(register: PayoutRegister) -> QuerySet[Payout]:
     return register.payouts.select_related("employee__employer", "transaction").order_by(
         "employee__employer__code", "employee__last_name", "employee__first_name", "id"
     )
+
+
+def overpayments_for(employee: Any) -> list[Overpayment]:
+    """The overpayments recorded against an employee (vesting.revest), oldest year first."""
+    return list(Overpayment.objects.filter(employee=employee).order_by("policy_year", "id"))
+
+
+def revest_pending() -> QuerySet[RevestPending]:
+    """The nightly list of employer-years whose vesting would change if re-vested."""
+    return RevestPending.objects.select_related("employer").order_by(
+        "employer__name", "policy_year"
+    )
+
+
+def revest_pending_count() -> int:
+    """How many vested employer-years the nightly check found would change (dashboard)."""
+    return RevestPending.objects.count()

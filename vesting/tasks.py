@@ -8,6 +8,8 @@
 - ``vesting.continuation_premiums_post(month=None)``: beat, the 1st of each month: the
   retirees' continuation premiums from their side accounts (R-VE8).
 - ``vesting.golive_import(go_live_id)``: post a confirmed go-live file, all or nothing.
+- ``vesting.revest_scan()``: beat, nightly: the vested employer-years whose vesting would
+  change if re-vested now, listed on the re-vest page for the superintendent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
-from vesting import golive, payouts, rollover
+from vesting import golive, payouts, revest, rollover
 
 
 @shared_task(base=ReliableTask, name="vesting.rollover_run")
@@ -53,3 +55,9 @@ def continuation_premiums_post(month: str | None = None) -> int:
 def golive_import(go_live_id: int) -> str:
     """Post a confirmed go-live file, all or nothing (``vesting.golive``)."""
     return golive.golive_import(go_live_id).status
+
+
+@shared_task(base=ReliableTask, name="vesting.revest_scan")
+def revest_scan() -> int:
+    """The nightly list of pending re-vest differences; returns the employer-years found."""
+    return len(revest.revest_scan())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("vesting/runs/", views.run_list, name="run_list"),
     path("vesting/runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("vesting/runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("vesting/revest/", views.revest_page, name="revest"),
     path(
         "employees/<int:employee_id>/side-account/",
         views.side_account,

@@ -1,5 +1,10 @@
 """Voids and adjustments (R-CL5): a paid claim is never edited; its payments are
-reversed or topped up and the family's year is re-split in the original order."""
+reversed or topped up and the family's year is re-split in the original order.
+
+After a void or an adjustment of a claim of a year already vested, the employee's year
+(and a pooled spouse's, R-VE11) is re-vested (``vesting.revest.claim_year_revest``): a
+lowered claim gives the money back to that year, a higher one takes it (R-CL5, R-CL6).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ from claims.services.checking import acting_user, amount_in_cents, normalized_te
 from claims.services.dates import correction_date
 from claims.services.entry import dollars, pay_claim, reverse_payment, runout_hook, split_words
 from staywell.money import ZERO
+from vesting import revest
 from vesting.models import Transaction
 
 
@@ -339,6 +345,7 @@ def claim_void(
         user=user,
         on=on,
     )
+    _revest_year(row, on=on, user=user)
     row.refresh_from_db()
     return row
 
@@ -390,6 +397,7 @@ def claim_adjust(
         f"{reason}.",
         user=user,
     )
+    on = effective_date or timezone.localdate()
     _resplit(
         family,
         cause=row,
@@ -398,5 +406,13 @@ def claim_adjust(
         on=on,
         allowed_override={row.pk: new_allowed},
     )
+    _revest_year(row, on=on, user=user)
     row.refresh_from_db()
     return row
+
+
+def _revest_year(claim: Claim, *, on: date, user: Any) -> None:
+    """R-CL5, R-CL6: a vested year follows its claims' new amounts (module doc)."""
+    revest.claim_year_revest(
+        employee=claim.employee, policy_year=claim.policy_year, on=on, posted_by=user
+    )

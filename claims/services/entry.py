@@ -34,7 +34,7 @@ from claims.services.dates import entry_date_errors, entry_dates
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
 from staywell.money import ZERO
-from vesting import ledger, payouts
+from vesting import ledger, payouts, revest
 from vesting.models import Account, FundKind, Transaction
 
 _LOCK_SQL = """
@@ -470,4 +470,12 @@ def runout_hook(
         paid_on=paid_on,
         reference=reference or f"claim {claim.pk}",
         posted_by=posted_by,
+    )
+    # R-VE11: a pooled year's reduction is shared with the spouse through a re-vest.
+    revest.claim_year_revest(
+        employee=claim.employee,
+        policy_year=claim.policy_year,
+        on=paid_on,
+        posted_by=posted_by,
+        only_pooled=True,
     )

@@ -34,6 +34,7 @@ from reports.selectors._common import (
 from staywell.money import ZERO
 from vesting.golive import CURRENT_REFUNDS_REFERENCE as GOLIVE_CURRENT_REFUNDS
 from vesting.golive import REPORT_KINDS as GOLIVE_REPORT_KINDS
+from vesting.ledger import OVERPAYMENTS_ACCOUNT
 from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
@@ -100,6 +101,9 @@ class FundReport:
     # The same totals read from the ledger's maintained balances (vesting.ledger.selectors)
     ledger_employee_balance: Decimal
     ledger_district_balance: Decimal
+    # Memo: overpayments owed back by employees (a re-vested year lowered after it was
+    # paid out, vesting.revest), the receivable's balance at June 30; included above.
+    overpayments_receivable: Decimal = ZERO
 
     # --- dates and labels -------------------------------------------------------------
     @property
@@ -279,7 +283,16 @@ class FundReport:
                 2,
             ),
         ]
-        return rows
+        return rows + self._receivable_lines()
+
+    def _receivable_lines(self) -> list[ReportLine]:
+        """The memo line of overpayments owed back (none when there are none)."""
+        if not self.overpayments_receivable:
+            return []
+        label = "Overpayments owed back by employees (included above)"
+        return [
+            ReportLine("overpayments_receivable", label, self.overpayments_receivable, "memo", 2)
+        ]
 
     def figures(self) -> dict[str, Decimal]:
         """``{line key: amount}`` of every money line (tests, API)."""
@@ -356,6 +369,27 @@ SELECT coalesce(sum(GREATEST(refunded - GREATEST(prior_money, 0), 0)), 0) FROM p
 """
 
 
+# The overpayments receivable (vesting.revest) as of June 30: the memo line.
+_RECEIVABLE_SQL = """
+SELECT coalesce(sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END), 0)
+  FROM vesting_posting p
+  JOIN vesting_account a ON a.id = p.account_id
+  JOIN vesting_fund f ON f.id = a.fund_id
+ WHERE f.kind = 'general_trust' AND a.employee_id IS NULL AND a.name = %(receivable)s
+   AND p.effective_date <= %(end)s
+   {employer}
+"""
+
+
+def _receivable(employer_id: int | None, params: dict[str, Any]) -> Decimal:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECEIVABLE_SQL.format(employer=employer_filter(employer_id)),
+            {**params, "receivable": OVERPAYMENTS_ACCOUNT[1]},
+        )
+        return cursor.fetchone()[0] or ZERO
+
+
 def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     """R-FU4: the year-end report of an employer (``None``: the pool) as of June 30 of
     ``policy_year`` (R-PY1 start year), every line computed from ledger postings.
@@ -382,8 +416,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     - Employee cumulative total = prior + current subtotals; it must equal the two
       funds' balances in the ledger (``checks``), as must the district total.
 
-    Two SQL queries over the postings plus one balance read; the pool is the same
-    queries without the employer filter.
+    Three SQL queries over the postings, one balance read; the pool: no employer filter.
     """
     end = policy_year_end(policy_year)
     params = _report_params(policy_year, employer_id)
@@ -429,6 +462,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         - (sums["refunds"] + sums["refunds_before"] + sums["golive_current_refunds"]),
         ledger_employee_balance=sum((balances[kind] for kind in EMPLOYEE_FUNDS), ZERO),
         ledger_district_balance=balances[FundKind.DISTRICT.value],
+        overpayments_receivable=_receivable(employer_id, params),
     )
 
 

@@ -24,8 +24,10 @@ from vesting.models.ledger import (
 )
 from vesting.models.vesting import (
     OPEN_PAYOUT_STATUSES,
+    Overpayment,
     Payout,
     PayoutRegister,
+    RevestPending,
     VestingAdjustment,
     VestingLine,
     VestingRun,
@@ -50,9 +52,11 @@ __all__ = [
     "GoLive",
     "GoLiveEmployer",
     "MonthClose",
+    "Overpayment",
     "Payout",
     "PayoutRegister",
     "Posting",
+    "RevestPending",
     "Transaction",
     "TransactionKind",
     "VestingAdjustment",

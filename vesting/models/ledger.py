@@ -102,6 +102,8 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
     # A figure of the plan carried in at go-live; ``reference`` names it (vesting.golive).
     GO_LIVE = "go_live", "Carried in at go-live"
+    # A re-vested year lowered after its money was paid out: owed back by the employee.
+    OVERPAYMENT = "overpayment", "Overpayment recorded against an employee"
 
 
 class Fund(models.Model):

@@ -271,13 +271,26 @@ OPEN_PAYOUT_STATUSES = (
 
 
 class VestingAdjustment(models.Model):
-    """Audit of a run-out claim against a vested year (R-CL6): what was asked, what was
-    recovered from the side account (the rest the trust fund bears)."""
+    """Audit of a change to a vested year: a run-out claim (R-CL6: what was asked, what was
+    recovered from the side account, the rest the trust fund bears) or a re-vest of the
+    year after late data (``vesting.revest``: the amount before and after, what moved)."""
+
+    class Kind(models.TextChoices):
+        RUNOUT = "runout", "Run-out claim"  # R-CL6, vesting.payouts.runout_claim_paid
+        REVEST = "revest", "Re-vest after late data"  # vesting.revest
 
     line = models.ForeignKey(VestingLine, on_delete=models.PROTECT, related_name="adjustments")
-    claim_amount = models.DecimalField(**MONEY)  # dollars the trust fund paid late
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RUNOUT)
+    claim_amount = models.DecimalField(**MONEY, default=0)  # dollars the trust fund paid late
     recovered = models.DecimalField(**MONEY)  # dollars taken back from the vested amount
-    paid_on = models.DateField()  # the day the late claim was paid
+    paid_on = models.DateField()  # the day the late claim was paid / the re-vest was dated
+    amount_before = models.DecimalField(**MONEY, null=True, blank=True)  # line dollars before
+    amount_after = models.DecimalField(**MONEY, null=True, blank=True)  # line dollars after
+    # Dollars of the reduction the trust fund bears (already paid out, R-CL6); a re-vest
+    # records the change of that figure (see vesting.revest).
+    borne = models.DecimalField(**MONEY, default=0)
+    overpaid = models.DecimalField(**MONEY, default=0)  # dollars recorded as an overpayment
+    reason = models.CharField(max_length=300, blank=True)  # why the amount changed
     reference = models.CharField(max_length=100, blank=True)  # e.g. "claim 123"
     transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -299,3 +312,62 @@ class VestingAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"Run-out {self.reference or self.pk}: {self.recovered} of {self.claim_amount}"
+
+
+class Overpayment(models.Model):
+    """Money paid out of a side account for a year that a re-vest later lowered: the part
+    of the decrease that could not be taken back from the side account (already paid),
+    owed back by the employee. Posted to the General Deductible Trust Fund's receivable
+    account (``vesting.revest``)."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="overpayments")
+    line = models.ForeignKey(VestingLine, on_delete=models.PROTECT, related_name="overpayments")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    amount = models.DecimalField(**MONEY)  # dollars owed back (> 0)
+    recorded_on = models.DateField()  # the ledger date of the posting
+    reason = models.CharField(max_length=300, blank=True)
+    adjustment = models.OneToOneField(
+        VestingAdjustment, on_delete=models.PROTECT, related_name="overpayment"
+    )
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="overpayment"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "policy_year", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="overpayment_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Overpayment {self.amount} ({policy_year_label(self.policy_year)})"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+
+class RevestPending(models.Model):
+    """A completed employer-year whose vesting would change if re-vested now: the nightly
+    list for the superintendent (``vesting.revest.revest_scan``), replaced each night."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="+")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    employees = models.PositiveIntegerField()  # employees whose vesting would change
+    increase = models.DecimalField(**MONEY)  # dollars that would vest in addition
+    decrease = models.DecimalField(**MONEY)  # dollars that would be taken back (>= 0)
+    found_at = models.DateTimeField()  # when the nightly job found it
+
+    class Meta:
+        ordering = ["employer_id", "policy_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "policy_year"], name="revest_pending_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {policy_year_label(self.policy_year)}: {self.employees}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
