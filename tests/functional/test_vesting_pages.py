@@ -26,7 +26,12 @@ D = Decimal
 
 def roll(*years: int) -> None:
     for year in years:
-        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        run = rollover.rollover_start(
+            policy_year=year,
+            today=date(year + 1, 7, 1),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
         rollover.rollover_execute(run.pk)
 
 
@@ -88,7 +93,12 @@ def test_run_progress_partial_polls_while_running_and_stops_when_completed(
     administrator_client, program
 ):
     hire(program=program, hire_date=date(1983, 6, 1))
-    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     VestingRun.objects.filter(pk=run.pk).update(
         status="running", employers_total=4, employers_done=1
     )

@@ -203,7 +203,12 @@ def play(history: History) -> list:
     payments: dict[int, Transaction] = {}
     for day, _, index, what in sorted(events, key=lambda e: e[:3]):
         if isinstance(what, int):
-            run = rollover_start(policy_year=what, today=day, queue=False)
+            run = rollover_start(
+                policy_year=what,
+                today=day,
+                queue=False,
+                override_reason="No month closes in this data set.",
+            )
             assert rollover_execute(run.pk).status == "completed"
             continue
         person = history.people[index]

@@ -275,7 +275,12 @@ def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
     # run completes are not this test's business: their receivers are muted here).
     reset_database()  # both builds start from the same ids (keys carry employee ids)
     build_pool()
-    clean_run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    clean_run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     with mock.patch.object(rollover_completed, "receivers", []):
         rollover_completed.sender_receivers_cache.clear()
         rollover.rollover_execute(clean_run.pk)
@@ -287,7 +292,12 @@ def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
     # 2. The same data again, rolled over by a real worker that is killed mid-run.
     reset_database()
     build_pool()
-    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     first = Worker(private_redis, tmp_path / "worker1.log", step_delay="0.6")
     try:
         queue_rollover(private_redis, run.pk)
