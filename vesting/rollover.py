@@ -221,7 +221,7 @@ def _scope(policy_year: int, employer_id: int | None) -> list[EmployerYear]:
     first = (
         CoverageSegment.objects.filter(employee__employer_id=employer_id)
         .exclude(tier="none")
-        .aggregate(first=Min("start_date"))["first"]
+        .aggregate(first=Min("start"))["first"]
     )
     first_year = min(policy_year_of(first), policy_year) if first else policy_year
     return [(year, employer_id) for year in range(first_year, policy_year + 1)]
