@@ -1,7 +1,14 @@
-"""Vesting lines: one employee's (or one employer's) lines of a policy year, computed
-and written by one set-based SQL statement, settled and posted to the ledger
-(R-VE1, R-VE2, R-VE4, R-VE11). The rollover (:mod:`vesting.rollover`) runs this per
-employer; :func:`vest_at_separation` runs it for one employee at separation.
+"""Vesting lines: the lines of a policy year for a set of employers (or one employee),
+computed and written by one set-based SQL statement, settled and posted to the ledger
+(R-VE1, R-VE2, R-VE4, R-VE11). The rollover (:mod:`vesting.rollover`) runs this for every
+employer of a batch at once; :func:`vest_at_separation` runs it for one employee at
+separation.
+
+The computation alone is :data:`DECIDED_LINES_SQL` (a SELECT, no write) with the
+parameters of :func:`decided_lines_params`; :func:`lines_decided` runs it and returns
+:class:`DecidedLine` rows (employee, employer, allotment, claims, unused, full year,
+outcome, vested on, separating), before R-VE11 pooling: what a re-vest compares with the
+lines held. The rollover wraps the same SELECT in one ``INSERT ... SELECT``.
 
 Where the money is read from: the trust fund's spending for an employee and a policy
 year is the net of the postings on the employer's General Deductible Trust Fund account
