@@ -55,6 +55,7 @@ from django.db.models import F, Q
 
 from accounts.models import Employee, Marriage, PlanYear
 from accounts.rules import (
+    add_months,
     monthly_deductible_shares,
     policy_year_end,
     policy_year_label,
@@ -91,11 +92,9 @@ WITH books AS (
     SELECT b.employer_id, b.general_trust
       FROM unnest(%(employers)s::bigint[], %(general_trusts)s::bigint[])
            AS b(employer_id, general_trust)
-), months AS (
-    SELECT (m.ord - 1)::int AS idx,
-           (%(ys)s::date + make_interval(months => (m.ord - 1)::int))::date AS first_day,
-           m.share
-      FROM unnest(%(shares)s::numeric[]) WITH ORDINALITY AS m(share, ord)
+), months AS MATERIALIZED (  -- the first day of each month of the year and its share
+    SELECT m.first_day, m.share
+      FROM unnest(%(first_days)s::date[], %(shares)s::numeric[]) AS m(first_day, share)
 ), emp AS (
     SELECT e.id, e.employer_id, e.separation_date, b.general_trust
       FROM accounts_employee e
@@ -115,17 +114,18 @@ WITH books AS (
         ON m.first_day >= s.start_date AND (s.end_date IS NULL OR m.first_day <= s.end_date)
      GROUP BY s.employee_id, emp.general_trust
 ), claims AS (  -- R-VE2: what the trust fund paid for the family's claims of the year
-    SELECT c.employee_id,
+    SELECT t.employee_id, p.account_id,
            sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END) AS paid
-      FROM cov c
-      JOIN vesting_transaction t  -- index vesting_tx_claims_by_employee (migration 0004)
-        ON t.employee_id = c.employee_id
+      FROM vesting_posting p  -- the General Deductible Trust Fund accounts of the batch
+      JOIN vesting_transaction t ON t.id = p.transaction_id
+     WHERE p.account_id = ANY(%(general_trusts)s::bigint[])
        AND t.kind IN ('claim_payment', 'reversal')
        AND t.period_start BETWEEN %(ys)s AND %(ye)s
-      JOIN vesting_posting p ON p.transaction_id = t.id AND p.account_id = c.general_trust
-      LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
-     WHERE t.kind = 'claim_payment' OR o.kind = 'claim_payment'
-     GROUP BY c.employee_id
+       AND (%(only)s::bigint IS NULL OR t.employee_id = %(only)s::bigint)
+       AND (t.kind = 'claim_payment'
+            OR EXISTS (SELECT 1 FROM vesting_transaction o  -- a reversal of a claim payment
+                        WHERE o.id = t.reverses_id AND o.kind = 'claim_payment'))
+     GROUP BY t.employee_id, p.account_id
 ), prior AS (
     SELECT l.employee_id, bool_or(l.full_year) AS had_full
       FROM vesting_vestingline l
@@ -140,7 +140,7 @@ WITH books AS (
            e.separation_date
       FROM cov c
       JOIN emp e ON e.id = c.employee_id
-      LEFT JOIN claims cl ON cl.employee_id = c.employee_id
+      LEFT JOIN claims cl ON cl.employee_id = c.employee_id AND cl.account_id = c.general_trust
       LEFT JOIN prior pr ON pr.employee_id = c.employee_id
 ), decided AS (  -- R-VE3, R-VE4 (vesting.rules.vesting_decisions)
     SELECT f.*,
@@ -311,6 +311,7 @@ def decided_lines_params(
         "ye": policy_year_end(year),
         "rollover_day": policy_year_start(year + 1),
         "shares": list(monthly_deductible_shares(plan.deductible)),
+        "first_days": [add_months(policy_year_start(year), i) for i in range(12)],
         "max_vest": plan.maximum_vest,
         "separation_year_vests": plan.separation_year_vests,
         "employers": employers,

@@ -561,6 +561,8 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
     ids = sorted(set(employer_ids))
     with db_transaction.atomic():
         with connection.cursor() as cursor:  # one worker per employer-year, even when two run
+            # The pool's claims are aggregated in memory, not in temporary files.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
             cursor.execute(
                 """
                 SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
