@@ -352,23 +352,11 @@ def lines_write(
         return [LineRow(*row) for row in cursor.fetchall()]
 
 
-def spouses_pool(
-    *,
-    year: int,
-    employer_ids: Sequence[int],
-    run_id: int,
-    written: dict[int, LineRow],
-    settled: list[Settled],
-) -> tuple[list[Settled], Counter[int]]:
-    """R-VE11: the couples' amounts of ``year`` are added and vest half to each spouse.
-
-    Set-based for every employer of the batch: the couples in one query, the spouses'
-    lines of the year in one, the halves written with one UPDATE and one INSERT (the
-    split itself is :func:`vesting.rules.spouse_split`). Returns the settled lines (the
-    couples' replaced by their halves) and the number of lines written for spouses with
-    no coverage of their own."""
+def _couples(year: int, employer_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The couples of these employers married during ``year`` (R-VE11), one query: (a, b,
+    retained, employer, a's separation date, b's separation date)."""
     ys, ye = policy_year_start(year), policy_year_end(year)
-    couples = list(
+    return list(
         Marriage.objects.filter(
             employee_a__employer_id__in=list(employer_ids),
             employee_b__employer_id=F("employee_a__employer_id"),
@@ -385,7 +373,45 @@ def spouses_pool(
         )
         .order_by("pk")
     )
-    couples = [c for c in couples if c[2] in written]  # the retained policy has a new line
+
+
+def _write_halves(
+    updates: Sequence[tuple[int, Decimal, int, str, date | None]], new_lines: list[VestingLine]
+) -> dict[int, int]:
+    """The couples' halves: the lines held updated in one UPDATE, the new spouses' lines in
+    one INSERT. Returns the new lines' ids by employee."""
+    if updates:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE vesting_vestingline l
+                   SET amount = v.amount, spouse_id = v.spouse, outcome = v.outcome,
+                       vested_on = v.vested_on
+                  FROM unnest(%s::bigint[], %s::numeric[], %s::bigint[], %s::text[],
+                              %s::date[]) AS v(id, amount, spouse, outcome, vested_on)
+                 WHERE l.id = v.id
+                """,
+                [list(column) for column in zip(*updates, strict=True)],
+            )
+    return {line.employee_id: line.pk for line in VestingLine.objects.bulk_create(new_lines)}
+
+
+def spouses_pool(
+    *,
+    year: int,
+    employer_ids: Sequence[int],
+    run_id: int,
+    written: dict[int, LineRow],
+    settled: list[Settled],
+) -> tuple[list[Settled], Counter[int]]:
+    """R-VE11: the couples' amounts of ``year`` are added and vest half to each spouse.
+
+    Set-based for the batch (:func:`_couples`, one query for the spouses' lines, then
+    :func:`_write_halves`); the split is :func:`vesting.rules.spouse_split`. Returns the
+    settled lines (the couples' replaced by their halves) and, per employer, the number of
+    lines written for spouses with no coverage of their own."""
+    ys = policy_year_start(year)
+    couples = [c for c in _couples(year, employer_ids) if c[2] in written]  # retained: new line
     added: Counter[int] = Counter()  # lines written for spouses, per employer
     if not couples:
         return settled, added
@@ -437,20 +463,7 @@ def spouses_pool(
             )
             halves.append((employer_id, other_id, None, other_share, outcome))
             added[employer_id] += 1
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE vesting_vestingline l
-                   SET amount = v.amount, spouse_id = v.spouse, outcome = v.outcome,
-                       vested_on = v.vested_on
-                  FROM unnest(%s::bigint[], %s::numeric[], %s::bigint[], %s::text[],
-                              %s::date[]) AS v(id, amount, spouse, outcome, vested_on)
-                 WHERE l.id = v.id
-                """,
-                [list(column) for column in zip(*updates, strict=True)],
-            )
-    created = {line.employee_id: line.pk for line in VestingLine.objects.bulk_create(new_lines)}
+    created = _write_halves(updates, new_lines)
     for employer_id, employee_id, line_id, share, outcome in halves:
         by_employee.pop(employee_id, None)
         if outcome != VestingLine.Outcome.PENDING:
@@ -514,6 +527,53 @@ def _side_accounts(employee_employers: dict[int, int]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def _district_accounts(employer_ids: Sequence[int]) -> dict[int, int]:
+    """Each employer's District account id (created on first use)."""
+    if not employer_ids:
+        return {}
+    found = dict(
+        Account.objects.filter(
+            fund__employer_id__in=list(employer_ids),
+            fund__kind=DISTRICT_ACCOUNT[0],
+            employee__isnull=True,
+            name=DISTRICT_ACCOUNT[1],
+        ).values_list("fund__employer_id", "id")
+    )
+    for employer_id in employer_ids:
+        if employer_id not in found:
+            found[employer_id] = ledger.ledger_accounts_for_employer(employer_id).district.pk
+    return found
+
+
+def _vesting_entries(
+    vesting: Sequence[Settled],
+    sides: dict[int, int],
+    general_trusts: dict[int, int],
+    effective_date: date,
+    prefix: str,
+) -> list[ledger.TransactionSpec]:
+    """One vesting transfer per line vested (R-VE3), in the order of ``vesting``."""
+    years = {s.policy_year for s in vesting}
+    labels = {y: policy_year_label(y) for y in years}
+    periods = {y: (policy_year_start(y), policy_year_end(y)) for y in years}
+    return [
+        ledger.TransactionSpec(
+            kind=TransactionKind.VESTING_TRANSFER,
+            effective_date=effective_date,
+            lines=[
+                ledger.debit(sides[item.employee_id], item.amount),
+                ledger.credit(general_trusts[item.employer_id], item.amount),
+            ],
+            memo=f"Vested for {labels[item.policy_year]}",
+            idempotency_key=f"vest:{prefix}:{item.employee_id}:{item.policy_year}",
+            employee_id=item.employee_id,
+            period_start=periods[item.policy_year][0],
+            period_end=periods[item.policy_year][1],
+        )
+        for item in vesting
+    ]
+
+
 def lines_post(
     *,
     year: int,
@@ -546,52 +606,17 @@ def lines_post(
         _link(settled, {}, {}, run_id)
         return totals
     sides = _side_accounts({s.employee_id: s.employer_id for s in vesting})
-    districts = (
-        dict(
-            Account.objects.filter(
-                fund__employer_id__in=list(district),
-                fund__kind=DISTRICT_ACCOUNT[0],
-                employee__isnull=True,
-                name=DISTRICT_ACCOUNT[1],
-            ).values_list("fund__employer_id", "id")
-        )
-        if district
-        else {}
-    )
-    for employer_id in district:
-        if employer_id not in districts:
-            districts[employer_id] = ledger.ledger_accounts_for_employer(employer_id).district.pk
-    labels = {y: policy_year_label(y) for y in {s.policy_year for s in vesting}}
-    periods = {
-        y: (policy_year_start(y), policy_year_end(y)) for y in {s.policy_year for s in vesting}
-    }
-    entries: list[ledger.TransactionSpec] = []
-    for item in vesting:
-        entries.append(
-            ledger.TransactionSpec(
-                kind=TransactionKind.VESTING_TRANSFER,
-                effective_date=effective_date,
-                lines=[
-                    ledger.debit(sides[item.employee_id], item.amount),
-                    ledger.credit(general_trusts[item.employer_id], item.amount),
-                ],
-                memo=f"Vested for {labels[item.policy_year]}",
-                idempotency_key=f"vest:{prefix}:{item.employee_id}:{item.policy_year}",
-                employee_id=item.employee_id,
-                period_start=periods[item.policy_year][0],
-                period_end=periods[item.policy_year][1],
-            )
-        )
+    districts = _district_accounts(list(district))
+    entries = _vesting_entries(vesting, sides, general_trusts, effective_date, prefix)
     district_order = sorted(district)
     for employer_id in district_order:
-        amount = district[employer_id]
         entries.append(
             ledger.TransactionSpec(
                 kind=TransactionKind.UNVESTED_TRANSFER,
                 effective_date=effective_date,
                 lines=[
-                    ledger.debit(districts[employer_id], amount),
-                    ledger.credit(general_trusts[employer_id], amount),
+                    ledger.debit(districts[employer_id], district[employer_id]),
+                    ledger.credit(general_trusts[employer_id], district[employer_id]),
                 ],
                 memo=f"Unvested amounts to the district, rollover of {policy_year_label(year)}",
                 idempotency_key=f"unvested:{prefix}:{employer_id}",

@@ -106,6 +106,7 @@ __all__ = [
     "StepResult",
     "open_months",
     "rollover_batch",
+    "rollover_claim",
     "rollover_employer_step",
     "rollover_execute",
     "rollover_resume_stale",
@@ -398,7 +399,7 @@ def _step_checkpoint(employer_id: int) -> None:
         time.sleep(float(delay))
 
 
-def _claim(run_id: int) -> bool:
+def rollover_claim(run_id: int) -> bool:
     """Take the run for this worker: one conditional UPDATE (queued, failed or stale)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -430,7 +431,7 @@ def rollover_execute(
     inside the finishing transaction.
     """
     run = VestingRun.objects.get(pk=run_id)
-    if run.status == VestingRun.Status.COMPLETED or not _claim(run_id):
+    if run.status == VestingRun.Status.COMPLETED or not rollover_claim(run_id):
         return VestingRun.objects.get(pk=run_id)
     run.refresh_from_db()
     scope = _scope(run.policy_year, run.employer_id)

@@ -157,8 +157,8 @@ def test_a_stale_run_is_resumed_by_one_worker_only():
     enqueue.assert_called_once_with(rollover.ROLLOVER_TASK, run.pk)
     assert VestingRun.objects.get(pk=run.pk).status == "queued"
     # The first worker claims it; a second one, while the first is alive, does nothing.
-    assert rollover._claim(run.pk) is True
-    assert rollover._claim(run.pk) is False
+    assert rollover.rollover_claim(run.pk) is True
+    assert rollover.rollover_claim(run.pk) is False
     VestingRun.objects.filter(pk=run.pk).update(status="queued")
     done = rollover.rollover_execute(run.pk)
     assert (done.status, done.amount_vested) == ("completed", D("500.00"))

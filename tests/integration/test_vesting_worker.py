@@ -271,31 +271,8 @@ def reset_database() -> None:
             cursor.execute(statement)
 
 
-def test_killing_the_worker_mid_rollover_shows_stale_and_resumes_exactly_once(
-    private_redis, tmp_path, settings, monkeypatch
-):
-    settings.VESTING_ROLLOVER_STALE_SECONDS = STALE_SECONDS
-    monkeypatch.setenv("STAYWELL_ROLLOVER_STALE_SECONDS", str(STALE_SECONDS))  # the workers
-    # 1. A clean run, in this process (the year-end reports that other apps queue when a
-    # run completes are not this test's business: their receivers are muted here).
-    reset_database()  # both builds start from the same ids (keys carry employee ids)
-    build_pool()
-    clean_run = rollover.rollover_start(
-        policy_year=1983,
-        today=date(1984, 7, 1),
-        queue=False,
-        override_reason="No month closes in this data set.",
-    )
-    with mock.patch.object(rollover_completed, "receivers", []):
-        rollover_completed.sender_receivers_cache.clear()
-        rollover.rollover_execute(clean_run.pk)
-    rollover_completed.sender_receivers_cache.clear()
-    clean = snapshot()
-    assert VestingRun.objects.get().status == "completed"
-    assert len(clean["lines"]) == EMPLOYERS * 6
-
-    # 2. The same data again, rolled over by a real worker that is killed mid-run: the
-    # pool's batch (every employer in one transaction) is slow, the kill lands inside it.
+def kill_a_worker_mid_batch(private_redis, tmp_path) -> VestingRun:
+    """The pool rebuilt, its rollover queued to a slow worker, killed inside the batch."""
     reset_database()
     build_pool()
     run = rollover.rollover_start(
@@ -321,22 +298,11 @@ def test_killing_the_worker_mid_rollover_shows_stale_and_resumes_exactly_once(
         first.kill()
     finally:
         first.kill()
-    killed = VestingRun.objects.get(pk=run.pk)
-    assert killed.status == "running"
-    # Nothing of the batch was kept: no line, no vesting posting, no employer-year done.
-    assert killed.employers_done == 0
-    assert not VestingLine.objects.exists()
-    assert not Posting.objects.filter(transaction__kind="vesting_transfer").exists()
-    assert not VestingRunEmployerStep.objects.filter(status="completed").exists()
+    return run
 
-    # 3. No sign of life for the stale threshold: the run shows stale, not running.
-    _wait(lambda: VestingRun.objects.get(pk=run.pk).stale, 30, "the run to be stale")
-    assert VestingRun.objects.get(pk=run.pk).status_label == "Stale (its worker stopped)"
-    step = VestingRunEmployerStep.objects.filter(run=run).first()
-    assert step.status_label == "Stale (its worker stopped)"
 
-    # 4. The restart (start again: queued again), queued twice to a new worker: the run is
-    # resumed once and completes; a duplicate finds it done.
+def restart_twice(private_redis, tmp_path, run: VestingRun) -> None:
+    """Start the run again, queue it twice to a new worker, wait for it to complete."""
     restarted_run = rollover.rollover_start(
         policy_year=1983,
         today=date(1984, 7, 1),
@@ -363,6 +329,50 @@ def test_killing_the_worker_mid_rollover_shows_stale_and_resumes_exactly_once(
         rollover.rollover_execute(run.pk)
     rollover_completed.sender_receivers_cache.clear()
 
+
+def test_killing_the_worker_mid_rollover_shows_stale_and_resumes_exactly_once(
+    private_redis, tmp_path, settings, monkeypatch
+):
+    settings.VESTING_ROLLOVER_STALE_SECONDS = STALE_SECONDS
+    monkeypatch.setenv("STAYWELL_ROLLOVER_STALE_SECONDS", str(STALE_SECONDS))  # the workers
+    # 1. A clean run, in this process (the year-end reports that other apps queue when a
+    # run completes are not this test's business: their receivers are muted here).
+    reset_database()  # both builds start from the same ids (keys carry employee ids)
+    build_pool()
+    clean_run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
+    with mock.patch.object(rollover_completed, "receivers", []):
+        rollover_completed.sender_receivers_cache.clear()
+        rollover.rollover_execute(clean_run.pk)
+    rollover_completed.sender_receivers_cache.clear()
+    clean = snapshot()
+    assert VestingRun.objects.get().status == "completed"
+    assert len(clean["lines"]) == EMPLOYERS * 6
+
+    # 2. The same data again, rolled over by a real worker that is killed mid-run: the
+    # pool's batch (every employer in one transaction) is slow, the kill lands inside it.
+    run = kill_a_worker_mid_batch(private_redis, tmp_path)
+    killed = VestingRun.objects.get(pk=run.pk)
+    assert killed.status == "running"
+    # Nothing of the batch was kept: no line, no vesting posting, no employer-year done.
+    assert killed.employers_done == 0
+    assert not VestingLine.objects.exists()
+    assert not Posting.objects.filter(transaction__kind="vesting_transfer").exists()
+    assert not VestingRunEmployerStep.objects.filter(status="completed").exists()
+
+    # 3. No sign of life for the stale threshold: the run shows stale, not running.
+    _wait(lambda: VestingRun.objects.get(pk=run.pk).stale, 30, "the run to be stale")
+    assert VestingRun.objects.get(pk=run.pk).status_label == "Stale (its worker stopped)"
+    step = VestingRunEmployerStep.objects.filter(run=run).first()
+    assert step.status_label == "Stale (its worker stopped)"
+
+    # 4. The restart (start again: queued again), queued twice to a new worker: the run is
+    # resumed once and completes; a duplicate finds it done.
+    restart_twice(private_redis, tmp_path, run)
     restarted = snapshot()
     assert restarted["lines"] == clean["lines"]
     assert restarted["postings"] == clean["postings"]
