@@ -42,7 +42,8 @@ Decisions (the plan is silent; chosen as a plan administrator would):
 - Decision: every month of the year must be closed for the employer before its year
   vests (the month closes post the contributions the vesting moves; a rollover with open
   months overdraws the General Deductible Trust Fund). Only an administrator may override,
-  with a reason, kept on the run with the months that were open.
+  with a reason, kept on the run with the months that were open. An employer-year with
+  nobody covered needs no month closes (nothing vests).
 - Decision: a running run whose heartbeat is older than
   ``settings.VESTING_ROLLOVER_STALE_SECONDS`` is stale; the next start, the beat
   ``vesting.rollover_resume_stale`` or a worker picks it up again. A worker claims a run by
@@ -298,6 +299,8 @@ MONTHS = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 def open_months(pairs: Sequence[EmployerYear]) -> dict[tuple[int, int, str], list[str]]:
     """The months not closed of each employer-year, July..June: ``{(year, employer id,
     employer code): ["Jul 1984", ...]}`` (only the employer-years with open months)."""
+    covered = _covered(pairs)
+    pairs = [(y, e) for y, e in pairs if (y, e) in covered]
     if not pairs:
         return {}
     employers = {e for _, e in pairs}
@@ -318,6 +321,25 @@ def open_months(pairs: Sequence[EmployerYear]) -> dict[tuple[int, int, str], lis
         ]
         if missing:
             found[(year, employer_id, codes[employer_id])] = missing
+    return found
+
+
+def _covered(pairs: Sequence[EmployerYear]) -> set[EmployerYear]:
+    """The employer-years with anyone covered (module Decision: the others need no closes)."""
+    found: set[EmployerYear] = set()
+    for year in {y for y, _ in pairs}:
+        employers = [e for y, e in pairs if y == year]
+        found |= {
+            (year, e)
+            for e in CoverageSegment.objects.filter(
+                employee__employer_id__in=employers,
+                start__lte=policy_year_end(year),
+            )
+            .filter(Q(end__isnull=True) | Q(end__gte=policy_year_start(year)))
+            .exclude(tier="none")
+            .values_list("employee__employer_id", flat=True)
+            .distinct()
+        }
     return found
 
 

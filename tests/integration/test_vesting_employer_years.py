@@ -102,7 +102,9 @@ def test_rollover_refused_while_a_month_of_the_year_is_open_naming_employer_and_
     assert not VestingRun.objects.exists()
     assert not VestingLine.objects.exists()
 
-    # Once every month is closed, it starts with no override.
+    # Once every month is closed, it starts with no override (an employer with nobody
+    # covered in the year has nothing to close).
+    EmployerFactory(code="EMPTY")
     for month in range(1, 7):
         ledger.month_close(employer_id=employer.pk, year=1984, month=month)
     run = rollover.rollover_execute(start(1983).pk)
