@@ -86,13 +86,22 @@ from vesting.models import (  # noqa: E402
 
 @admin.register(VestingRun)
 class VestingRunAdmin(ReadOnlyAdmin):
-    list_display = ["policy_year", "status", "employers_done", "employers_total", "amount_vested"]
+    list_display = [
+        "policy_year",
+        "employer",
+        "status",
+        "employers_done",
+        "employers_total",
+        "amount_vested",
+        "override_reason",
+    ]
     list_filter = ["status"]
 
 
 @admin.register(VestingRunEmployerStep)
 class VestingRunEmployerStepAdmin(ReadOnlyAdmin):
-    list_display = ["run", "employer", "lines_written", "amount_vested", "done_at"]
+    list_display = ["policy_year", "employer", "status", "run", "lines_written", "amount_vested"]
+    list_filter = ["status", "policy_year"]
     list_select_related = ["run", "employer"]
 
 

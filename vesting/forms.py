@@ -24,6 +24,21 @@ class RunStartForm(UswdsForm):
         error_messages={"required": "Enter the policy year, e.g. 1984-85."},
     )
 
+    employer = forms.ModelChoiceField(
+        label="Employer (optional)",
+        queryset=Employer.objects.order_by("code"),
+        required=False,
+        empty_label="Every employer of the pool",
+        help_text="One employer: its earlier years not vested yet are rolled over too, in order.",
+    )
+    override_reason = forms.CharField(
+        label="Reason to start with months not closed (administrators only)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Leave blank: the rollover waits until every month of the year is closed.",
+    )
+
     def clean_policy_year(self) -> int:
         try:
             return parse_policy_year(self.cleaned_data["policy_year"])

@@ -83,7 +83,6 @@ from vesting.models import (
     TransactionKind,
     VestingAdjustment,
     VestingLine,
-    VestingRun,
     VestingRunEmployerStep,
 )
 from vesting.payouts import UNPAID, payouts_refresh_many, runout_held, side_account_balance
@@ -184,12 +183,9 @@ def _check_year(employer_id: int, year: int) -> Employer:
         raise ValidationError({"employer": f"Unknown employer {employer_id}."})
     if not 1900 <= year <= 2999:
         raise ValidationError({"policy_year": f"{year} is not a policy year."})
-    vested = (
-        VestingRun.objects.filter(policy_year=year, status=VestingRun.Status.COMPLETED).exists()
-        or VestingRunEmployerStep.objects.filter(
-            run__policy_year=year, employer_id=employer_id
-        ).exists()
-    )
+    vested = VestingRunEmployerStep.objects.filter(
+        policy_year=year, employer_id=employer_id, status=VestingRunEmployerStep.Status.COMPLETED
+    ).exists()
     if not vested:
         raise ValidationError(
             {
@@ -224,11 +220,9 @@ class _Target:
 
 
 def _vested_on(row: ComputedLine, year: int) -> date | None:
-    if row.outcome == PENDING:
-        return None
-    if row.outcome == VESTED and row.separating and not row.full_year:
-        return row.separation_date  # R-VE4: the separation year vests at separation
-    return policy_year_start(year + 1)
+    """The day the year vests as decided now: none while pending; the separation date for
+    a separation year that vests at separation (R-VE4); else July 1 after the year."""
+    return row.vested_on
 
 
 def _targets(
@@ -516,7 +510,11 @@ def revest_apply(
             code="preview_changed",
         )
     on = on or timezone.localdate()
-    run_id = VestingRun.objects.filter(policy_year=policy_year).values_list("pk", flat=True).first()
+    run_id = (  # the run that vested the employer's year
+        VestingRunEmployerStep.objects.filter(employer=employer, policy_year=policy_year)
+        .values_list("run_id", flat=True)
+        .first()
+    )
     for change in preview.changes:
         _apply_change(change, on=on, posted_by=posted_by, run_id=run_id)
     payouts_refresh_many(employee_ids={c.employee_id for c in preview.changes})

@@ -64,14 +64,16 @@ def run_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             run = rollover.rollover_start(
-                policy_year=form.cleaned_data["policy_year"], started_by=request.user, today=today
+                policy_year=form.cleaned_data["policy_year"],
+                employer=form.cleaned_data["employer"],
+                override_reason=form.cleaned_data["override_reason"],
+                started_by=request.user,
+                today=today,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, f"The rollover of {run.label} is {run.get_status_display().lower()}."
-            )
+            messages.success(request, f"The rollover of {run.label} is {run.status_label.lower()}.")
             return redirect("vesting:run_detail", run_id=run.pk)
     page = Paginator(selectors.vesting_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if request.method == "POST" else 200
@@ -80,8 +82,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*VESTING_RUN_ROLES)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(VestingRun.objects.select_related("started_by"), pk=run_id)
-    return render(request, "vesting/run_detail.html", {"run": run})
+    run = get_object_or_404(
+        VestingRun.objects.select_related("started_by", "employer", "override_by"), pk=run_id
+    )
+    steps = run.steps.select_related("employer").order_by("policy_year", "employer__code")
+    return render(request, "vesting/run_detail.html", {"run": run, "steps": steps})
 
 
 @role_required(*VESTING_RUN_ROLES)

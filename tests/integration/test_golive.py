@@ -355,6 +355,7 @@ def test_the_rollover_of_a_carried_in_year_vests_nothing_again(plan):
     employer, ann, bob = plan
     go_live(GOOD)
     posted = Transaction.objects.count()
+    # Its months need no closes: the year ended by the cut-over (refused otherwise).
     run = rollover.rollover_start(policy_year=1984, today=date(1985, 7, 1), queue=False)
     run = rollover.rollover_execute(run.pk)
     assert run.status == "completed"
