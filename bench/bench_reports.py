@@ -391,7 +391,12 @@ def _dashboards(args, employers, rng):
     rollover_completed.disconnect(dispatch_uid="reports.fund_reports_on_rollover")
     try:
         started = time.perf_counter()
-        run = rollover.rollover_start(policy_year=1985, today=date(1986, 7, 1), queue=False)
+        run = rollover.rollover_start(
+            policy_year=1985,
+            today=date(1986, 7, 1),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
         run = rollover.rollover_execute(run.pk)
         print(
             f"vesting rollover 1985-86 (vesting app): {time.perf_counter() - started:.1f} s, "

@@ -15,9 +15,18 @@ the app (the embedded one when ``DATABASE_URL`` is unset; otherwise the server o
    through the ledger's batch path (``post_transactions_batch``, COPY) with the claim's
    employee and date of service, exactly as ``post_claim_payment`` records them;
 
-and prints the time of the rollover of ``--year`` (target: under 60 s), of a second
-(no-op) run of the same year (target: under 5 s), and of a third run with the step
-checkpoints removed, which re-checks every employer against the unique vesting lines.
+and prints the time of the rollover of ``--year``, of a second (no-op) run of the same year
+(target: under 5 s), and of a third run with the employer-years removed, which re-checks
+every employer against the unique vesting lines.
+
+4. THE FLOOR: the two statements of ``../shared/peers/rollover_limit.py`` (one set-based
+   INSERT ... SELECT computing every vest, one INSERT of the postings) on tables of the
+   same size (``--employees`` employees, ``--claims`` claims, in their own schema), in the
+   same PostgreSQL and the same run; then the ratio rollover / floor (target: under 5).
+
+With ``--revest``, it then times the re-vest of one employer's ``--year`` with no change
+(:func:`revest_no_change`: the preview and the apply of the median-sized employer, which
+must post nothing; target: under 1 s).
 """
 
 from __future__ import annotations
@@ -47,6 +56,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=1985, help="the policy year rolled over")
     parser.add_argument("--history", type=int, default=2, help="earlier years rolled first")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--revest", action="store_true", help="also time a no-change re-vest of one employer"
+    )
     return parser.parse_args()
 
 
@@ -55,7 +67,7 @@ def setup_django() -> None:
     the app's modules need the settings, so they are imported here, once)."""
     global call_command, connection, policy_year_end, policy_year_start, ledger, vesting_rollover
     global VestingLine, VestingRun, VestingRunEmployerStep
-    global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed
+    global PAYEES_ACCOUNT, TransactionSpec, credit, debit, rollover_completed, Count
     os.environ["DATABASE_URL"] = fresh_database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "staywell.settings")
     import logging
@@ -66,6 +78,7 @@ def setup_django() -> None:
     logging.getLogger("vesting").setLevel(logging.WARNING)
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
 
     from accounts.rules import policy_year_end, policy_year_start
     from vesting import ledger
@@ -95,7 +108,10 @@ def generate_the_pool(args: argparse.Namespace) -> None:
 def rollover(year: int) -> tuple[float, VestingRun]:
     begun = time.perf_counter()
     run = vesting_rollover.rollover_start(
-        policy_year=year, today=policy_year_start(year + 1), queue=False
+        policy_year=year,
+        today=policy_year_start(year + 1),
+        queue=False,
+        override_reason="Benchmark: the generated pool has no month closes.",
     )
     run = vesting_rollover.rollover_execute(run.pk)
     return time.perf_counter() - begun, run
@@ -170,12 +186,12 @@ def post_a_year_of_claims(args: argparse.Namespace) -> None:
         cursor.execute("ANALYZE")
 
 
-def roll_the_year_three_times(args: argparse.Namespace) -> None:
-    """4. The rollover, then again."""
-    seconds, run = rollover(args.year)
+def roll_the_year_three_times(args: argparse.Namespace) -> float:
+    """4. The rollover, then again. Returns the rollover's seconds."""
+    rollover_seconds, run = rollover(args.year)
     print(
-        f"ROLLOVER of {run.label}: {seconds:.1f} s  (target < 60 s) - {run.status}, "
-        f"{run.employers_done} employers, {run.lines_written:,} lines, "
+        f"ROLLOVER of {run.label}: {rollover_seconds:.2f} s - {run.status}, "
+        f"{run.employers_done} employer-years, {run.lines_written:,} lines, "
         f"{run.employees_vested:,} employees vested, {run.amount_vested:,} vested, "
         f"{run.amount_to_district:,} to the districts"
     )
@@ -183,15 +199,102 @@ def roll_the_year_three_times(args: argparse.Namespace) -> None:
     seconds, run = rollover(args.year)
     print(f"SECOND RUN (no-op) of {run.label}: {seconds:.2f} s  (target < 5 s)")
     VestingRunEmployerStep.objects.filter(run=run).delete()
-    VestingRun.objects.filter(pk=run.pk).update(status="running")
+    VestingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=None)
     begun = time.perf_counter()
     run = vesting_rollover.rollover_execute(run.pk)
     seconds = time.perf_counter() - begun
     assert VestingLine.objects.count() == lines_before, "a repeat wrote lines"
     print(
-        f"THIRD RUN with the checkpoints removed (every employer re-checked against the "
-        f"unique lines): {seconds:.1f} s, nothing written"
+        f"THIRD RUN with the employer-years removed (every employer re-checked against the "
+        f"unique lines): {seconds:.2f} s, nothing written"
     )
+    return rollover_seconds
+
+
+# The floor (../shared/peers/rollover_limit.py), its tables in their own schema.
+FLOOR_SETUP = """
+DROP SCHEMA IF EXISTS bench_floor CASCADE;
+CREATE SCHEMA bench_floor;
+CREATE TABLE bench_floor.employee(id serial primary key, employer int, full_months int);
+CREATE TABLE bench_floor.claim(id bigserial primary key, employee_id int, policy_year int,
+                               trust_paid numeric(14,2));
+CREATE TABLE bench_floor.vest(employee_id int, policy_year int, allotment numeric(14,2),
+                              used numeric(14,2), vested numeric(14,2),
+                              primary key(employee_id, policy_year));
+CREATE TABLE bench_floor.posting(id bigserial primary key, txn bigint, account bigint,
+                                 amount numeric(14,2));
+INSERT INTO bench_floor.employee(employer, full_months)
+SELECT g %% %(employers)s, CASE WHEN g %% 10 = 0 THEN 7 ELSE 12 END
+  FROM generate_series(1, %(employees)s) g;
+INSERT INTO bench_floor.claim(employee_id, policy_year, trust_paid)
+SELECT 1 + (g %% %(employees)s), 1984, round((random() * 80)::numeric, 2)
+  FROM generate_series(1, %(claims)s) g;
+"""
+FLOOR_VEST = """
+INSERT INTO bench_floor.vest(employee_id, policy_year, allotment, used, vested)
+SELECT e.id, 1984, round(500.00 * e.full_months / 12, 2), coalesce(c.used, 0),
+       least(500.00, greatest(0, round(500.00 * e.full_months / 12, 2) - coalesce(c.used, 0)))
+  FROM bench_floor.employee e
+  LEFT JOIN (SELECT employee_id, sum(trust_paid) used FROM bench_floor.claim
+              WHERE policy_year = 1984 GROUP BY employee_id) c ON c.employee_id = e.id
+ WHERE e.full_months = 12
+"""
+FLOOR_POSTINGS = """
+INSERT INTO bench_floor.posting(txn, account, amount)
+SELECT v.employee_id, 1, -v.vested FROM bench_floor.vest v WHERE v.vested > 0
+UNION ALL
+SELECT v.employee_id, 1000 + v.employee_id, v.vested FROM bench_floor.vest v WHERE v.vested > 0
+"""
+
+
+def the_floor(args: argparse.Namespace) -> float:
+    """5. The floor's two statements, timed (each committed, as psql does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FLOOR_SETUP,
+            {"employers": args.employers, "employees": args.employees, "claims": args.claims},
+        )
+        cursor.execute("ANALYZE bench_floor.employee; ANALYZE bench_floor.claim")
+        begun = time.perf_counter()
+        cursor.execute(FLOOR_VEST)
+        vest = time.perf_counter() - begun
+        begun = time.perf_counter()
+        cursor.execute(FLOOR_POSTINGS)
+        postings = time.perf_counter() - begun
+        cursor.execute("DROP SCHEMA bench_floor CASCADE")
+    print(
+        f"FLOOR (rollover_limit.py's two statements, {args.employees:,} employees, "
+        f"{args.claims:,} claims): {vest + postings:.2f} s (vests {vest:.2f} s, "
+        f"postings {postings:.2f} s)"
+    )
+    return vest + postings
+
+
+def revest_no_change(year: int) -> tuple[float, float, int]:
+    """6. A re-vest of one employer's ``year`` with nothing new: (preview s, apply s, size).
+
+    The median-sized employer of the pool; the apply must find no difference and post
+    nothing (asserted)."""
+    from accounts.models import Employee
+    from vesting import revest
+    from vesting.models import Transaction
+
+    sizes = sorted(
+        Employee.objects.values("employer_id")
+        .annotate(n=Count("id"))
+        .values_list("n", "employer_id")
+    )
+    size, employer_id = sizes[len(sizes) // 2]
+    begun = time.perf_counter()
+    preview = revest.revest_preview(employer_id=employer_id, policy_year=year)
+    previewed = time.perf_counter() - begun
+    assert preview.changes == [], f"{len(preview.changes)} differences found"
+    transactions = Transaction.objects.count()
+    begun = time.perf_counter()
+    revest.revest_apply(employer_id=employer_id, policy_year=year)
+    applied = time.perf_counter() - begun
+    assert Transaction.objects.count() == transactions, "a no-change re-vest posted"
+    return previewed, applied, size
 
 
 def main() -> None:
@@ -203,7 +306,18 @@ def main() -> None:
     generate_the_pool(args)
     roll_the_earlier_years(args)
     post_a_year_of_claims(args)
-    roll_the_year_three_times(args)
+    rollover_seconds = roll_the_year_three_times(args)
+    floor_seconds = the_floor(args)
+    print(
+        f"RATIO rollover / floor: {rollover_seconds:.2f} s / {floor_seconds:.2f} s = "
+        f"{rollover_seconds / floor_seconds:.1f}  (target < 5)"
+    )
+    if args.revest:
+        previewed, applied, size = revest_no_change(args.year)
+        print(
+            f"REVEST of one employer ({size:,} employees) with no change: preview "
+            f"{previewed:.2f} s, apply {applied:.2f} s  (target < 1 s), nothing posted"
+        )
 
 
 if __name__ == "__main__":

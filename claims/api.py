@@ -108,7 +108,12 @@ class ClaimSerializer(serializers.Serializer):
     payment_transaction = serializers.IntegerField(
         source="payment_transaction_id", read_only=True, allow_null=True
     )
-    paid_on = serializers.DateField(read_only=True, allow_null=True)
+    received_on = serializers.DateField(read_only=True, help_text="The date received")
+    paid_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The date paid: the date of its trust-fund payment (null: nothing paid)",
+    )
     duplicate_of = serializers.IntegerField(
         source="duplicate_of_id", read_only=True, allow_null=True
     )
@@ -250,6 +255,24 @@ class ClaimCreateSerializer(ClaimInputSerializer):
     confirm_duplicate = serializers.BooleanField(
         default=False, help_text="Save although it looks like an earlier claim"
     )
+    received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The date the claim was received: not in the future nor before the date "
+        "of service; default: the date paid",
+    )
+    paid_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The date paid (the payment run's date): not in the future, nor in a "
+        "closed month of the employer's ledger; default today",
+    )
+
+    def date_kwargs(self) -> dict[str, Any]:
+        return {
+            "received_on": self.validated_data.get("received_on"),
+            "paid_on": self.validated_data.get("paid_on"),
+        }
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -292,13 +315,34 @@ class PreviewSerializer(serializers.Serializer):
     duplicates = DuplicateSerializer(many=True)
 
 
+CORRECTION_DATE_HELP = (
+    "The business date of the correction, its reversals' date: default today; not in the "
+    "future, not before the claim was paid, not in a closed month of the employer's ledger"
+)
+
+
 class VoidSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, help_text="Required")
+    effective_date = serializers.DateField(
+        required=False, allow_null=True, help_text=CORRECTION_DATE_HELP
+    )
 
 
 class AdjustSerializer(serializers.Serializer):
     allowed = MoneyInputField(help_text="The new allowed amount")
     reason = serializers.CharField(allow_blank=True, help_text="Required")
+    effective_date = serializers.DateField(
+        required=False, allow_null=True, help_text=CORRECTION_DATE_HELP
+    )
+
+
+class PaymentRunCreateSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The run's date (its checks'): it takes the payments dated on or before "
+        "it; default today",
+    )
 
 
 class ImportSerializer(serializers.Serializer):
@@ -339,6 +383,7 @@ class PaymentRunSerializer(serializers.ModelSerializer):
             "total",
             "check_count",
             "claim_count",
+            "paid_on",
             "created_by",
             "created_at",
             "issued_at",
@@ -363,6 +408,8 @@ class RegisterLineSerializer(serializers.Serializer):
     patient_name = serializers.CharField()
     date_of_service = serializers.DateField()
     amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField(help_text="The claim's date received")
+    paid_on = serializers.DateField(help_text="The movement's ledger date (the date paid)")
 
 
 class RegisterPayeeSerializer(serializers.Serializer):
@@ -433,6 +480,8 @@ CLAIM_EXAMPLE = {
     "admin_claim_number": "MC-1984-0412",
     "billed": "150.00",
     "allowed": "120.00",
+    "received_on": "1984-10-22",
+    "paid_on": "1984-11-05",
 }
 
 LIST_PARAMETERS = [
@@ -503,7 +552,9 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ),
         ],
         description="Enter a claim: it is split (R-CL1, R-CL3, R-CL4) and its trust-fund "
-        "share paid in the same call. 409 when it looks like an earlier claim.",
+        "share paid in the same call, dated paid_on (default today). A claim of a past "
+        "policy year paid now is a run-out claim (R-CL6). 400 with a field error for a "
+        "date in a closed month; 409 when it looks like an earlier claim.",
     )
     def create(self, request: Request) -> Response:
         data = ClaimCreateSerializer(data=request.data)
@@ -512,6 +563,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             claim = services.claim_enter(
                 **data.service_kwargs(),
                 entered_by=request.user,
+                **data.date_kwargs(),
                 confirm_duplicate=data.validated_data["confirm_duplicate"],
                 source=Claim.Source.API,
             )
@@ -567,7 +619,10 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = VoidSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = services.claim_void(
-            claim=claim, reason=data.validated_data["reason"], voided_by=request.user
+            claim=claim,
+            reason=data.validated_data["reason"],
+            voided_by=request.user,
+            effective_date=data.validated_data.get("effective_date"),
         )
         return Response(ClaimDetailSerializer(claim, context={}).data)
 
@@ -594,6 +649,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             allowed=data.validated_data.get("allowed", ""),
             reason=data.validated_data["reason"],
             adjusted_by=request.user,
+            effective_date=data.validated_data.get("effective_date"),
         )
         return Response(ClaimDetailSerializer(claim, context={}).data)
 
@@ -678,16 +734,24 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return PaymentRunDetailSerializer if self.action == "retrieve" else PaymentRunSerializer
 
     @extend_schema(
-        request=None,
+        request=PaymentRunCreateSerializer,
         responses={
             201: PaymentRunDetailSerializer,
-            400: OpenApiResponse(description="Nothing to pay"),
+            400: OpenApiResponse(description="Nothing to pay, or a bad date"),
         },
-        examples=[OpenApiExample("Make a run", value=None, request_only=True)],
-        description="Group every trust-fund claim payment not yet in a run into a new run.",
+        examples=[
+            OpenApiExample("Make a run", value={}, request_only=True),
+            OpenApiExample("A run dated", value={"paid_on": "1984-11-05"}, request_only=True),
+        ],
+        description="Group every trust-fund claim payment not yet in a run and dated on or "
+        "before the run's date into a new run.",
     )
     def create(self, request: Request) -> Response:
-        run = services.payment_run_create(created_by=request.user)
+        data = PaymentRunCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.payment_run_create(
+            created_by=request.user, paid_on=data.validated_data.get("paid_on")
+        )
         return Response(PaymentRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 

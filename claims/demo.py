@@ -259,14 +259,32 @@ def _enter_planned(
 def _void_and_adjust(
     rng: random.Random, entered: list[Claim], *, counts: dict[str, int], entered_by: Any
 ) -> None:
-    """A few of the year's paid claims voided (billed twice), a few adjusted (R-CL5)."""
+    """A few of the year's paid claims voided (billed twice), a few adjusted (R-CL5), each
+    dated a month or so after the payment and never before the family's last movement of
+    the year (``claims.services.dates``)."""
+    last: dict[int, date] = {}
+    for claim in entered:
+        if claim.paid_on is not None:
+            last[claim.family_year_id] = max(
+                last.get(claim.family_year_id, claim.paid_on), claim.paid_on
+            )
+
+    def correction_day(claim: Claim, days: int) -> date | None:
+        if claim.paid_on is None:
+            return None
+        day = max(
+            claim.paid_on + timedelta(days=days), last.get(claim.family_year_id, claim.paid_on)
+        )
+        last[claim.family_year_id] = day
+        return day
+
     paid = [c for c in entered if c.status == Claim.Status.PAID and c.trust_fund_amount > 0]
     for claim in rng.sample(paid, k=min(len(paid), max(1, len(paid) // 150))):
         services.claim_void(
             claim=claim,
             reason="Billed twice by the provider",
             voided_by=entered_by,
-            effective_date=claim.paid_on + timedelta(days=30) if claim.paid_on else None,
+            effective_date=correction_day(claim, 30),
         )
         counts["voided"] += 1
     adjustable = [c for c in paid if c.status == Claim.Status.PAID]
@@ -279,7 +297,7 @@ def _void_and_adjust(
             allowed=(claim.allowed * Decimal("0.8")).quantize(Decimal("0.01")),
             reason="Administrator's corrected explanation of benefits",
             adjusted_by=entered_by,
-            effective_date=claim.paid_on + timedelta(days=45) if claim.paid_on else None,
+            effective_date=correction_day(claim, 45),
         )
         counts["adjusted"] += 1
 

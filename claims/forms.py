@@ -24,6 +24,18 @@ from staywell.forms import UswdsForm
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"]
 
 
+def typed_date(label: str, help_text: str = "MM/DD/YYYY or YYYY-MM-DD") -> forms.DateField:
+    """A date typed as the paper shows it (:data:`DATE_FORMATS`); optional."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        help_text=help_text,
+        error_messages={"invalid": "Enter a date such as 10/15/1984 or 1984-10-15."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
 class FamilyChoiceField(forms.ChoiceField):
     """The patient select: any value passes the form; the service says whether that
     person is in the family (one message for the page and the API)."""
@@ -68,6 +80,8 @@ class ClaimEntryForm(UswdsForm):
         help_text="Only the allowed amount counts (R-CL2)",
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"}),
     )
+    received_on = typed_date("Date received", "When the claim reached the plan")
+    paid_on = typed_date("Date paid", "The payment run's date")
     confirm_duplicate = forms.BooleanField(
         label="This is not a duplicate: save it anyway", required=False
     )
@@ -79,7 +93,15 @@ class ClaimEntryForm(UswdsForm):
         self.fields["patient"].choices = (
             [(p.value, p.label) for p in selectors.family_patients(employee)] if employee else []
         )
-        for name in ("billed", "allowed", "provider", "admin_claim_number", "date_of_service"):
+        for name in (
+            "billed",
+            "allowed",
+            "provider",
+            "admin_claim_number",
+            "date_of_service",
+            "received_on",
+            "paid_on",
+        ):
             self.fields[name].widget.attrs["class"] += " sw-entry-input"
 
     service_fields = {"employee": None, "duplicate": None, "claim": None}
@@ -96,6 +118,13 @@ class ClaimEntryForm(UswdsForm):
             "allowed": data.get("allowed", ""),
         }
 
+    def date_kwargs(self) -> dict[str, Any]:
+        """The business dates typed (blank: the service's defaults)."""
+        return {
+            "received_on": self.cleaned_data.get("received_on"),
+            "paid_on": self.cleaned_data.get("paid_on"),
+        }
+
 
 class VoidForm(UswdsForm):
     mark_required = False  # its labels carry no "*"
@@ -106,6 +135,7 @@ class VoidForm(UswdsForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Give the reason for the void."},
     )
+    effective_date = typed_date("Date of the void", "Its reversals' date; blank: today")
 
 
 class AdjustForm(UswdsForm):
@@ -122,6 +152,7 @@ class AdjustForm(UswdsForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Give the reason for the adjustment."},
     )
+    effective_date = typed_date("Date of the adjustment", "Its postings' date; blank: today")
 
 
 class AttachmentForm(UswdsForm):
@@ -190,6 +221,12 @@ class ClaimFilterForm(UswdsForm):
         query = self.data.copy()
         query.pop("page", None)
         return query.urlencode()
+
+
+class PaymentRunForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
+    paid_on = typed_date("Date of the run", "Its checks' date; blank: today")
 
 
 class ImportForm(UswdsForm):

@@ -14,6 +14,8 @@ date_of_service     yes       YYYY-MM-DD or MM/DD/YYYY
 provider            yes       who is paid
 billed              yes       dollars and cents, e.g. 150.00
 allowed             yes       dollars and cents allowed by the administrator (R-CL2)
+received_on         no        the date received (blank: the day of the import); its format
+                              as date_of_service's
 ==================  ========  =========================================================
 
 Decisions (a benefits clerk's, where the plan is silent):
@@ -31,6 +33,11 @@ Decisions (a benefits clerk's, where the plan is silent):
   ``duplicate_of`` the earlier one for the audit.
 - Decision: ``patient`` is the dependent's id (as the API shows it) or their first name
   (case-insensitive; two dependents with that first name is an error: use the id).
+- Decision: the date received may be given per row (``received_on``; not in the future,
+  not before the date of service: ``claims.services.dates``); a row without one was
+  received on the day of the import. Imported claims are paid on the day they are
+  entered (the import's business date): the administrator's file carries no payment
+  run.
 - Decision: the rows are entered in chunks of 200, each in its own transaction, so that a
   large file never holds a family's lock for long and a crash resumes where it stopped
   (a retry skips the rows already entered). At most ``MAX_ROWS`` rows per file.
@@ -74,8 +81,9 @@ COLUMNS = (
     "provider",
     "billed",
     "allowed",
+    "received_on",
 )
-REQUIRED = tuple(c for c in COLUMNS if c != "patient")
+REQUIRED = tuple(c for c in COLUMNS if c not in ("patient", "received_on"))
 COLUMN_DOCS = (
     ("admin_claim_number", True, "The administrator's claim number; it identifies the claim."),
     ("employer_code", True, "The policyholder's employer, e.g. MCOE."),
@@ -85,6 +93,7 @@ COLUMN_DOCS = (
     ("provider", True, "Who is paid."),
     ("billed", True, "Dollars and cents, e.g. 150.00."),
     ("allowed", True, "Dollars and cents allowed by the administrator (only this counts)."),
+    ("received_on", False, "The date received, like date_of_service. Blank: today."),
 )
 EXAMPLE_ROWS = (
     (
@@ -96,8 +105,19 @@ EXAMPLE_ROWS = (
         "Ukiah Valley Medical Center",
         "150.00",
         "120.00",
+        "1984-10-22",
     ),
-    ("MC-1984-0002", "MCOE", "1001", "Sofia", "10/22/1984", "Dr. Helen Ames", "65.00", "65.00"),
+    (
+        "MC-1984-0002",
+        "MCOE",
+        "1001",
+        "Sofia",
+        "10/22/1984",
+        "Dr. Helen Ames",
+        "65.00",
+        "65.00",
+        "",
+    ),
 )
 MAX_ROWS = 50_000
 CHUNK = 200
@@ -114,7 +134,8 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "field", "message"}
     job: Job | None = None
     # The checked rows to enter: [row, number, employee id, patient id, date, provider,
-    # billed, allowed] (JSON-ready: the job's parameters carry them to the task).
+    # billed, allowed, date received or None] (JSON-ready: the job's parameters carry
+    # them to the task).
     ready: list[list[Any]] = field(default_factory=list)
 
 
@@ -321,6 +342,7 @@ class _Row:
     day: date | None
     provider: str
     errors: list[Problem]
+    received_on: date | None = None
 
     def ready(self, row: dict[str, str]) -> list[Any]:
         """The row as ``ImportResult.ready`` carries it."""
@@ -334,6 +356,7 @@ class _Row:
             self.provider,
             str(_money(row["billed"])),
             str(_money(row["allowed"])),
+            self.received_on.isoformat() if self.received_on else None,
         ]
 
 
@@ -355,7 +378,21 @@ def _check_row(row: dict[str, str], known: _Known, first_row: dict[str, str], to
         row.get("billed", ""), row.get("allowed", ""), maximum or Decimal("1000000.00")
     )
     errors += list(amount_errors.items())
-    return _Row(row["_row"], claim_number, employee, patient, day, provider, errors)
+    received_on, received_problem = _received_of(row.get("received_on", ""), day, today)
+    if received_problem:
+        errors.append(received_problem)
+    return _Row(row["_row"], claim_number, employee, patient, day, provider, errors, received_on)
+
+
+def _received_of(text: str, day: date | None, today: date) -> tuple[date | None, Problem | None]:
+    """The row's date received (blank: None, the day of the import) or its problem."""
+    if not text:
+        return None, None
+    received = parse_date(text)
+    if received is None:
+        return None, ("received_on", "Enter the date received as YYYY-MM-DD or MM/DD/YYYY.")
+    problem = services.received_error(received, day, today)
+    return received, ("received_on", problem) if problem else None
 
 
 def _entered_problem(checked: _Row, claim: Claim, row: dict[str, str]) -> Problem | None:
@@ -482,7 +519,8 @@ def process_import(job_id: Any) -> None:
 
 def _enter_row(row: list[Any], user: Any) -> bool:
     """Enter one checked row; False when its claim number is already entered identically."""
-    number, claim_number, employee_id, patient_id, day, provider, billed, allowed = row
+    number, claim_number, employee_id, patient_id, day, provider, billed, allowed = row[:8]
+    received = row[8] if len(row) > 8 else None  # jobs queued before the column existed
     existing = (
         Claim.objects.filter(admin_claim_number=claim_number).select_related("patient").first()
     )
@@ -504,6 +542,7 @@ def _enter_row(row: list[Any], user: Any) -> bool:
             admin_claim_number=claim_number,
             billed=billed,
             allowed=allowed,
+            received_on=date.fromisoformat(received) if received else None,
             entered_by=user,
             confirm_duplicate=True,
             source=Claim.Source.IMPORT,

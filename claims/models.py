@@ -87,6 +87,9 @@ class PaymentRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The run's business date, its checks' date: it takes the payments dated on or before
+    # it (a claim's ``paid_on``).
+    paid_on = models.DateField()
     issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -158,7 +161,11 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     entered_at = models.DateTimeField(default=timezone.now)
-    paid_on = models.DateField(null=True, blank=True)  # effective date of the first payment
+    # The business dates (claims.services.dates): the day the claim reached the plan
+    # (entered by the clerk; never before the date of service nor in the future), and the
+    # date paid: the effective date of its first trust-fund payment, the payment run's date.
+    received_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)  # the date paid (none: nothing paid)
     void_reason = models.CharField(max_length=300, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -178,6 +185,10 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=Q(billed__gt=0) & Q(allowed__gt=0) & Q(allowed__lte=models.F("billed")),
                 name="claim_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__gte=models.F("date_of_service")),
+                name="claim_received_after_service",
             ),
             models.CheckConstraint(
                 condition=Q(trust_fund_amount__gte=0)

@@ -188,6 +188,8 @@ class RegisterLine:
     employee_name: str
     date_of_service: date
     amount: Decimal  # dollars, signed (a reversal is negative)
+    received_on: date | None = None  # the claim's date received
+    paid_on: date | None = None  # the movement's ledger date (a payment: the date paid)
 
 
 @dataclass
@@ -238,7 +240,7 @@ def payment_run_register(run: PaymentRun) -> Register:
     with subtotals and the grand total (one query)."""
     entries = (
         ClaimLedgerEntry.objects.filter(payment_run=run)
-        .select_related("claim__employer", "claim__employee", "payee")
+        .select_related("claim__employer", "claim__employee", "payee", "transaction")
         .order_by("claim__employer__name", "payee__name", "claim_id", "id")
     )
     employers: dict[int, RegisterEmployer] = {}
@@ -263,6 +265,8 @@ def payment_run_register(run: PaymentRun) -> Register:
                 f"{claim.employee.last_name}, {claim.employee.first_name}",
                 claim.date_of_service,
                 entry.amount,
+                claim.received_on,
+                entry.transaction.effective_date,
             )
         )
     return Register(run, list(employers.values()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,7 @@ from claims.forms import (
     ClaimEntryForm,
     ClaimFilterForm,
     ImportForm,
+    PaymentRunForm,
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
@@ -150,6 +152,8 @@ def entry(request: HttpRequest) -> HttpResponse:
     initial = {
         "patient": request.GET.get("patient", ""),
         "year": saved.policy_year if saved else None,
+        **_date_defaults(),
+        **{name: request.GET[name] for name in ("received_on", "paid_on") if request.GET.get(name)},
     }
     form = ClaimEntryForm(initial=initial, employee=employee)
     context = _entry_context(
@@ -166,6 +170,7 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
         try:
             claim = services.claim_enter(
                 **form.service_kwargs(),
+                **form.date_kwargs(),
                 entered_by=request.user,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
                 source=Claim.Source.ENTRY,
@@ -176,13 +181,25 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             if not request.htmx:
-                query = f"employee={claim.employee_id}&patient={claim.patient_id or ''}&saved={claim.pk}"
+                query = urlencode(
+                    {
+                        "employee": claim.employee_id,
+                        "patient": claim.patient_id or "",
+                        "saved": claim.pk,
+                        **_kept_dates(claim),
+                    }
+                )
                 return redirect(f"{reverse('claims:entry')}?{query}")
             family = (
                 claim.employee if claim.employee_id != getattr(employee, "pk", None) else employee
             )
             fresh = ClaimEntryForm(
-                initial={"patient": claim.patient_id or "", "year": claim.policy_year},
+                initial={
+                    "patient": claim.patient_id or "",
+                    "year": claim.policy_year,
+                    **_date_defaults(),
+                    **_kept_dates(claim),
+                },
                 employee=family,
             )
             context = _entry_context(request, fresh, family, saved=claim, focus="date")
@@ -191,6 +208,20 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
     template = "claims/_entry.html" if request.htmx else "claims/entry.html"
     # htmx swaps 200 responses only: the form with its errors is the answer, not a failure.
     return render(request, template, context, status=200 if request.htmx else 400)
+
+
+def _date_defaults() -> dict[str, str]:
+    """The entry form's dates: received and paid today unless the clerk types others."""
+    today = timezone.localdate().isoformat()
+    return {"received_on": today, "paid_on": today}
+
+
+def _kept_dates(claim: Claim) -> dict[str, str]:
+    """The next claim of a batch is received and paid on the same days, most often: the
+    dates of the claim saved, where they are not today (the form's default)."""
+    today = timezone.localdate()
+    dates = {"received_on": claim.received_on, "paid_on": claim.paid_on or today}
+    return {name: day.isoformat() for name, day in dates.items() if day != today}
 
 
 @role_required(*CLAIM_WRITERS)
@@ -250,7 +281,10 @@ def claim_void(request: HttpRequest, claim_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.claim_void(
-                claim=claim, reason=form.cleaned_data["reason"], voided_by=request.user
+                claim=claim,
+                reason=form.cleaned_data["reason"],
+                voided_by=request.user,
+                effective_date=form.cleaned_data["effective_date"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -274,6 +308,7 @@ def claim_adjust(request: HttpRequest, claim_id: int) -> HttpResponse:
                 allowed=form.cleaned_data["allowed"],
                 reason=form.cleaned_data["reason"],
                 adjusted_by=request.user,
+                effective_date=form.cleaned_data["effective_date"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -399,8 +434,14 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not writer:
             raise PermissionDenied("Payment runs are made by benefits clerks.")
+        form = PaymentRunForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect("claims:payment_runs")
         try:
-            run = services.payment_run_create(created_by=request.user)
+            run = services.payment_run_create(
+                created_by=request.user, paid_on=form.cleaned_data["paid_on"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -410,7 +451,12 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             return redirect("claims:payment_run", run.number)
         return redirect("claims:payment_runs")
     page = Paginator(selectors.payment_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "waiting": selectors.payments_waiting(), "writer": writer}
+    context = {
+        "page": page,
+        "waiting": selectors.payments_waiting(),
+        "writer": writer,
+        "run_form": PaymentRunForm(initial={"paid_on": timezone.localdate().isoformat()}),
+    }
     return render(request, "claims/payment_runs.html", context)
 
 

@@ -25,6 +25,7 @@ from reports.models import FundReportDocument
 from staywell.forms import add_service_errors
 from staywell.models import Job
 from staywell.roles import REPORT_READERS, Role, role_required
+from vesting import selectors as vesting_selectors
 
 
 def _job_started(request: HttpRequest, job: Job | None, form: Any) -> HttpResponse | None:
@@ -51,7 +52,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     employer = form.cleaned_data.get("employer") if form.is_valid() else None
     data = selectors.dashboard(employer_id=employer.pk if employer else None)
-    context = {"form": form, "data": data, "charts": data.charts()}
+    context = {
+        "form": form,
+        "data": data,
+        "charts": data.charts(),
+        "revest_pending": vesting_selectors.revest_pending_count(),
+    }
     return render(request, "reports/dashboard.html", context)
 
 

@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: reliable delivery (acks late, one task at a time per worker process, tasks
 # re-queued when a worker dies) and bounded retries in the tasks themselves.
+# The July 1 rollover: a running run (or employer-year) whose worker gave no sign of life for
+# this many seconds is shown as stale and is picked up again by the next start or worker.
+# Longer than the longest batch (the whole pool's lines and postings, a few seconds).
+VESTING_ROLLOVER_STALE_SECONDS = env_int("STAYWELL_ROLLOVER_STALE_SECONDS", 300)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -232,6 +237,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "vesting.rollover_year_just_ended",
         "schedule": crontab(minute=0, hour=1, day_of_month=1, month_of_year=7),
     },
+    # A rollover whose worker died (stale heartbeat) is queued again.
+    "vesting-rollover-resume-stale": {
+        "task": "vesting.rollover_resume_stale",
+        "schedule": crontab(minute="*/10"),
+    },
     # R-VE7, R-VE10: due payouts to a payout register, daily (after the rollover's hour).
     "vesting-payouts-daily": {
         "task": "vesting.payouts_process",
@@ -241,6 +251,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "vesting-continuation-premiums-monthly": {
         "task": "vesting.continuation_premiums_post",
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
+    },
+    # Re-vest: the vested employer-years whose vesting late data would change, nightly.
+    "vesting-revest-scan-nightly": {
+        "task": "vesting.revest_scan",
+        "schedule": crontab(minute=0, hour=3),
     },
 }
 

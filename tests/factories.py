@@ -305,3 +305,17 @@ def celery_eager():
         yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+def close_policy_year(employer, year: int) -> None:
+    """Close the twelve months of policy year ``year`` (July..June) for ``employer``, in
+    order, through the ledger's month close (the rollover waits for them)."""
+    from vesting import ledger
+
+    for index in range(12):
+        month = 7 + index
+        ledger.month_close(
+            employer_id=employer.pk,
+            year=year + (month - 1) // 12,
+            month=(month - 1) % 12 + 1,
+        )

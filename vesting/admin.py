@@ -74,6 +74,7 @@ class MonthCloseAdmin(ReadOnlyAdmin):
 # --- Vesting: read-only too; runs, lines and payouts change only through services.
 
 from vesting.models import (  # noqa: E402
+    Overpayment,
     Payout,
     PayoutRegister,
     VestingAdjustment,
@@ -85,13 +86,22 @@ from vesting.models import (  # noqa: E402
 
 @admin.register(VestingRun)
 class VestingRunAdmin(ReadOnlyAdmin):
-    list_display = ["policy_year", "status", "employers_done", "employers_total", "amount_vested"]
+    list_display = [
+        "policy_year",
+        "employer",
+        "status",
+        "employers_done",
+        "employers_total",
+        "amount_vested",
+        "override_reason",
+    ]
     list_filter = ["status"]
 
 
 @admin.register(VestingRunEmployerStep)
 class VestingRunEmployerStepAdmin(ReadOnlyAdmin):
-    list_display = ["run", "employer", "lines_written", "amount_vested", "done_at"]
+    list_display = ["policy_year", "employer", "status", "run", "lines_written", "amount_vested"]
+    list_filter = ["status", "policy_year"]
     list_select_related = ["run", "employer"]
 
 
@@ -113,8 +123,16 @@ class VestingLineAdmin(ReadOnlyAdmin):
 
 @admin.register(VestingAdjustment)
 class VestingAdjustmentAdmin(ReadOnlyAdmin):
-    list_display = ["line", "claim_amount", "recovered", "paid_on", "reference"]
+    list_display = ["line", "kind", "claim_amount", "recovered", "overpaid", "paid_on", "reference"]
+    list_filter = ["kind"]
     raw_id_fields = ["line", "transaction"]
+
+
+@admin.register(Overpayment)
+class OverpaymentAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "policy_year", "amount", "recorded_on"]
+    list_select_related = ["employee"]
+    raw_id_fields = ["employee", "line", "adjustment", "transaction"]
 
 
 @admin.register(Payout)

@@ -2,14 +2,22 @@
 :mod:`vesting.ledger.api`; :func:`register` mounts both).
 
 - ``GET|POST vesting-runs/``: the rollovers; start one with ``{"policy_year": "1984-85"}``
-  (400 for a year that has not ended; a year already run returns its run, 200).
-- ``GET vesting-runs/{id}/``: status, progress, counts, totals, errors.
+  (every employer), ``"employer": "MCOE"`` (one employer, its earlier years too) and
+  ``"override_reason"`` (administrators: months not closed). 400 for a year that has not
+  ended or with months open; a year already run returns its run, 200.
+- ``GET vesting-runs/{id}/``: status (``stale`` when its worker stopped), progress,
+  counts, totals, errors, override, and its employer-years.
+- ``GET vesting-employer-years/?policy_year=&employer=&status=``: status per employer
+  and policy year.
 - ``GET employees/{id}/side-account/``: balance, per-year lines, payouts (an employee: own
   only, others 404).
 - ``POST employees/{id}/side-account/withdrawals/``: always 400 with the plan's reason (R-VE5).
 - ``GET payouts/?due_by=YYYY-MM-DD&status=&kind=&employer=``: payouts by due date.
 - ``POST employees/{id}/continuation-payments/``: a month of continued coverage paid from
   the side account (R-VE8, R-VE9).
+- ``GET|POST revest/preview/``: what a re-vest of an employer's completed year would change
+  (old and new amounts, why) and its fingerprint; ``POST revest/apply/`` with that
+  fingerprint posts the differences (``vesting.revest``). Administrator or superintendent.
 """
 
 from __future__ import annotations
@@ -33,19 +41,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from accounts.models import Employer
 from accounts.rules import parse_policy_year
 from staywell.api import MoneyField, query_date, query_int
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
+    REVEST_ROLES,
     SIDE_ACCOUNT_ROLES,
     VESTING_RUN_ROLES,
     HasRole,
     Role,
 )
-from vesting import payouts, rollover, selectors
+from vesting import golive_api, payouts, revest, rollover, selectors
 from vesting.ledger import api as ledger_api
-from vesting.models import Payout, VestingLine, VestingRun
+from vesting.models import Payout, VestingLine, VestingRun, VestingRunEmployerStep
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -53,18 +63,60 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 # --- Serializers --------------------------------------------------------------------------
 
 
+class EmployerYearSerializer(serializers.ModelSerializer):
+    policy_year = serializers.CharField(source="label", help_text='The policy year, "1984-85".')
+    employer = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text="queued, running, completed, failed, or stale (running, its worker stopped)."
+    )
+
+    class Meta:
+        model = VestingRunEmployerStep
+        fields = [
+            "id",
+            "policy_year",
+            "employer",
+            "status",
+            "run",
+            "lines_written",
+            "employees_vested",
+            "amount_vested",
+            "amount_to_district",
+            "error",
+            "started_at",
+            "heartbeat_at",
+            "done_at",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, step: VestingRunEmployerStep) -> str:
+        return "stale" if step.stale else step.status
+
+
 class VestingRunSerializer(serializers.ModelSerializer):
     policy_year = serializers.CharField(source="label", help_text='The policy year, "1984-85".')
-    percent = serializers.IntegerField(help_text="Employers done, in percent.")
+    employer = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The one employer asked for; null: the pool."
+    )
+    percent = serializers.IntegerField(help_text="Employer-years done, in percent.")
     started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    override_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     errors = serializers.JSONField(help_text='[{"employer": "MCOE", "message": "..."}]')
-    status = serializers.CharField(help_text="queued, running, completed or failed.")
+    open_months = serializers.JSONField(
+        help_text='Months open when overridden: [{"employer": "MCOE", "year": 1984, '
+        '"months": ["Jun 1985"]}]'
+    )
+    status = serializers.SerializerMethodField(
+        help_text="queued, running, completed, failed, or stale (running, its worker stopped)."
+    )
+    employer_years = EmployerYearSerializer(source="steps", many=True, read_only=True)
 
     class Meta:
         model = VestingRun
         fields = [
             "id",
             "policy_year",
+            "employer",
             "status",
             "percent",
             "employers_total",
@@ -74,16 +126,38 @@ class VestingRunSerializer(serializers.ModelSerializer):
             "amount_vested",
             "amount_to_district",
             "errors",
+            "override_reason",
+            "override_by",
+            "open_months",
             "started_by",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
+            "employer_years",
         ]
         read_only_fields = fields
+
+    def get_status(self, run: VestingRun) -> str:
+        return "stale" if run.stale else run.status
 
 
 class VestingRunInputSerializer(serializers.Serializer):
     policy_year = serializers.CharField(max_length=9, help_text='The year that ended, "1984-85".')
+    employer = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Employer.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="One employer's code: that employer, its earlier years not vested too. "
+        "Default: every employer of the pool.",
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Start although months of the year are not closed (administrators only).",
+    )
 
     def validate_policy_year(self, value: str) -> int:
         try:
@@ -188,6 +262,7 @@ class ContinuationInputSerializer(serializers.Serializer):
 RUN_EXAMPLE = {
     "id": 3,
     "policy_year": "1984-85",
+    "employer": None,
     "status": "running",
     "percent": 40,
     "employers_total": 10,
@@ -197,10 +272,15 @@ RUN_EXAMPLE = {
     "amount_vested": "151230.55",
     "amount_to_district": "2083.30",
     "errors": [],
+    "override_reason": "",
+    "override_by": None,
+    "open_months": [],
     "started_by": "superintendent",
     "created_at": "1985-07-01T01:00:00-07:00",
     "started_at": "1985-07-01T01:00:01-07:00",
+    "heartbeat_at": "1985-07-01T01:00:04-07:00",
     "finished_at": None,
+    "employer_years": [],
 }
 
 
@@ -218,7 +298,7 @@ class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = VestingRunSerializer
 
     def get_queryset(self) -> QuerySet[VestingRun]:
-        return selectors.vesting_runs()
+        return selectors.vesting_runs().prefetch_related("steps__employer")
 
     @extend_schema(
         summary="Start the July 1 rollover of a policy year that has ended (R-VE3)",
@@ -226,6 +306,15 @@ class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={201: VestingRunSerializer, 200: VestingRunSerializer},
         examples=[
             OpenApiExample("1984-85", value={"policy_year": "1984-85"}, request_only=True),
+            OpenApiExample(
+                "One employer, months open",
+                value={
+                    "policy_year": "1984-85",
+                    "employer": "MCOE",
+                    "override_reason": "June contributions received; the close is late.",
+                },
+                request_only=True,
+            ),
             OpenApiExample(
                 "Queued",
                 value={**RUN_EXAMPLE, "status": "queued", "percent": 0},
@@ -236,13 +325,63 @@ class VestingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request: Request) -> Response:
         serializer = VestingRunInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        year = serializer.validated_data["policy_year"]
-        existed = VestingRun.objects.filter(policy_year=year).exists()
-        run = rollover.rollover_start(policy_year=year, started_by=request.user)
-        run.refresh_from_db()
+        data = serializer.validated_data
+        last = VestingRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        run = rollover.rollover_start(
+            policy_year=data["policy_year"],
+            employer=data.get("employer"),
+            override_reason=data.get("override_reason", ""),
+            started_by=request.user,
+        )
+        run = self.get_queryset().get(pk=run.pk)
         return Response(
             VestingRunSerializer(run).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if run.pk <= last else status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The rollover's employer-years: status per employer and policy year",
+        parameters=[
+            OpenApiParameter("policy_year", OpenApiTypes.STR, description='"1984-85"'),
+            OpenApiParameter("employer", OpenApiTypes.STR, description="An employer's code."),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=[*VestingRunEmployerStep.Status.values, "stale"]
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="One employer-year of the rollover"),
+)
+class EmployerYearViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [HasRole]
+    roles = VESTING_RUN_ROLES
+    serializer_class = EmployerYearSerializer
+
+    def get_queryset(self) -> QuerySet[VestingRunEmployerStep]:
+        params = self.request.query_params
+        year = None
+        if params.get("policy_year"):
+            try:
+                year = parse_policy_year(params["policy_year"])
+            except ValueError as exc:
+                raise ApiValidationError({"policy_year": [str(exc)]}) from exc
+        employer_id = None
+        if params.get("employer"):
+            employer_id = (
+                Employer.objects.filter(code=params["employer"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if employer_id is None:
+                raise ApiValidationError({"employer": [f"No employer {params['employer']}."]})
+        status_value = params.get("status") or None
+        if status_value and status_value not in (*VestingRunEmployerStep.Status.values, "stale"):
+            raise ApiValidationError({"status": [f"Unknown status: {status_value}."]})
+        return selectors.employer_years(
+            policy_year=year, employer_id=employer_id, status=status_value
         )
 
 
@@ -419,8 +558,153 @@ class ContinuationPaymentView(_EmployeeSideAccountMixin, GenericAPIView):
         )
 
 
+# --- Re-vest of a completed year ---------------------------------------------------------
+
+
+class RevestInputSerializer(serializers.Serializer):
+    employer = serializers.IntegerField(help_text="The employer's id.")
+    policy_year = serializers.CharField(max_length=9, help_text='The vested year, "1983-84".')
+    fingerprint = serializers.CharField(
+        max_length=64, required=False, help_text="Apply: the preview's fingerprint."
+    )
+    on = serializers.DateField(required=False, help_text="Apply: the postings' date (today).")
+
+    def validate_policy_year(self, value: str) -> int:
+        try:
+            return parse_policy_year(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class RevestApplySerializer(RevestInputSerializer):
+    fingerprint = serializers.CharField(max_length=64, help_text="The preview's fingerprint.")
+
+
+class RevestChangeSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_number = serializers.CharField()
+    employee_name = serializers.CharField()
+    policy_year = serializers.CharField(source="label")
+    old_outcome = serializers.CharField(allow_null=True, help_text="None: no line yet.")
+    new_outcome = serializers.CharField()
+    old_amount = serializers.DecimalField(**MONEY)
+    new_amount = serializers.DecimalField(**MONEY)
+    difference = serializers.DecimalField(**MONEY)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RevestPreviewSerializer(serializers.Serializer):
+    employer = serializers.IntegerField(source="employer_id")
+    employer_code = serializers.CharField()
+    policy_year = serializers.CharField(source="label")
+    fingerprint = serializers.CharField(help_text="Give it to apply exactly this list.")
+    increase = serializers.DecimalField(**MONEY, help_text="Dollars vested in addition.")
+    decrease = serializers.DecimalField(**MONEY, help_text="Dollars taken back or overpaid.")
+    changes = RevestChangeSerializer(many=True)
+
+
+REVEST_EXAMPLE = {
+    "employer": 1,
+    "employer_code": "MCOE",
+    "policy_year": "1983-84",
+    "fingerprint": "3f1c9a0b5d2e7a41",
+    "increase": "500.00",
+    "decrease": "0.00",
+    "changes": [
+        {
+            "employee": 12,
+            "employee_number": "200",
+            "employee_name": "Ben Example",
+            "policy_year": "1983-84",
+            "old_outcome": None,
+            "new_outcome": "vested",
+            "old_amount": "0.00",
+            "new_amount": "500.00",
+            "difference": "500.00",
+            "reasons": ["no line for the year yet (e.g. a backdated hire)"],
+        }
+    ],
+}
+
+
+class RevestPreviewView(GenericAPIView):
+    permission_classes = [HasRole]
+    roles = REVEST_ROLES
+    write_roles = REVEST_ROLES
+    serializer_class = RevestInputSerializer
+
+    def _preview(self, data: Any) -> Response:
+        serializer = RevestInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        preview = revest.revest_preview(
+            employer_id=serializer.validated_data["employer"],
+            policy_year=serializer.validated_data["policy_year"],
+        )
+        return Response(RevestPreviewSerializer(preview).data)
+
+    @extend_schema(
+        summary="What a re-vest of an employer's completed year would change",
+        parameters=[
+            OpenApiParameter("employer", OpenApiTypes.INT, required=True),
+            OpenApiParameter("policy_year", OpenApiTypes.STR, required=True),
+        ],
+        responses=RevestPreviewSerializer,
+        examples=[OpenApiExample("A backdated hire", value=REVEST_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        return self._preview(request.query_params)
+
+    @extend_schema(
+        summary="What a re-vest of an employer's completed year would change",
+        request=RevestInputSerializer,
+        responses=RevestPreviewSerializer,
+        examples=[
+            OpenApiExample(
+                "MCOE 1983-84", value={"employer": 1, "policy_year": "1983-84"}, request_only=True
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        return self._preview(request.data)
+
+
+class RevestApplyView(GenericAPIView):
+    permission_classes = [HasRole]
+    roles = REVEST_ROLES
+    write_roles = REVEST_ROLES
+    serializer_class = RevestApplySerializer
+
+    @extend_schema(
+        summary="Re-vest an employer's completed year: post the previewed differences",
+        request=RevestApplySerializer,
+        responses={200: RevestPreviewSerializer, 400: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "Apply the preview",
+                value={"employer": 1, "policy_year": "1983-84", "fingerprint": "3f1c9a0b5d2e7a41"},
+                request_only=True,
+            ),
+            OpenApiExample("Applied", value=REVEST_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RevestApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        applied = revest.revest_apply(
+            employer_id=data["employer"],
+            policy_year=data["policy_year"],
+            fingerprint=data["fingerprint"],
+            on=data.get("on"),
+            posted_by=request.user,
+        )
+        return Response(RevestPreviewSerializer(applied).data)
+
+
 urlpatterns = [
     *ledger_api.urlpatterns,
+    path("revest/preview/", RevestPreviewView.as_view(), name="revest-preview"),
+    path("revest/apply/", RevestApplyView.as_view(), name="revest-apply"),
     path(
         "employees/<int:employee_id>/side-account/",
         SideAccountView.as_view(),
@@ -443,4 +727,6 @@ urlpatterns = [
 def register(router: BaseRouter) -> None:
     """Register this app's viewsets (vesting's, then the ledger's) on the shared router."""
     router.register("vesting-runs", VestingRunViewSet, basename="vesting-run")
+    router.register("vesting-employer-years", EmployerYearViewSet, basename="vesting-employer-year")
     ledger_api.register(router)
+    golive_api.register(router)

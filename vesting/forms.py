@@ -24,6 +24,21 @@ class RunStartForm(UswdsForm):
         error_messages={"required": "Enter the policy year, e.g. 1984-85."},
     )
 
+    employer = forms.ModelChoiceField(
+        label="Employer (optional)",
+        queryset=Employer.objects.order_by("code"),
+        required=False,
+        empty_label="Every employer of the pool",
+        help_text="One employer: its earlier years not vested yet are rolled over too, in order.",
+    )
+    override_reason = forms.CharField(
+        label="Reason to start with months not closed (administrators only)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Leave blank: the rollover waits until every month of the year is closed.",
+    )
+
     def clean_policy_year(self) -> int:
         try:
             return parse_policy_year(self.cleaned_data["policy_year"])
@@ -112,3 +127,29 @@ class FlagResolveForm(UswdsForm):
         help_text="The person or estate entitled to the balance, e.g. Estate of Pat Ortiz.",
         error_messages={"required": "Name the person or estate to be paid."},
     )
+
+
+class RevestForm(UswdsForm):
+    """Which completed year of which employer to work out again (vesting.revest)."""
+
+    employer = forms.ModelChoiceField(
+        label="Employer",
+        queryset=Employer.objects.order_by("name"),
+        error_messages={
+            "required": "Choose the employer.",
+            "invalid_choice": "Choose the employer.",
+        },
+    )
+    policy_year = forms.CharField(
+        label="Policy year",
+        max_length=9,
+        help_text="A year already vested by the July 1 rollover, written like 1983-84.",
+        error_messages={"required": "Enter the policy year, e.g. 1983-84."},
+    )
+    fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_policy_year(self) -> int:
+        try:
+            return parse_policy_year(self.cleaned_data["policy_year"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc

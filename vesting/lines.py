@@ -1,7 +1,14 @@
-"""Vesting lines: one employee's (or one employer's) lines of a policy year, computed
-and written by one set-based SQL statement, settled and posted to the ledger
-(R-VE1, R-VE2, R-VE4, R-VE11). The rollover (:mod:`vesting.rollover`) runs this per
-employer; :func:`vest_at_separation` runs it for one employee at separation.
+"""Vesting lines: the lines of a policy year for a set of employers (or one employee),
+computed and written by one set-based SQL statement, settled and posted to the ledger
+(R-VE1, R-VE2, R-VE4, R-VE11). The rollover (:mod:`vesting.rollover`) runs this for every
+employer of a batch at once; :func:`vest_at_separation` runs it for one employee at
+separation.
+
+The computation alone is :data:`DECIDED_LINES_SQL` (a SELECT, no write) with the
+parameters of :func:`decided_lines_params`; :func:`lines_decided` runs it and returns
+:class:`DecidedLine` rows (employee, employer, allotment, claims, unused, full year,
+outcome, vested on, separating), before R-VE11 pooling: what a re-vest compares with the
+lines held. The rollover wraps the same SELECT in one ``INSERT ... SELECT``.
 
 Where the money is read from: the trust fund's spending for an employee and a policy
 year is the net of the postings on the employer's General Deductible Trust Fund account
@@ -35,6 +42,7 @@ Decisions (the plan is silent; chosen as a plan administrator would):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -43,10 +51,11 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db import transaction as db_transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Employee, Marriage, PlanYear
 from accounts.rules import (
+    add_months,
     monthly_deductible_shares,
     policy_year_end,
     policy_year_label,
@@ -56,10 +65,12 @@ from accounts.rules import (
 )
 from staywell.money import ZERO
 from vesting import ledger
+from vesting.ledger import DISTRICT_ACCOUNT, GENERAL_TRUST_ACCOUNT
 from vesting.models import (
     SIDE_ACCOUNT_NAME,
-    Fund,
+    Account,
     FundKind,
+    GoLiveEmployer,
     TransactionKind,
     VestingLine,
 )
@@ -71,27 +82,33 @@ def plan_year_settings(start_year: int) -> PlanYear:
     return PlanYear.objects.filter(start_year=start_year).first() or PlanYear(start_year=start_year)
 
 
-# --- One employer step ---------------------------------------------------------------------
+# --- The lines of a set of employers -------------------------------------------------------
 
-# One INSERT ... SELECT computes and writes the lines of one employer (or one employee) for
-# one policy year. The allotment of n FULL-tier months is looked up in the plan year's
-# table of n x deductible / 12 (rounded half-up), capped at the deductible (R-PY2, R-VE1).
-_LINES_SQL = """
-WITH months AS (
-    SELECT (m.ord - 1)::int AS idx,
-           (%(ys)s::date + make_interval(months => (m.ord - 1)::int))::date AS first_day,
-           m.share
-      FROM unnest(%(shares)s::numeric[]) WITH ORDINALITY AS m(share, ord)
+# The decided lines of a policy year for a set of employers (or one employee): one SELECT
+# computing every employee's allotment, full-year flag, trust-fund claims and decision. It
+# writes nothing: the rollover wraps it in one INSERT (``_LINES_INSERT_SQL``); a re-vest
+# can compare it with the lines held. The allotment of n FULL-tier months is
+# looked up in the plan year's table of n x deductible / 12 (rounded half-up), capped at
+# the deductible (R-PY2, R-VE1). Parameters: see :func:`decided_lines_params`.
+DECIDED_LINES_SQL = """
+WITH books AS (
+    SELECT b.employer_id, b.general_trust
+      FROM unnest(%(employers)s::bigint[], %(general_trusts)s::bigint[])
+           AS b(employer_id, general_trust)
+), months AS MATERIALIZED (  -- the first day of each month of the year and its share
+    SELECT m.first_day, m.share
+      FROM unnest(%(first_days)s::date[], %(shares)s::numeric[]) AS m(first_day, share)
 ), emp AS (
-    SELECT e.id, e.separation_date
+    SELECT e.id, e.employer_id, e.separation_date, b.general_trust
       FROM accounts_employee e
-     WHERE e.employer_id = %(employer)s
-       AND e.hire_date <= %(ye)s
+      JOIN books b ON b.employer_id = e.employer_id
+     WHERE e.hire_date <= %(ye)s
        AND (e.separation_date IS NULL OR e.separation_date >= %(ys)s)
        AND (%(only)s::bigint IS NULL OR e.id = %(only)s::bigint)
 ), cov AS (  -- R-VE1 allotment, R-VE3 full year: the first day of each month
-    SELECT s.employee_id,
-           (%(allotments)s::numeric[])[least(count(*) FILTER (WHERE s.tier = 'full'), 12) + 1] AS allotment,
+    SELECT s.employee_id, emp.general_trust,
+           (%(allotments)s::numeric[])[least(count(*) FILTER (WHERE s.tier = 'full'), 12) + 1]
+               AS allotment,
            count(*) FILTER (WHERE s.source <> 'separation_continuation') AS months_covered
       FROM emp
       JOIN accounts_coveragesegment s
@@ -99,26 +116,27 @@ WITH months AS (
        AND s.start_date <= %(ye)s AND (s.end_date IS NULL OR s.end_date >= %(ys)s)
       JOIN months m
         ON m.first_day >= s.start_date AND (s.end_date IS NULL OR m.first_day <= s.end_date)
-     GROUP BY s.employee_id
+     GROUP BY s.employee_id, emp.general_trust
 ), claims AS (  -- R-VE2: what the trust fund paid for the family's claims of the year
-    SELECT c.employee_id,
+    SELECT t.employee_id, p.account_id,
            sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END) AS paid
-      FROM cov c
-      JOIN vesting_transaction t  -- index vesting_tx_claims_by_employee (migration 0004)
-        ON t.employee_id = c.employee_id
+      FROM vesting_posting p  -- the General Deductible Trust Fund accounts of the batch
+      JOIN vesting_transaction t ON t.id = p.transaction_id
+     WHERE p.account_id = ANY(%(general_trusts)s::bigint[])
        AND t.kind IN ('claim_payment', 'reversal')
        AND t.period_start BETWEEN %(ys)s AND %(ye)s
-      JOIN vesting_posting p ON p.transaction_id = t.id AND p.account_id = %(general_trust)s
-      LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
-     WHERE t.kind = 'claim_payment' OR o.kind = 'claim_payment'
-     GROUP BY c.employee_id
+       AND (%(only)s::bigint IS NULL OR t.employee_id = %(only)s::bigint)
+       AND (t.kind = 'claim_payment'
+            OR EXISTS (SELECT 1 FROM vesting_transaction o  -- a reversal of a claim payment
+                        WHERE o.id = t.reverses_id AND o.kind = 'claim_payment'))
+     GROUP BY t.employee_id, p.account_id
 ), prior AS (
     SELECT l.employee_id, bool_or(l.full_year) AS had_full
       FROM vesting_vestingline l
      WHERE l.employee_id IN (SELECT employee_id FROM cov) AND l.policy_year < %(year)s
      GROUP BY l.employee_id
 ), fig AS (
-    SELECT c.employee_id, c.allotment,
+    SELECT c.employee_id, e.employer_id, c.allotment,
            greatest(coalesce(cl.paid, 0), 0) AS claims,
            c.months_covered = 12 AS full_year,
            coalesce(pr.had_full, false) AS had_full,
@@ -126,7 +144,7 @@ WITH months AS (
            e.separation_date
       FROM cov c
       JOIN emp e ON e.id = c.employee_id
-      LEFT JOIN claims cl ON cl.employee_id = c.employee_id
+      LEFT JOIN claims cl ON cl.employee_id = c.employee_id AND cl.account_id = c.general_trust
       LEFT JOIN prior pr ON pr.employee_id = c.employee_id
 ), decided AS (  -- R-VE3, R-VE4 (vesting.rules.vesting_decisions)
     SELECT f.*,
@@ -140,22 +158,35 @@ WITH months AS (
            END AS outcome
       FROM fig f
 )
-INSERT INTO vesting_vestingline (
-    employee_id, policy_year, allotment, trust_fund_claims, unused, full_year, amount,
-    outcome, vested_on, run_id, runout_recovered, created_at)
-SELECT d.employee_id, %(year)s, d.allotment, d.claims, d.unused, d.full_year, d.unused,
+SELECT d.employee_id, d.employer_id, d.allotment, d.claims, d.unused, d.full_year,
        d.outcome,
        CASE
            WHEN d.outcome = 'pending' THEN NULL
            WHEN d.outcome = 'vested' AND d.separating AND NOT d.full_year THEN d.separation_date
            ELSE %(rollover_day)s::date
-       END,
-       %(run)s, 0, now()
+       END AS vested_on,
+       d.separating
   FROM decided d
  WHERE NOT %(at_separation)s OR (d.outcome = 'vested' AND d.separating AND NOT d.full_year)
-ON CONFLICT (employee_id, policy_year) DO NOTHING
-RETURNING id, employee_id, policy_year, amount, outcome, unused, full_year
 """
+
+# The decided lines written, once per employee and year (the unique constraint is the
+# repeat guard): ONE statement for every employer of the batch.
+_LINES_INSERT_SQL = """
+WITH ins AS (
+    INSERT INTO vesting_vestingline (
+        employee_id, policy_year, allotment, trust_fund_claims, unused, full_year, amount,
+        outcome, vested_on, run_id, runout_recovered, created_at)
+    SELECT d.employee_id, %(year)s, d.allotment, d.claims, d.unused, d.full_year, d.unused,
+           d.outcome, d.vested_on, %(run)s, 0, now()
+      FROM (DECIDED_LINES) d
+    ON CONFLICT (employee_id, policy_year) DO NOTHING
+    RETURNING id, employee_id, policy_year, amount, outcome, unused, full_year, vested_on
+)
+SELECT ins.id, ins.employee_id, e.employer_id, ins.policy_year, ins.amount, ins.outcome,
+       ins.unused, ins.full_year, ins.vested_on
+  FROM ins JOIN accounts_employee e ON e.id = ins.employee_id
+""".replace("DECIDED_LINES", DECIDED_LINES_SQL)
 
 # Earlier pending years settled by this year (R-VE4): they vest once a full year exists;
 # without one they go to the district when the employee has separated.
@@ -167,13 +198,13 @@ UPDATE vesting_vestingline l
                         AND f.policy_year <= %(year)s) THEN 'vested' ELSE 'to_district' END,
        vested_on = %(rollover_day)s
   FROM accounts_employee e
- WHERE e.id = l.employee_id AND e.employer_id = %(employer)s
+ WHERE e.id = l.employee_id AND e.employer_id = ANY(%(employers)s::bigint[])
    AND l.outcome = 'pending' AND l.policy_year < %(year)s
    AND (EXISTS (SELECT 1 FROM vesting_vestingline f
                  WHERE f.employee_id = l.employee_id AND f.full_year
                    AND f.policy_year <= %(year)s)
         OR (e.separation_date IS NOT NULL AND e.separation_date <= %(ye)s))
-RETURNING l.id, l.employee_id, l.policy_year, l.amount, l.outcome
+RETURNING l.id, l.employee_id, e.employer_id, l.policy_year, l.amount, l.outcome
 """
 
 
@@ -182,30 +213,48 @@ class LineRow(NamedTuple):
 
     id: int
     employee_id: int
+    employer_id: int
     policy_year: int
     amount: Decimal  # dollars to vest or send to the district
     outcome: str
     unused: Decimal  # dollars: allotment - claims, before spouse pooling
     full_year: bool
+    vested_on: date | None
+
+
+class DecidedLine(NamedTuple):
+    """A line as :data:`DECIDED_LINES_SQL` decides it from what the database holds now."""
+
+    employee_id: int
+    employer_id: int
+    allotment: Decimal  # dollars (R-VE1)
+    trust_fund_claims: Decimal  # dollars (R-VE2)
+    unused: Decimal  # dollars, before spouse pooling (R-VE11)
+    full_year: bool
+    outcome: str
+    vested_on: date | None
+    separating: bool
 
 
 @dataclass
 class Settled:
     line_id: int
     employee_id: int
+    employer_id: int
     policy_year: int
     amount: Decimal
     outcome: str
 
 
-def pending_settle(*, year: int, employer_id: int) -> list[Settled]:
-    """Settle the employer's earlier pending years that ``year`` decides (R-VE4)."""
+def pending_settle(*, year: int, employer_ids: Sequence[int]) -> list[Settled]:
+    """Settle the employers' earlier pending years that ``year`` decides (R-VE4): one
+    UPDATE for every employer of the batch."""
     with connection.cursor() as cursor:
         cursor.execute(
             _SETTLE_PENDING_SQL,
             {
                 "year": year,
-                "employer": employer_id,
+                "employers": list(employer_ids),
                 "ye": policy_year_end(year),
                 "rollover_day": policy_year_start(year + 1),
             },
@@ -213,31 +262,54 @@ def pending_settle(*, year: int, employer_id: int) -> list[Settled]:
         return [Settled(*row) for row in cursor.fetchall()]
 
 
-def lock_general_trust(employer_id: int) -> int:
-    """The employer's General Deductible Trust Fund account, row-locked for the step.
+def general_trust_accounts(employer_ids: Sequence[int]) -> dict[int, int]:
+    """Each employer's General Deductible Trust Fund account id (created on first use)."""
+    found = dict(
+        Account.objects.filter(
+            fund__employer_id__in=list(employer_ids),
+            fund__kind=FundKind.GENERAL_TRUST,
+            employee__isnull=True,
+            name=GENERAL_TRUST_ACCOUNT[1],
+        ).values_list("fund__employer_id", "id")
+    )
+    for employer_id in employer_ids:
+        if employer_id not in found:
+            found[employer_id] = ledger.ledger_accounts_for_employer(employer_id).general_trust.pk
+    return found
 
-    Claim payments of the employer wait until the step commits, so a claim is either in
-    the step's figures or paid after the year vested (then ``runout_claim_paid``)."""
-    general_trust = ledger.ledger_accounts_for_employer(employer_id).general_trust.pk
+
+def lock_general_trusts(employer_ids: Sequence[int]) -> dict[int, int]:
+    """The employers' General Deductible Trust Fund accounts, row-locked (in account
+    order) for the batch: claim payments of these employers wait until it commits, so a
+    claim is either in the figures or paid after the year vested (``runout_claim_paid``)."""
+    accounts = general_trust_accounts(employer_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT balance FROM vesting_accountbalance WHERE account_id = %s FOR UPDATE",
-            [general_trust],
+            "SELECT balance FROM vesting_accountbalance WHERE account_id = ANY(%s) "
+            "ORDER BY account_id FOR UPDATE",
+            [sorted(accounts.values())],
         )
-    return general_trust
+    return accounts
 
 
-def lines_write(
+def lock_general_trust(employer_id: int) -> int:
+    """One employer's General Deductible Trust Fund account, row-locked (see above)."""
+    return lock_general_trusts([employer_id])[employer_id]
+
+
+def decided_lines_params(
     *,
     year: int,
-    employer_id: int,
-    general_trust: int,
-    run_id: int | None,
+    general_trusts: dict[int, int],
     only_employee: int | None = None,
     at_separation: bool = False,
-) -> list[LineRow]:
+) -> dict[str, Any]:
+    """The parameters of :data:`DECIDED_LINES_SQL`: the year and its plan settings, the
+    employers (``general_trusts``: employer id -> its General Deductible Trust Fund
+    account id, e.g. from :func:`general_trust_accounts`), optionally one employee."""
     plan = plan_year_settings(year)
-    params: dict[str, Any] = {
+    employers = sorted(general_trusts)
+    return {
         "year": year,
         "ys": policy_year_start(year),
         "ye": policy_year_end(year),
@@ -245,177 +317,347 @@ def lines_write(
         "shares": list(monthly_deductible_shares(plan.deductible)),
         # R-PY2, R-VE1: the allotment of 0..12 FULL-tier months (n x 41.67, capped)
         "allotments": year_allotments(plan.deductible),
+        "first_days": [add_months(policy_year_start(year), i) for i in range(12)],
         "max_vest": plan.maximum_vest,
         "separation_year_vests": plan.separation_year_vests,
-        "employer": employer_id,
-        "general_trust": general_trust,
-        "run": run_id,
+        "employers": employers,
+        "general_trusts": [general_trusts[e] for e in employers],
         "only": only_employee,
         "at_separation": at_separation,
     }
+
+
+def lines_decided(*, year: int, employer_ids: Sequence[int]) -> list[DecidedLine]:
+    """The lines of ``year`` for these employers as decided from what the database holds
+    now (before R-VE11 pooling), written nowhere: one SELECT."""
+    params = decided_lines_params(year=year, general_trusts=general_trust_accounts(employer_ids))
     with connection.cursor() as cursor:
-        cursor.execute(_LINES_SQL, params)
+        cursor.execute(DECIDED_LINES_SQL, params)
+        return [DecidedLine(*row) for row in cursor.fetchall()]
+
+
+def lines_write(
+    *,
+    year: int,
+    general_trusts: dict[int, int],
+    run_id: int | None,
+    only_employee: int | None = None,
+    at_separation: bool = False,
+) -> list[LineRow]:
+    """Write the decided lines of ``year`` for the employers of ``general_trusts`` (one
+    INSERT ... SELECT for all of them); returns the lines written."""
+    params = decided_lines_params(
+        year=year,
+        general_trusts=general_trusts,
+        only_employee=only_employee,
+        at_separation=at_separation,
+    )
+    params["run"] = run_id
+    with connection.cursor() as cursor:
+        cursor.execute(_LINES_INSERT_SQL, params)
         return [LineRow(*row) for row in cursor.fetchall()]
+
+
+class ComputedLine(NamedTuple):
+    """A line as the lines SQL computes it from what the database holds now (not written)."""
+
+    employee_id: int
+    allotment: Decimal  # dollars (R-VE1)
+    claims: Decimal  # dollars the trust fund paid for the year (R-VE2)
+    full_year: bool  # R-VE3
+    separating: bool  # separated on or before the year's June 30
+    vested_on: date | None  # the day it vests as decided now (None: pending, R-VE4)
+    unused: Decimal  # dollars, 0..max vest (R-VE2), before spouse pooling
+    outcome: str  # vested / pending / to_district, as the rollover decides it (R-VE4)
+
+
+def lines_compute(*, year: int, employer_id: int, general_trust: int) -> list[ComputedLine]:
+    """The employer's lines of ``year`` as the rollover would compute them now (a SELECT of
+    :data:`DECIDED_LINES_SQL`; nothing written), by employee."""
+    params = decided_lines_params(year=year, general_trusts={employer_id: general_trust})
+    with connection.cursor() as cursor:
+        cursor.execute(DECIDED_LINES_SQL, params)
+        rows = sorted(DecidedLine(*row) for row in cursor.fetchall())
+    return [
+        ComputedLine(
+            r.employee_id,
+            r.allotment,
+            r.trust_fund_claims,
+            r.full_year,
+            r.separating,
+            r.vested_on,
+            r.unused,
+            r.outcome,
+        )
+        for r in rows
+    ]
+
+
+def _couples(year: int, employer_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The couples of these employers married during ``year`` (R-VE11), one query: (a, b,
+    retained, employer, a's separation date, b's separation date)."""
+    ys, ye = policy_year_start(year), policy_year_end(year)
+    return list(
+        Marriage.objects.filter(
+            employee_a__employer_id__in=list(employer_ids),
+            employee_b__employer_id=F("employee_a__employer_id"),
+            married_on__lte=ye,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=ys))
+        .values_list(
+            "employee_a_id",
+            "employee_b_id",
+            "retained_id",
+            "employee_a__employer_id",
+            "employee_a__separation_date",
+            "employee_b__separation_date",
+        )
+        .order_by("pk")
+    )
+
+
+def _write_halves(
+    updates: Sequence[tuple[int, Decimal, int, str, date | None]], new_lines: list[VestingLine]
+) -> dict[int, int]:
+    """The couples' halves: the lines held updated in one UPDATE, the new spouses' lines in
+    one INSERT. Returns the new lines' ids by employee."""
+    if updates:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE vesting_vestingline l
+                   SET amount = v.amount, spouse_id = v.spouse, outcome = v.outcome,
+                       vested_on = v.vested_on
+                  FROM unnest(%s::bigint[], %s::numeric[], %s::bigint[], %s::text[],
+                              %s::date[]) AS v(id, amount, spouse, outcome, vested_on)
+                 WHERE l.id = v.id
+                """,
+                [list(column) for column in zip(*updates, strict=True)],
+            )
+    return {line.employee_id: line.pk for line in VestingLine.objects.bulk_create(new_lines)}
 
 
 def spouses_pool(
     *,
     year: int,
-    employer_id: int,
+    employer_ids: Sequence[int],
     run_id: int,
     written: dict[int, LineRow],
     settled: list[Settled],
-) -> tuple[list[Settled], int]:
+) -> tuple[list[Settled], Counter[int]]:
     """R-VE11: the couples' amounts of ``year`` are added and vest half to each spouse.
 
-    Returns the settled lines (the couples' replaced by their halves) and the number of
+    Set-based for the batch (:func:`_couples`, one query for the spouses' lines, then
+    :func:`_write_halves`); the split is :func:`vesting.rules.spouse_split`. Returns the
+    settled lines (the couples' replaced by their halves) and, per employer, the number of
     lines written for spouses with no coverage of their own."""
-    ys, ye = policy_year_start(year), policy_year_end(year)
-    couples = list(
-        Marriage.objects.filter(
-            employee_a__employer_id=employer_id,
-            employee_b__employer_id=employer_id,
-            married_on__lte=ye,
-        )
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=ys))
-        .select_related("employee_a", "employee_b")
-    )
+    ys = policy_year_start(year)
+    couples = [c for c in _couples(year, employer_ids) if c[2] in written]  # retained: new line
+    added: Counter[int] = Counter()  # lines written for spouses, per employer
     if not couples:
-        return settled, 0
-    added = 0
+        return settled, added
+    others = [b if retained == a else a for a, b, retained, *_ in couples]
+    already = set(
+        VestingLine.objects.filter(employee_id__in=others, policy_year=year)
+        .exclude(pk__in=[written[o].id for o in others if o in written])
+        .values_list("employee_id", flat=True)
+    )
     by_employee = {s.employee_id: s for s in settled}
-    for marriage in couples:
-        retained_id, other_id = marriage.retained_id, marriage.other_id
-        retained_row = written.get(retained_id)
-        if retained_row is None:
-            continue  # the retained policy has no new line this year: nothing to pool
-        other = marriage.employee_a if marriage.employee_a_id == other_id else marriage.employee_b
+    updates: list[tuple[int, Decimal, int, str, date | None]] = []  # line, amount, spouse, ...
+    new_lines: list[VestingLine] = []
+    halves: list[tuple[int, int, int | None, Decimal, str]] = []  # employer, employee, line
+    for a, b, retained_id, employer_id, separation_a, separation_b in couples:
+        other_id = b if retained_id == a else a
+        other_separation = separation_b if retained_id == a else separation_a
+        retained_row = written[retained_id]
         other_row = written.get(other_id)
         if other_row is None:
-            if VestingLine.objects.filter(employee_id=other_id, policy_year=year).exists():
+            if other_id in already:
                 continue  # settled at a separation: not pooled (module Decision)
-            if other.separation_date is not None and other.separation_date < ys:
+            if other_separation is not None and other_separation < ys:
                 continue
-        retained_line = VestingLine.objects.get(pk=retained_row.id)
         other_unused = other_row.unused if other_row is not None else ZERO
         retained_share, other_share = spouse_split(
-            amount_a=retained_line.unused, amount_b=other_unused, retained_is_a=True
+            amount_a=retained_row.unused, amount_b=other_unused, retained_is_a=True
         )
-        retained_line.amount = retained_share
-        retained_line.spouse_id = other_id
-        retained_line.save(update_fields=["amount", "spouse"])
+        outcome, vested_on = retained_row.outcome, retained_row.vested_on
+        updates.append((retained_row.id, retained_share, other_id, outcome, vested_on))
+        halves.append((employer_id, retained_id, retained_row.id, retained_share, outcome))
         if other_row is not None:
-            VestingLine.objects.filter(pk=other_row.id).update(
-                amount=other_share,
-                spouse_id=retained_id,
-                outcome=retained_line.outcome,
-                vested_on=retained_line.vested_on,
-            )
-            other_line_id = other_row.id
+            updates.append((other_row.id, other_share, retained_id, outcome, vested_on))
+            halves.append((employer_id, other_id, other_row.id, other_share, outcome))
         else:
-            other_line = VestingLine.objects.create(
-                employee_id=other_id,
-                policy_year=year,
-                allotment=ZERO,
-                trust_fund_claims=ZERO,
-                unused=ZERO,
-                full_year=False,
-                amount=other_share,
-                outcome=retained_line.outcome,
-                vested_on=retained_line.vested_on,
-                spouse_id=retained_id,
-                run_id=run_id,
-            )
-            other_line_id = other_line.pk
-            added += 1
-        for employee_id, line_id, share in (
-            (retained_id, retained_line.pk, retained_share),
-            (other_id, other_line_id, other_share),
-        ):
-            by_employee.pop(employee_id, None)
-            if retained_line.outcome != VestingLine.Outcome.PENDING:
-                by_employee[employee_id] = Settled(
-                    line_id, employee_id, year, share, retained_line.outcome
+            new_lines.append(
+                VestingLine(
+                    employee_id=other_id,
+                    policy_year=year,
+                    allotment=ZERO,
+                    trust_fund_claims=ZERO,
+                    unused=ZERO,
+                    full_year=False,
+                    amount=other_share,
+                    outcome=outcome,
+                    vested_on=vested_on,
+                    spouse_id=retained_id,
+                    run_id=run_id,
                 )
+            )
+            halves.append((employer_id, other_id, None, other_share, outcome))
+            added[employer_id] += 1
+    created = _write_halves(updates, new_lines)
+    for employer_id, employee_id, line_id, share, outcome in halves:
+        by_employee.pop(employee_id, None)
+        if outcome != VestingLine.Outcome.PENDING:
+            by_employee[employee_id] = Settled(
+                line_id if line_id is not None else created[employee_id],
+                employee_id,
+                employer_id,
+                year,
+                share,
+                outcome,
+            )
     return list(by_employee.values()), added
 
 
-def _side_accounts(employer_id: int, employee_ids: Sequence[int]) -> dict[int, int]:
-    """The side accounts (R-FU1) of these employees, opened set-based where missing."""
-    if not employee_ids:
+def _side_accounts(employee_employers: dict[int, int]) -> dict[int, int]:
+    """The side accounts (R-FU1) of these employees (employee id -> employer id), opened
+    set-based where missing: one statement for the funds, one for the accounts."""
+    if not employee_employers:
         return {}
-    fund, _ = Fund.objects.get_or_create(employer_id=employer_id, kind=FundKind.VESTED_TRUST)
-    ids = sorted(set(employee_ids))
+    ids = sorted(employee_employers)
+    employers = [employee_employers[i] for i in ids]
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO vesting_account
-                   (fund_id, name, employee_id, normal_balance, never_negative, created_at)
-            SELECT %(fund)s, %(name)s, x, 'debit', true, now()
-              FROM unnest(%(ids)s::bigint[]) AS x
-             WHERE NOT EXISTS (SELECT 1 FROM vesting_account a
-                                WHERE a.fund_id = %(fund)s AND a.employee_id = x)
-            ON CONFLICT (fund_id, employee_id) WHERE employee_id IS NOT NULL DO NOTHING
+            INSERT INTO vesting_fund (employer_id, kind)
+            SELECT DISTINCT x, %(kind)s FROM unnest(%(employers)s::bigint[]) AS x
+            ON CONFLICT DO NOTHING
             """,
-            {"fund": fund.pk, "name": SIDE_ACCOUNT_NAME, "ids": ids},
+            {"kind": FundKind.VESTED_TRUST, "employers": sorted(set(employers))},
         )
         cursor.execute(
-            "SELECT employee_id, id FROM vesting_account "
-            "WHERE fund_id = %s AND employee_id = ANY(%s::bigint[])",
-            [fund.pk, ids],
+            """
+            WITH wanted AS (
+                SELECT w.employee_id, f.id AS fund_id
+                  FROM unnest(%(ids)s::bigint[], %(employers)s::bigint[])
+                       AS w(employee_id, employer_id)
+                  JOIN vesting_fund f ON f.employer_id = w.employer_id AND f.kind = %(kind)s
+            ), opened AS (
+                INSERT INTO vesting_account
+                       (fund_id, name, employee_id, normal_balance, never_negative, created_at)
+                SELECT w.fund_id, %(name)s, w.employee_id, 'debit', true, now()
+                  FROM wanted w
+                 WHERE NOT EXISTS (SELECT 1 FROM vesting_account a
+                                    WHERE a.fund_id = w.fund_id
+                                      AND a.employee_id = w.employee_id)
+                ON CONFLICT (fund_id, employee_id) WHERE employee_id IS NOT NULL DO NOTHING
+                RETURNING employee_id, id
+            )
+            SELECT employee_id, id FROM opened
+            UNION ALL
+            SELECT a.employee_id, a.id FROM wanted w
+              JOIN vesting_account a ON a.fund_id = w.fund_id AND a.employee_id = w.employee_id
+            """,
+            {
+                "ids": ids,
+                "employers": employers,
+                "kind": FundKind.VESTED_TRUST,
+                "name": SIDE_ACCOUNT_NAME,
+            },
         )
         return dict(cursor.fetchall())
+
+
+def _district_accounts(employer_ids: Sequence[int]) -> dict[int, int]:
+    """Each employer's District account id (created on first use)."""
+    if not employer_ids:
+        return {}
+    found = dict(
+        Account.objects.filter(
+            fund__employer_id__in=list(employer_ids),
+            fund__kind=DISTRICT_ACCOUNT[0],
+            employee__isnull=True,
+            name=DISTRICT_ACCOUNT[1],
+        ).values_list("fund__employer_id", "id")
+    )
+    for employer_id in employer_ids:
+        if employer_id not in found:
+            found[employer_id] = ledger.ledger_accounts_for_employer(employer_id).district.pk
+    return found
+
+
+def _vesting_entries(
+    vesting: Sequence[Settled],
+    sides: dict[int, int],
+    general_trusts: dict[int, int],
+    effective_date: date,
+    prefix: str,
+) -> list[ledger.TransactionSpec]:
+    """One vesting transfer per line vested (R-VE3), in the order of ``vesting``."""
+    years = {s.policy_year for s in vesting}
+    labels = {y: policy_year_label(y) for y in years}
+    periods = {y: (policy_year_start(y), policy_year_end(y)) for y in years}
+    return [
+        ledger.TransactionSpec(
+            kind=TransactionKind.VESTING_TRANSFER,
+            effective_date=effective_date,
+            lines=[
+                ledger.debit(sides[item.employee_id], item.amount),
+                ledger.credit(general_trusts[item.employer_id], item.amount),
+            ],
+            memo=f"Vested for {labels[item.policy_year]}",
+            idempotency_key=f"vest:{prefix}:{item.employee_id}:{item.policy_year}",
+            employee_id=item.employee_id,
+            period_start=periods[item.policy_year][0],
+            period_end=periods[item.policy_year][1],
+        )
+        for item in vesting
+    ]
 
 
 def lines_post(
     *,
     year: int,
-    employer_id: int,
+    general_trusts: dict[int, int],
     run_id: int | None,
     settled: Sequence[Settled],
     effective_date: date,
     key_prefix: str | None = None,
-) -> tuple[Decimal, Decimal]:
-    """Post the settled lines through the ledger's batch path and link them to it.
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Post the settled lines of every employer of the batch through the ledger's batch
+    path (ONE call) and link them to it.
 
     One vesting transfer per employee and year vested (R-VE3: General Deductible Trust
-    Fund -> side account) and one unvested transfer to the district for all of the
-    employer's lines that go there (R-VE4, R-FU1). Returns (vested, to district) dollars.
+    Fund -> side account) and one unvested transfer to the district per employer for all
+    of its lines that go there (R-VE4, R-FU1). Returns, per employer, (vested, to
+    district) dollars.
     """
     prefix = key_prefix or f"{year}"
     vesting = [s for s in settled if s.outcome == VestingLine.Outcome.VESTED and s.amount > 0]
-    district = [s for s in settled if s.outcome == VestingLine.Outcome.TO_DISTRICT]
-    district_total = sum((s.amount for s in district), ZERO)
-    if not vesting and district_total <= ZERO:
-        _link(settled, {}, None, run_id)
-        return ZERO, ZERO
-    general_trust = ledger.ledger_accounts_for_employer(employer_id)
-    sides = _side_accounts(employer_id, [s.employee_id for s in vesting])
-    entries: list[ledger.TransactionSpec] = []
-    for item in vesting:
-        entries.append(
-            ledger.TransactionSpec(
-                kind=TransactionKind.VESTING_TRANSFER,
-                effective_date=effective_date,
-                lines=[
-                    ledger.debit(sides[item.employee_id], item.amount),
-                    ledger.credit(general_trust.general_trust.pk, item.amount),
-                ],
-                memo=f"Vested for {policy_year_label(item.policy_year)}",
-                idempotency_key=f"vest:{prefix}:{item.employee_id}:{item.policy_year}",
-                employee_id=item.employee_id,
-                period_start=policy_year_start(item.policy_year),
-                period_end=policy_year_end(item.policy_year),
-            )
-        )
-    if district_total > ZERO:
+    district: dict[int, Decimal] = {}
+    vested: dict[int, Decimal] = {}
+    for s in settled:
+        if s.outcome == VestingLine.Outcome.TO_DISTRICT:
+            district[s.employer_id] = district.get(s.employer_id, ZERO) + s.amount
+    for s in vesting:
+        vested[s.employer_id] = vested.get(s.employer_id, ZERO) + s.amount
+    district = {e: amount for e, amount in district.items() if amount > ZERO}
+    totals = {e: (vested.get(e, ZERO), district.get(e, ZERO)) for e in general_trusts}
+    if not vesting and not district:
+        _link(settled, {}, {}, run_id)
+        return totals
+    sides = _side_accounts({s.employee_id: s.employer_id for s in vesting})
+    districts = _district_accounts(list(district))
+    entries = _vesting_entries(vesting, sides, general_trusts, effective_date, prefix)
+    district_order = sorted(district)
+    for employer_id in district_order:
         entries.append(
             ledger.TransactionSpec(
                 kind=TransactionKind.UNVESTED_TRANSFER,
                 effective_date=effective_date,
                 lines=[
-                    ledger.debit(general_trust.district.pk, district_total),
-                    ledger.credit(general_trust.general_trust.pk, district_total),
+                    ledger.debit(districts[employer_id], district[employer_id]),
+                    ledger.credit(general_trusts[employer_id], district[employer_id]),
                 ],
                 memo=f"Unvested amounts to the district, rollover of {policy_year_label(year)}",
                 idempotency_key=f"unvested:{prefix}:{employer_id}",
@@ -425,16 +667,15 @@ def lines_post(
         )
     ids = ledger.post_transactions_batch(entries=entries)
     by_line = {item.line_id: tx for item, tx in zip(vesting, ids, strict=False)}
-    district_tx = ids[-1] if district_total > ZERO else None
-    _link(settled, by_line, district_tx, run_id)
-    vested_total = sum((s.amount for s in vesting), ZERO)
-    return vested_total, district_total
+    district_txs = dict(zip(district_order, ids[len(vesting) :], strict=True))
+    _link(settled, by_line, district_txs, run_id)
+    return totals
 
 
 def _link(
     settled: Sequence[Settled],
     by_line: dict[int, int],
-    district_tx: int | None,
+    district_txs: dict[int, int],
     run_id: int | None,
 ) -> None:
     """Set each settled line's transaction and settling run, in one UPDATE."""
@@ -444,7 +685,7 @@ def _link(
     for item in settled:
         line_ids.append(item.line_id)
         if item.outcome == VestingLine.Outcome.TO_DISTRICT:
-            tx_ids.append(district_tx)
+            tx_ids.append(district_txs.get(item.employer_id))
         else:
             tx_ids.append(by_line.get(item.line_id))
     with connection.cursor() as cursor:
@@ -474,23 +715,29 @@ def vest_at_separation(*, employee: Employee) -> VestingLine | None:
     """
     if employee.separation_date is None:
         return None
+    cutover = GoLiveEmployer.cutover_of(employee.employer_id)
+    if cutover is not None and employee.separation_date <= cutover:
+        return None  # the earlier administrator's year, carried in at go-live (vesting.golive)
     year = policy_year_of(employee.separation_date)
     with db_transaction.atomic():
         general_trust = lock_general_trust(employee.employer_id)
+        general_trusts = {employee.employer_id: general_trust}
         rows = lines_write(
             year=year,
-            employer_id=employee.employer_id,
-            general_trust=general_trust,
+            general_trusts=general_trusts,
             run_id=None,
             only_employee=employee.pk,
             at_separation=True,
         )
         if not rows:
             return None
-        settled = [Settled(r.id, r.employee_id, r.policy_year, r.amount, r.outcome) for r in rows]
+        settled = [
+            Settled(r.id, r.employee_id, r.employer_id, r.policy_year, r.amount, r.outcome)
+            for r in rows
+        ]
         lines_post(
             year=year,
-            employer_id=employee.employer_id,
+            general_trusts=general_trusts,
             run_id=None,
             settled=settled,
             effective_date=employee.separation_date,

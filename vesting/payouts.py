@@ -623,7 +623,8 @@ def runout_claim_paid(
         done = VestingAdjustment.objects.filter(line=line, reference=reference).first()
         if done is not None:
             return done.recovered
-    held, payout = _runout_held(employee, line)
+    held, payout = runout_held(employee, line)
+    amount_before = line.amount
     effect = reduce_vested_amount(
         vested=min(held, side_account_balance(employee)), reduction=amount
     )
@@ -652,8 +653,12 @@ def runout_claim_paid(
             payout.save(update_fields=["amount", "status", "reason"])
     VestingAdjustment.objects.create(
         line=line,
+        kind=VestingAdjustment.Kind.RUNOUT,
         claim_amount=amount,
         recovered=recovered,
+        amount_before=amount_before,
+        amount_after=line.amount,
+        borne=min(amount, amount_before) - recovered,  # paid out already (vesting.revest)
         paid_on=paid_on,
         reference=reference,
         transaction=tx,
@@ -664,7 +669,7 @@ def runout_claim_paid(
     return recovered
 
 
-def _runout_held(employee: Employee, line: VestingLine) -> tuple[Decimal, Payout | None]:
+def runout_held(employee: Employee, line: VestingLine) -> tuple[Decimal, Payout | None]:
     """What is still held for the line's year (R-CL6), and its lump sum (row-locked)."""
     held = line.amount
     payout = None

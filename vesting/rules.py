@@ -440,3 +440,34 @@ def continuation_payments(
             )
         )
     return payments
+
+
+# --- Re-vest of a completed year (vesting.revest) -----------------------------------------
+
+
+def revest_amount(
+    *, computed: Decimal, current: Decimal, borne: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The amount a vested year should hold after a re-vest, and what the trust fund then
+    bears of it. Returns ``(amount, borne_after)``.
+
+    ``computed`` is the year's amount worked out again from what is known now (R-VE2,
+    R-VE11); ``current`` what the year holds; ``borne`` the part of earlier run-out claims
+    that could not be taken back because it had been paid out (R-CL6: the trust fund bears
+    it). What the trust fund bears is kept, but never more than the year holds above the
+    computed amount: ``amount = max(computed, min(current, computed + borne))``.
+    """
+    if computed < 0 or current < 0 or borne < 0:
+        raise ValueError("amounts cannot be negative")
+    amount = max(computed, min(current, computed + borne))
+    return amount, amount - computed
+
+
+def revest_decrease_split(*, decrease: Decimal, held: Decimal) -> tuple[Decimal, Decimal]:
+    """A re-vested year lowered by ``decrease``: what is taken back from the side account
+    (at most what is still ``held`` for the year: never a negative side account) and what
+    was paid out already, recorded as an overpayment. Returns ``(taken, overpaid)``."""
+    if decrease < 0:
+        raise ValueError("a decrease is not negative")
+    taken = min(decrease, max(held, ZERO))
+    return taken, decrease - taken

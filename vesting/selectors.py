@@ -10,8 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,16 +36,44 @@ from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
     FundKind,
+    Overpayment,
     Payout,
     PayoutRegister,
+    RevestPending,
     VestingLine,
     VestingRun,
+    VestingRunEmployerStep,
 )
 from vesting.rules import account_position, allotment
 
 
 def vesting_runs() -> QuerySet[VestingRun]:
-    return VestingRun.objects.select_related("started_by").order_by("-policy_year")
+    return VestingRun.objects.select_related("started_by", "employer", "override_by").order_by(
+        "-policy_year", "-id"
+    )
+
+
+def employer_years(
+    *, policy_year: int | None = None, employer_id: int | None = None, status: str | None = None
+) -> QuerySet[VestingRunEmployerStep]:
+    """The rollover's employer-years, latest year first, with their employer and run.
+
+    ``status="stale"``: running ones whose worker stopped (see ``VestingRun``)."""
+    steps = VestingRunEmployerStep.objects.select_related("employer", "run").order_by(
+        "-policy_year", "employer__code"
+    )
+    if policy_year is not None:
+        steps = steps.filter(policy_year=policy_year)
+    if employer_id is not None:
+        steps = steps.filter(employer_id=employer_id)
+    if status == "stale":
+        limit = timezone.now() - timedelta(seconds=settings.VESTING_ROLLOVER_STALE_SECONDS)
+        steps = steps.filter(status=VestingRunEmployerStep.Status.RUNNING).filter(
+            Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=limit)
+        )
+    elif status:
+        steps = steps.filter(status=status)
+    return steps
 
 
 def side_account_employee_for_user(user: Any, employee_id: int | str) -> Employee:
@@ -242,3 +271,20 @@ def payout_register_rows(register: PayoutRegister) -> QuerySet[Payout]:
     return register.payouts.select_related("employee__employer", "transaction").order_by(
         "employee__employer__code", "employee__last_name", "employee__first_name", "id"
     )
+
+
+def overpayments_for(employee: Any) -> list[Overpayment]:
+    """The overpayments recorded against an employee (vesting.revest), oldest year first."""
+    return list(Overpayment.objects.filter(employee=employee).order_by("policy_year", "id"))
+
+
+def revest_pending() -> QuerySet[RevestPending]:
+    """The nightly list of employer-years whose vesting would change if re-vested."""
+    return RevestPending.objects.select_related("employer").order_by(
+        "employer__name", "policy_year"
+    )
+
+
+def revest_pending_count() -> int:
+    """How many vested employer-years the nightly check found would change (dashboard)."""
+    return RevestPending.objects.count()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vesting import views
+from vesting import golive_views, views
 from vesting.ledger import urls as ledger_urls
 
 app_name = "vesting"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("vesting/runs/", views.run_list, name="run_list"),
     path("vesting/runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("vesting/runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("vesting/revest/", views.revest_page, name="revest"),
     path(
         "employees/<int:employee_id>/side-account/",
         views.side_account,
@@ -35,4 +36,12 @@ urlpatterns = [
         name="register_csv",
     ),
     path("vesting/payouts/flags/", views.beneficiary_flags, name="beneficiary_flags"),
+    # Go-live: an existing plan brought in as of a cut-over date.
+    path("vesting/go-live/", golive_views.golive_page, name="golive"),
+    path("vesting/go-live/template.csv", golive_views.golive_template, name="golive_template"),
+    path(
+        "vesting/go-live/<int:go_live_id>/confirm/",
+        golive_views.golive_confirm,
+        name="golive_confirm",
+    ),
 ]

@@ -7,7 +7,9 @@ Thin: parse, call one service or selector, render. Who may do what:
 - side accounts: clerk, superintendent, administrator; an employee sees their own (others
   are 404, never 403);
 - payouts and flags: clerk, superintendent, administrator see them; clerks and
-  administrators make registers, record continuation premiums and name payees.
+  administrators make registers, record continuation premiums and name payees;
+- re-vest of a completed year: the superintendent and administrators (preview, then
+  confirm); the nightly list of pending differences is shown on that page.
 """
 
 from __future__ import annotations
@@ -29,18 +31,20 @@ from staywell.forms import add_service_errors
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
+    REVEST_ROLES,
     SIDE_ACCOUNT_ROLES,
     VESTING_RUN_ROLES,
     Role,
     has_role,
     role_required,
 )
-from vesting import payouts, rollover, selectors
+from vesting import payouts, revest, rollover, selectors
 from vesting.forms import (
     ContinuationPaymentForm,
     FlagResolveForm,
     PayoutFilterForm,
     RegisterForm,
+    RevestForm,
     RunStartForm,
     WithdrawalForm,
 )
@@ -60,14 +64,16 @@ def run_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             run = rollover.rollover_start(
-                policy_year=form.cleaned_data["policy_year"], started_by=request.user, today=today
+                policy_year=form.cleaned_data["policy_year"],
+                employer=form.cleaned_data["employer"],
+                override_reason=form.cleaned_data["override_reason"],
+                started_by=request.user,
+                today=today,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, f"The rollover of {run.label} is {run.get_status_display().lower()}."
-            )
+            messages.success(request, f"The rollover of {run.label} is {run.status_label.lower()}.")
             return redirect("vesting:run_detail", run_id=run.pk)
     page = Paginator(selectors.vesting_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if request.method == "POST" else 200
@@ -76,8 +82,11 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*VESTING_RUN_ROLES)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(VestingRun.objects.select_related("started_by"), pk=run_id)
-    return render(request, "vesting/run_detail.html", {"run": run})
+    run = get_object_or_404(
+        VestingRun.objects.select_related("started_by", "employer", "override_by"), pk=run_id
+    )
+    steps = run.steps.select_related("employer").order_by("policy_year", "employer__code")
+    return render(request, "vesting/run_detail.html", {"run": run, "steps": steps})
 
 
 @role_required(*VESTING_RUN_ROLES)
@@ -85,6 +94,42 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress partial the run page polls every second (htmx)."""
     run = get_object_or_404(VestingRun, pk=run_id)
     return render(request, "vesting/_run_progress.html", {"run": run})
+
+
+# --- Re-vest of a completed year -----------------------------------------------------------
+
+
+@role_required(*REVEST_ROLES)
+def revest_page(request: HttpRequest) -> HttpResponse:
+    """Preview (GET with employer and year) and apply on confirmation (POST)."""
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = RevestForm(data)
+    preview, status = None, 200
+    if form.is_bound and form.is_valid():
+        values = form.cleaned_data
+        try:
+            if request.method == "POST":
+                applied = revest.revest_apply(
+                    employer_id=values["employer"].pk,
+                    policy_year=values["policy_year"],
+                    fingerprint=values["fingerprint"] or "",
+                    posted_by=request.user,
+                )
+                messages.success(
+                    request,
+                    f"{applied.employer_code} {applied.label} re-vested: "
+                    f"{len(applied.changes)} change(s) posted.",
+                )
+                return redirect(request.path)
+            preview = revest.revest_preview(
+                employer_id=values["employer"].pk, policy_year=values["policy_year"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.is_bound and form.errors:
+        status = 400
+    context = {"form": form, "preview": preview, "pending": selectors.revest_pending()}
+    return render(request, "vesting/revest.html", context, status=status)
 
 
 # --- Side accounts -------------------------------------------------------------------------
@@ -112,6 +157,7 @@ def _side_account_page(
             and employee.separation_date is not None
             and employee.separation_reason != "death",
             "is_staff": has_role(request.user, *SIDE_ACCOUNT_ROLES),
+            "overpayments": selectors.overpayments_for(employee),
         },
         status=status,
     )

@@ -19,6 +19,11 @@ How a claim is entered (:func:`claim_enter`), in one database transaction:
 5. a run-out payment for a year that has ended goes through the R-CL6 hook
    (:func:`runout_hook`).
 
+Every posting is dated by its business date (``claims.services.dates``): a payment by
+the claim's date paid (the payment run's date, default today), a void's or adjustment's
+reversals and payments by the correction's own date; none falls in a month the
+employer's ledger has closed.
+
 Decisions (the issue is silent; chosen as a plan administrator would):
 
 - Decision: no separate "pay" step. A claim is adjudicated and paid in the same atomic
@@ -75,6 +80,7 @@ from claims.services.checking import (
     find_duplicates,
     parse_amount,
 )
+from claims.services.dates import correction_date, entry_dates, received_error
 from claims.services.entry import claim_enter, runout_hook, split_words
 from claims.services.payment_runs import payment_run_create, payment_run_mark_issued
 from claims.services.values import (
@@ -102,11 +108,14 @@ __all__ = [
     "claim_preview",
     "claim_validate",
     "claim_void",
+    "correction_date",
+    "entry_dates",
     "family_status",
     "find_duplicates",
     "parse_amount",
     "payment_run_create",
     "payment_run_mark_issued",
+    "received_error",
     "runout_hook",
     "split_words",
 ]

@@ -1,5 +1,10 @@
 """Voids and adjustments (R-CL5): a paid claim is never edited; its payments are
-reversed or topped up and the family's year is re-split in the original order."""
+reversed or topped up and the family's year is re-split in the original order.
+
+After a void or an adjustment of a claim of a year already vested, the employee's year
+(and a pooled spouse's, R-VE11) is re-vested (``vesting.revest.claim_year_revest``): a
+lowered claim gives the money back to that year, a higher one takes it (R-CL5, R-CL6).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import PlanYear
@@ -31,8 +37,10 @@ from claims.rules import (
     validate_amounts,
 )
 from claims.services.checking import acting_user, amount_in_cents, normalized_text, parse_int
+from claims.services.dates import correction_date
 from claims.services.entry import dollars, pay_claim, reverse_payment, runout_hook, split_words
 from staywell.money import ZERO
+from vesting import revest
 from vesting.models import Transaction
 
 
@@ -68,6 +76,14 @@ def _lock_claim(claim: Claim | int) -> tuple[Claim, FamilyYear]:
     family = FamilyYear.objects.select_for_update().get(pk=family_year_id)
     row = Claim.objects.select_related("employee", "employer").get(pk=claim_id)
     return row, family
+
+
+def _last_movement(family: FamilyYear) -> date | None:
+    """The ledger date of the last trust-fund movement of the family's claims of the year."""
+    last: date | None = ClaimLedgerEntry.objects.filter(claim__family_year=family).aggregate(
+        last=Max("transaction__effective_date")
+    )["last"]
+    return last
 
 
 def _refuse_voided(claim: Claim, what: str) -> None:
@@ -275,12 +291,18 @@ def claim_void(
 ) -> Claim:
     """Void a claim (R-CL5): reverse its trust-fund payments, then re-split the family's
     other claims of the year in their original order, with adjustment entries for every
-    claim whose split changes. Refused for a claim already voided."""
+    claim whose split changes. Refused for a claim already voided. The reversals are
+    dated ``effective_date``, the void's business date (default today;
+    ``claims.services.dates.correction_date``)."""
     reason = _reason(reason, "void")
     row, family = _lock_claim(claim)
     _refuse_voided(row, "voided again")
     user = acting_user(voided_by)
-    on = effective_date or timezone.localdate()
+    on = correction_date(
+        employer_id=row.employer_id,
+        last_movement=_last_movement(family),
+        effective_date=effective_date,
+    )
     now = timezone.now()
     adjustment = ClaimAdjustment.objects.create(
         claim=row,
@@ -323,6 +345,7 @@ def claim_void(
         user=user,
         on=on,
     )
+    _revest_year(row, on=on, user=user)
     row.refresh_from_db()
     return row
 
@@ -338,7 +361,8 @@ def claim_adjust(
 ) -> Claim:
     """Change a claim's allowed amount (the administrator's correction) with a reason
     (R-CL5): the family's claims of the year are re-split in their original order with
-    the new amount; every claim whose split changes gets an adjustment entry."""
+    the new amount; every claim whose split changes gets an adjustment entry, dated
+    ``effective_date`` (default today; ``claims.services.dates.correction_date``)."""
     reason = _reason(reason, "adjustment")
     row, family = _lock_claim(claim)
     _refuse_voided(row, "adjusted")
@@ -361,6 +385,11 @@ def claim_adjust(
     if new_allowed == row.allowed:
         raise ValidationError({"allowed": f"The allowed amount is already {dollars(row.allowed)}."})
     user = acting_user(adjusted_by)
+    on = correction_date(
+        employer_id=row.employer_id,
+        last_movement=_last_movement(family),
+        effective_date=effective_date,
+    )
     ClaimEvent.objects.create(
         claim=row,
         action=ClaimEvent.Action.ADJUSTED,
@@ -368,13 +397,22 @@ def claim_adjust(
         f"{reason}.",
         user=user,
     )
+    on = effective_date or timezone.localdate()
     _resplit(
         family,
         cause=row,
         reason=reason,
         user=user,
-        on=effective_date or timezone.localdate(),
+        on=on,
         allowed_override={row.pk: new_allowed},
     )
+    _revest_year(row, on=on, user=user)
     row.refresh_from_db()
     return row
+
+
+def _revest_year(claim: Claim, *, on: date, user: Any) -> None:
+    """R-CL5, R-CL6: a vested year follows its claims' new amounts (module doc)."""
+    revest.claim_year_revest(
+        employee=claim.employee, policy_year=claim.policy_year, on=on, posted_by=user
+    )

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from psycopg.rows import dict_row
@@ -29,10 +30,11 @@ from claims.services.checking import (
     find_duplicates,
     model_from_row,
 )
+from claims.services.dates import entry_date_errors, entry_dates
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
 from staywell.money import ZERO
-from vesting import ledger, payouts
+from vesting import ledger, payouts, revest
 from vesting.models import Account, FundKind, Transaction
 
 _LOCK_SQL = """
@@ -88,6 +90,7 @@ def _new_claim(
     source: str,
     user: Any,
     now: Any,
+    received_on: date,
 ) -> Claim:
     """The claim to insert, with its split (not saved)."""
     return Claim(
@@ -114,6 +117,7 @@ def _new_claim(
         source=source,
         entered_by=user,
         entered_at=now,
+        received_on=received_on,
     )
 
 
@@ -162,6 +166,7 @@ def claim_enter(
     allowed: Decimal | str | None,
     entered_by: Any = None,
     confirm_duplicate: bool = False,
+    received_on: date | None = None,
     paid_on: date | None = None,
     source: str = Claim.Source.ENTRY,
     today: date | None = None,
@@ -170,16 +175,23 @@ def claim_enter(
     share and record the carrier's (module doc). Returns the saved claim (status paid or
     denied). Raises ``ValidationError`` (nothing written) for bad input and
     :class:`DuplicateClaimError` for a possible duplicate not confirmed.
+
+    ``received_on`` and ``paid_on`` are the business dates (``claims.services.dates``):
+    by default the claim was received on its date paid, and paid today.
     """
-    draft = claim_validate(
-        employee=employee,
-        patient=patient,
-        date_of_service=date_of_service,
-        provider=provider,
-        admin_claim_number=admin_claim_number,
-        billed=billed,
-        allowed=allowed,
-        today=today,
+    draft, received_on, paid_on = _checked(
+        dict(
+            employee=employee,
+            patient=patient,
+            date_of_service=date_of_service,
+            provider=provider,
+            admin_claim_number=admin_claim_number,
+            billed=billed,
+            allowed=allowed,
+        ),
+        received_on=received_on,
+        paid_on=paid_on,
+        today=today or timezone.localdate(),
     )
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
     matches = find_duplicates(draft)
@@ -189,7 +201,15 @@ def claim_enter(
     user = acting_user(entered_by)
     now = timezone.now()
     claim = _new_claim(
-        draft, split, family, claim_id, matches=matches, source=source, user=user, now=now
+        draft,
+        split,
+        family,
+        claim_id,
+        matches=matches,
+        source=source,
+        user=user,
+        now=now,
+        received_on=received_on,
     )
     events = [_entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
@@ -197,7 +217,7 @@ def claim_enter(
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
     else:
         if split.trust_fund > ZERO:
-            claim.paid_on = paid_on or timezone.localdate()
+            claim.paid_on = paid_on
             payment = _post_payment(
                 claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
             )
@@ -212,6 +232,34 @@ def claim_enter(
     return claim
 
 
+def _checked(
+    fields: dict[str, Any], *, received_on: date | None, paid_on: date | None, today: date
+) -> tuple[ClaimDraft, date, date]:
+    """The claim's input checked (``claim_validate``) and its (date received, date paid)
+    (``entry_dates``); a refusal of the input names the bad dates too."""
+    try:
+        draft = claim_validate(**fields, today=today)
+    except ValidationError as error:
+        date_errors = entry_date_errors(
+            employer_id=None,
+            date_of_service=fields["date_of_service"],
+            received_on=received_on,
+            paid_on=paid_on,
+            today=today,
+        )
+        if not date_errors:
+            raise
+        raise ValidationError({**error.message_dict, **date_errors}) from None
+    received, paid = entry_dates(
+        employer_id=draft.policyholder.employer_id,
+        date_of_service=draft.date_of_service,
+        received_on=received_on,
+        paid_on=paid_on,
+        today=today,
+    )
+    return draft, received, paid
+
+
 # The claim, its payment entry, its events and the family's new totals: one statement.
 _INSERT_CLAIM_SQL = """
 WITH c AS (
@@ -220,13 +268,13 @@ WITH c AS (
         date_of_service, policy_year, provider, admin_claim_number, billed, allowed, status,
         denied_reason, tier, trust_fund_amount, employee_amount, carrier_amount, forwarded_at,
         payment_transaction_id, duplicate_of_id, source, entered_by_id, entered_at, paid_on,
-        void_reason, voided_by_id, voided_at
+        void_reason, voided_by_id, voided_at, received_on
     )
     VALUES (%(id)s, %(employer)s, %(employee)s, %(family)s, %(patient)s, %(patient_name)s,
             %(day)s, %(year)s, %(provider)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
             %(denied)s, %(tier)s, %(trust_fund)s, %(employee_amount)s, %(carrier)s,
             %(forwarded)s, %(tx)s, %(duplicate_of)s, %(source)s, %(user)s, %(now)s,
-            %(paid_on)s, '', NULL, NULL)
+            %(paid_on)s, '', NULL, NULL, %(received_on)s)
     ON CONFLICT (admin_claim_number) WHERE duplicate_of_id IS NULL DO NOTHING
     RETURNING id
 ), entry AS (
@@ -293,6 +341,7 @@ def _insert_claim(
         "user": user.pk if user is not None else None,
         "now": now,
         "paid_on": claim.paid_on,
+        "received_on": claim.received_on,
         "absorbed": split.absorbed,
     }
     values = []
@@ -421,4 +470,12 @@ def runout_hook(
         paid_on=paid_on,
         reference=reference or f"claim {claim.pk}",
         posted_by=posted_by,
+    )
+    # R-VE11: a pooled year's reduction is shared with the spouse through a re-vest.
+    revest.claim_year_revest(
+        employee=claim.employee,
+        policy_year=claim.policy_year,
+        on=paid_on,
+        posted_by=posted_by,
+        only_pooled=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +21,15 @@ from staywell.money import ZERO
 
 
 @transaction.atomic
-def payment_run_create(*, created_by: Any = None) -> PaymentRun:
+def payment_run_create(
+    *, created_by: Any = None, paid_on: date | None = None, today: date | None = None
+) -> PaymentRun:
     """Group the trust-fund claim payments not yet in a run into a payment run, one
     check per payee (per employer: each employer's trust fund pays its own claims).
+
+    ``paid_on`` is the run's business date, its checks' date (default today; not in the
+    future): the run takes the payments dated on or before it (a claim's date paid is
+    the effective date of its payment, ``claims.services.dates``); later ones wait.
 
     Decision: the unit of a run is a ledger movement of a claim (its payment, a later
     additional payment or a reversal), so an adjustment after a run is paid, or offset,
@@ -31,11 +38,17 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
     carried forward to offset later payments. Runs are numbered 1, 2, 3 ... and created
     one at a time (an advisory lock), so no movement is ever in two runs.
     """
+    today = today or timezone.localdate()
+    run_date = paid_on or today
+    if run_date > today:
+        raise ValidationError({"paid_on": "The date of a payment run cannot be in the future."})
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('claims_payment_run'))")
     rows = list(
-        ClaimLedgerEntry.objects.filter(payment_run__isnull=True)
-        .select_for_update()
+        ClaimLedgerEntry.objects.filter(
+            payment_run__isnull=True, transaction__effective_date__lte=run_date
+        )
+        .select_for_update(of=("self",))
         .values("id", "payee_id", "amount", "claim_id")
     )
     net: dict[int, Decimal] = {}
@@ -44,7 +57,10 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
     included = {payee for payee, total in net.items() if total >= ZERO}
     picked = [row for row in rows if row["payee_id"] in included]
     if not picked:
-        raise ValidationError("No trust-fund claim payments are waiting for a payment run.")
+        raise ValidationError(
+            "No trust-fund claim payments dated on or before "
+            f"{run_date.isoformat()} are waiting for a payment run."
+        )
     number = (PaymentRun.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     claim_ids = sorted({row["claim_id"] for row in picked})
     run = PaymentRun.objects.create(
@@ -53,6 +69,7 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
         check_count=sum(1 for p in included if net[p] > ZERO),
         claim_count=len(claim_ids),
         created_by=acting_user(created_by),
+        paid_on=run_date,
     )
     ids = [row["id"] for row in picked]
     for start in range(0, len(ids), 10_000):
@@ -64,7 +81,7 @@ def payment_run_create(*, created_by: Any = None) -> PaymentRun:
             ClaimEvent(
                 claim_id=claim_id,
                 action=ClaimEvent.Action.PAYMENT_RUN,
-                message=f"In payment run {number}.",
+                message=f"In payment run {number} of {run_date.isoformat()}.",
                 user=user,
                 at=now,
             )

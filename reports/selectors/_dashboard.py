@@ -238,6 +238,7 @@ NON_CLAIM_PAYEE_KINDS = (
     TransactionKind.LUMP_SUM_PAYOUT.value,
     TransactionKind.BENEFICIARY_PAYMENT.value,
     TransactionKind.ADMINISTRATIVE_EXPENSE.value,
+    TransactionKind.GO_LIVE.value,  # refunds paid before go-live, carried in (vesting.golive)
 )
 
 

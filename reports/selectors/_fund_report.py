@@ -32,6 +32,9 @@ from reports.selectors._common import (
     today_or,
 )
 from staywell.money import ZERO
+from vesting.golive import CURRENT_REFUNDS_REFERENCE as GOLIVE_CURRENT_REFUNDS
+from vesting.golive import REPORT_KINDS as GOLIVE_REPORT_KINDS
+from vesting.ledger import OVERPAYMENTS_ACCOUNT
 from vesting.ledger import selectors as ledger
 from vesting.models import (
     FundKind,
@@ -98,6 +101,9 @@ class FundReport:
     # The same totals read from the ledger's maintained balances (vesting.ledger.selectors)
     ledger_employee_balance: Decimal
     ledger_district_balance: Decimal
+    # Memo: overpayments owed back by employees (a re-vested year lowered after it was
+    # paid out, vesting.revest), the receivable's balance at June 30; included above.
+    overpayments_receivable: Decimal = ZERO
 
     # --- dates and labels -------------------------------------------------------------
     @property
@@ -277,7 +283,16 @@ class FundReport:
                 2,
             ),
         ]
-        return rows
+        return rows + self._receivable_lines()
+
+    def _receivable_lines(self) -> list[ReportLine]:
+        """The memo line of overpayments owed back (none when there are none)."""
+        if not self.overpayments_receivable:
+            return []
+        label = "Overpayments owed back by employees (included above)"
+        return [
+            ReportLine("overpayments_receivable", label, self.overpayments_receivable, "memo", 2)
+        ]
 
     def figures(self) -> dict[str, Decimal]:
         """``{line key: amount}`` of every money line (tests, API)."""
@@ -285,22 +300,25 @@ class FundReport:
 
 
 # One pass over the postings of the plan's three funds up to June 30, grouped by fund,
-# kind (a reversal as its original), before/in the year, and whether the date of service
-# (claims) or the period (vesting) lies before the year.
+# kind (a reversal as its original; a figure carried in at go-live by its reference),
+# before/in the year, and whether the date of service (claims) or the period (vesting)
+# lies before the year. The refunds paid before go-live are on a payees' account; the
+# period of a carried-in figure counts for the first year (the plan's years before it).
 _FUND_REPORT_SQL = """
 SELECT f.kind AS fund_kind,
-       coalesce(o.kind, t.kind) AS kind,
+       CASE WHEN coalesce(o.kind, t.kind) = %(go_live)s THEN t.reference
+            ELSE coalesce(o.kind, t.kind) END AS kind,
        p.effective_date < %(start)s AS before_year,
        coalesce(o.period_start, o.effective_date, t.period_start, t.effective_date)
            < %(start)s AS earlier_period,
        sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END),
-       min(p.effective_date)
+       min(LEAST(p.effective_date, CASE WHEN t.kind = %(go_live)s THEN t.period_start END))
   FROM vesting_posting p
   JOIN vesting_account a ON a.id = p.account_id
   JOIN vesting_fund f ON f.id = a.fund_id
   JOIN vesting_transaction t ON t.id = p.transaction_id
   LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
- WHERE f.kind = ANY(%(funds)s)
+ WHERE (f.kind = ANY(%(funds)s) OR (f.kind = %(payees)s AND t.kind = %(go_live)s))
    AND p.effective_date <= %(end)s
    {employer}
  GROUP BY 1, 2, 3, 4
@@ -351,6 +369,27 @@ SELECT coalesce(sum(GREATEST(refunded - GREATEST(prior_money, 0), 0)), 0) FROM p
 """
 
 
+# The overpayments receivable (vesting.revest) as of June 30: the memo line.
+_RECEIVABLE_SQL = """
+SELECT coalesce(sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END), 0)
+  FROM vesting_posting p
+  JOIN vesting_account a ON a.id = p.account_id
+  JOIN vesting_fund f ON f.id = a.fund_id
+ WHERE f.kind = 'general_trust' AND a.employee_id IS NULL AND a.name = %(receivable)s
+   AND p.effective_date <= %(end)s
+   {employer}
+"""
+
+
+def _receivable(employer_id: int | None, params: dict[str, Any]) -> Decimal:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECEIVABLE_SQL.format(employer=employer_filter(employer_id)),
+            {**params, "receivable": OVERPAYMENTS_ACCOUNT[1]},
+        )
+        return cursor.fetchone()[0] or ZERO
+
+
 def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     """R-FU4: the year-end report of an employer (``None``: the pool) as of June 30 of
     ``policy_year`` (R-PY1 start year), every line computed from ledger postings.
@@ -377,18 +416,10 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
     - Employee cumulative total = prior + current subtotals; it must equal the two
       funds' balances in the ledger (``checks``), as must the district total.
 
-    Two SQL queries over the postings plus one balance read; the pool is the same
-    queries without the employer filter.
+    Three SQL queries over the postings, one balance read; the pool: no employer filter.
     """
-    start, end = policy_year_start(policy_year), policy_year_end(policy_year)
-    params: dict[str, Any] = {
-        "start": start,
-        "end": end,
-        "funds": plan_fund_values(),
-        "refunds": list(REFUND_KINDS),
-        "internal": list(INTERNAL_KINDS),
-        "employer_id": employer_id,
-    }
+    end = policy_year_end(policy_year)
+    params = _report_params(policy_year, employer_id)
     with connection.cursor() as cursor:
         cursor.execute(_FUND_REPORT_SQL.format(employer=employer_filter(employer_id)), params)
         rows = cursor.fetchall()
@@ -418,7 +449,7 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         prior_year_claims=sums["prior_claims"],
         employer_cost=sums["contributions"],
         claims_processed=sums["current_claims"],
-        current_refunds=-current_refunds,
+        current_refunds=sums["golive_current_refunds"] - current_refunds,
         other_employee=sums["internal"] + sums["other_employee"],
         interest_forward=sums["interest_forward"],
         interest_earned=sums["interest_year"],
@@ -427,14 +458,41 @@ def fund_report(*, policy_year: int, employer_id: int | None) -> FundReport:
         unvested_forward=sums["unvested_forward"],
         unvested_year=sums["unvested_year"],
         other_district=sums["other_district"],
-        total_refunds_to_date=-(sums["refunds"] + sums["refunds_before"]),
+        total_refunds_to_date=sums["refunds_carried_in"]
+        - (sums["refunds"] + sums["refunds_before"] + sums["golive_current_refunds"]),
         ledger_employee_balance=sum((balances[kind] for kind in EMPLOYEE_FUNDS), ZERO),
         ledger_district_balance=balances[FundKind.DISTRICT.value],
+        overpayments_receivable=_receivable(employer_id, params),
     )
 
 
+def _report_params(policy_year: int, employer_id: int | None) -> dict[str, Any]:
+    return {
+        "start": policy_year_start(policy_year),
+        "end": policy_year_end(policy_year),
+        "funds": plan_fund_values(),
+        "refunds": list(REFUND_KINDS),
+        "internal": list(INTERNAL_KINDS),
+        "employer_id": employer_id,
+        "go_live": TransactionKind.GO_LIVE.value,
+        "payees": FundKind.PAYEES.value,
+    }
+
+
 def _bucket(fund_kind: str, kind: str, before_year: bool, earlier_period: bool) -> str:
-    """The report line a group of postings belongs to (see :func:`fund_report`)."""
+    """The report line a group of postings belongs to (see :func:`fund_report`).
+
+    A plan that went live in Stay-Well (``vesting.golive``): each carried-in figure is a
+    go-live transaction named by its reference and counts on the line it names (the
+    year-to-date "Employee refunds" apart, as they are not in the side accounts); the
+    refunds paid before go-live, on a payees' account, count for "refunds to date".
+    """
+    if kind in GOLIVE_REPORT_KINDS:  # a figure carried in at go-live (vesting.golive)
+        if fund_kind == FundKind.PAYEES:
+            return "refunds_carried_in"
+        if kind == GOLIVE_CURRENT_REFUNDS and not before_year:
+            return "golive_current_refunds"
+        kind = GOLIVE_REPORT_KINDS[kind]
     if fund_kind == FundKind.DISTRICT:
         when = "forward" if before_year else "year"
         if kind == TransactionKind.INTEREST:

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from accounts import services as members
 from accounts.models import Employee
-from tests.factories import EmployerFactory, ProgramFactory, UserFactory, hire
+from tests.factories import (
+    EmployerFactory,
+    ProgramFactory,
+    UserFactory,
+    close_policy_year,
+    hire,
+)
 from vesting import payouts, rollover
 from vesting.models import Payout, Transaction, VestingRun
 
@@ -26,7 +33,12 @@ D = Decimal
 
 def roll(*years: int) -> None:
     for year in years:
-        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        run = rollover.rollover_start(
+            policy_year=year,
+            today=date(year + 1, 7, 1),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
         rollover.rollover_execute(run.pk)
 
 
@@ -52,6 +64,7 @@ def test_superintendent_starts_a_run_from_the_page_and_it_is_queued_R_VE3(
     superintendent_client, program, django_capture_on_commit_callbacks
 ):
     hire(program=program, hire_date=date(1983, 6, 1))
+    close_policy_year(program.employer, 1983)
     with mock.patch("vesting.tasks.rollover_run.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
             response = superintendent_client.post("/vesting/runs/", {"policy_year": "1983-84"})
@@ -88,16 +101,30 @@ def test_run_progress_partial_polls_while_running_and_stops_when_completed(
     administrator_client, program
 ):
     hire(program=program, hire_date=date(1983, 6, 1))
-    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     VestingRun.objects.filter(pk=run.pk).update(
-        status="running", employers_total=4, employers_done=1
+        status="running", employers_total=4, employers_done=1, heartbeat_at=timezone.now()
     )
     html = administrator_client.get(f"/vesting/runs/{run.pk}/progress/").content.decode()
     assert "Running, 25%" in html
     assert 'hx-trigger="every 1s"' in html
     assert "1 of 4 employers done" in html
 
-    rollover.rollover_execute(run.pk)
+    # Its worker stops: after the stale threshold the run shows stale, polling stops.
+    VestingRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.VESTING_ROLLOVER_STALE_SECONDS + 1)
+    )
+    html = administrator_client.get(f"/vesting/runs/{run.pk}/progress/").content.decode()
+    assert "Stale (its worker stopped)" in html
+    assert "Start the run again to resume it" in html
+    assert "hx-trigger" not in html
+
+    rollover.rollover_execute(run.pk)  # the next worker takes it over
     html = administrator_client.get(f"/vesting/runs/{run.pk}/progress/").content.decode()
     assert "Completed" in html
     assert "hx-trigger" not in html
@@ -115,6 +142,7 @@ def test_run_list_shows_each_years_totals(superintendent_client, vested):
 
 def test_api_starts_a_run_and_reports_its_status(superintendent_client, program):
     hire(program=program, hire_date=date(1983, 6, 1))
+    close_policy_year(program.employer, 1983)
     with mock.patch("vesting.tasks.rollover_run.apply_async"):
         response = superintendent_client.post(
             "/api/v1/vesting-runs/", {"policy_year": "1983-84"}, content_type="application/json"

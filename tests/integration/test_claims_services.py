@@ -541,7 +541,12 @@ def test_R_CL6_a_runout_payment_calls_the_vesting_hook_with_its_policy_year(fami
 def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
     claims_family()  # the plan years
     employee = hire(hire_date=date(1983, 6, 1))  # FULL, covered from July 1, 1983
-    run = vesting.rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = vesting.rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     vesting.rollover.rollover_execute(run.pk)
     side = vesting.ledger.side_account_for(employee)
     assert ledger_selectors.account_balance(side) == D("500.00")  # 1983-84 vested in full
@@ -562,7 +567,12 @@ def test_R_CL6_runout_claim_for_a_vested_year_reduces_the_vested_amount():
 def test_R_CL6_a_runout_claim_adjusted_upward_takes_the_increase_from_the_vested_year_too():
     claims_family()
     employee = hire(hire_date=date(1983, 6, 1))
-    run = vesting.rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = vesting.rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     vesting.rollover.rollover_execute(run.pk)
     side = vesting.ledger.side_account_for(employee)
     claim = enter_claim(

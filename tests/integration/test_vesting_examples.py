@@ -31,7 +31,12 @@ D = Decimal
 def roll(*years: int) -> None:
     """The July 1 rollover of each policy year, on its July 1 (R-VE3)."""
     for year in years:
-        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        run = rollover.rollover_start(
+            policy_year=year,
+            today=date(year + 1, 7, 1),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
         rollover.rollover_execute(run.pk)
 
 

@@ -86,15 +86,30 @@ def pool(employers: int = 3, per_employer: int = 4) -> list:
 
 
 def start(year: int) -> VestingRun:
-    return rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+    return rollover.rollover_start(
+        policy_year=year,
+        today=date(year + 1, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
 
 
 def test_R_VE3_rollover_refused_for_a_year_that_has_not_ended():
     with pytest.raises(ValidationError) as refused:
-        rollover.rollover_start(policy_year=1984, today=date(1985, 6, 30), queue=False)
+        rollover.rollover_start(
+            policy_year=1984,
+            today=date(1985, 6, 30),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
     assert "The policy year 1984-85 has not ended: it runs to June 30, 1985" in str(refused.value)
     assert not VestingRun.objects.exists()
-    run = rollover.rollover_start(policy_year=1984, today=date(1985, 7, 1), queue=False)
+    run = rollover.rollover_start(
+        policy_year=1984,
+        today=date(1985, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     assert run.status == "queued"
 
 
@@ -113,7 +128,8 @@ def test_R_VE3_running_the_rollover_twice_gives_identical_ledgers():
     assert ledger_snapshot() == ledger and lines_snapshot() == lines
     # Even with the checkpoints gone, the unique lines make a repeat harmless.
     VestingRunEmployerStep.objects.all().delete()
-    VestingRun.objects.filter(pk=run.pk).update(status="running")
+    # ... left "running" by a worker that died (no heartbeat): the next worker takes it.
+    VestingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=None)
     rollover.rollover_execute(run.pk)
     assert ledger_snapshot() == ledger and lines_snapshot() == lines
     assert VestingRun.objects.get(pk=run.pk).status == "completed"
@@ -192,10 +208,18 @@ def test_crash_inside_an_employer_step_leaves_nothing_of_it_and_a_restart_comple
     assert not Transaction.objects.filter(
         employer_id=crashing, kind__in=["vesting_transfer", "unvested_transfer"]
     ).exists()
-    assert not VestingRunEmployerStep.objects.filter(employer_id=crashing).exists()
+    # The employer-year is recorded failed, with its error; the others completed.
+    failed = VestingRunEmployerStep.objects.get(employer_id=crashing, policy_year=1983)
+    assert (failed.status, failed.lines_written) == ("failed", 0)
+    assert "worker lost" in failed.error
 
     monkeypatch.setattr(rollover, "_step_checkpoint", lambda employer_id: None)
-    restarted = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    restarted = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     assert restarted.pk == run.pk and restarted.status == "queued"
     run = rollover.rollover_execute(run.pk)
     assert (run.status, run.employers_done, run.errors) == ("completed", 3, [])
@@ -230,10 +254,16 @@ def test_R_VE3_beat_starts_the_rollover_of_the_year_just_ended_at_1_am_on_july_1
         "vesting.payouts_process",
         "vesting.continuation_premiums_post",
     }
-    pool(employers=1)
+    people = pool(employers=1)
+    # While a month of the year is open, the July 1 job starts nothing.
+    assert rollover_year_just_ended.run(today="1984-07-01") is None
+    assert not VestingRun.objects.exists()
+    for month in range(12):  # July 1983 .. June 1984
+        first = date(1983 + (6 + month) // 12, (6 + month) % 12 + 1, 1)
+        ledger.month_close(employer_id=people[0].employer_id, year=first.year, month=first.month)
     run_id = rollover_year_just_ended.run(today="1984-07-01")
     run = VestingRun.objects.get(pk=run_id)
-    assert (run.label, run.status) == ("1983-84", "completed")
+    assert (run.label, run.status, run.override_reason) == ("1983-84", "completed", "")
 
 
 def test_manage_py_rollover_runs_a_year_once_and_refuses_one_not_ended():
@@ -243,11 +273,14 @@ def test_manage_py_rollover_runs_a_year_once_and_refuses_one_not_ended():
 
     pool(employers=2)
     out = StringIO()
-    call_command("rollover", year="1983-84", today="1984-07-01", stdout=out)
+    reason = "No month closes in this data set."
+    call_command("rollover", year="1983-84", today="1984-07-01", override_reason=reason, stdout=out)
     assert "2/2 employers" in out.getvalue()
     assert "Rollover of 1983-84: Completed; 2 of 2 employers" in out.getvalue()
     again = StringIO()
-    call_command("rollover", year="1983-84", today="1984-07-01", stdout=again)
+    call_command(
+        "rollover", year="1983-84", today="1984-07-01", override_reason=reason, stdout=again
+    )
     assert "already ran; nothing changed" in again.getvalue()
     with pytest.raises(CommandError, match="has not ended"):
         call_command("rollover", year="1984-85", today="1985-06-30", stdout=StringIO())

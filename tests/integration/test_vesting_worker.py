@@ -5,7 +5,10 @@ result is the same ledger and the same vesting lines as a clean run (R-VE3; hous
 The worker is a real ``celery -A staywell worker --pool solo`` process on the pytest test
 database and on a private redis-server started here. Each employer step is made slow with
 ``STAYWELL_ROLLOVER_STEP_DELAY`` (read inside the step's transaction, after its postings),
-so the kill lands inside a step. Skipped only when this machine cannot start processes.
+so the kill lands inside the batch (every employer's year in one transaction). The run then
+shows stale (its heartbeat older than the threshold) and a restart resumes it exactly once:
+the ledger is the clean run's, posted once. Skipped only when this machine cannot start
+processes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from django.core.management.color import no_style
 from django.core.management.sql import sql_flush
 from django.db import connection
 
-from accounts.models import Employer
 from tests.factories import EmployerFactory, ProgramFactory, hire
 from vesting import ledger, rollover
 from vesting.ledger import selectors
@@ -40,6 +42,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 D = Decimal
 EMPLOYERS = 8
+STALE_SECONDS = 2  # the heartbeat threshold of this test (the setting's default: 300)
 
 
 def _free_port() -> int:
@@ -268,52 +271,48 @@ def reset_database() -> None:
             cursor.execute(statement)
 
 
-def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
-    private_redis, tmp_path
-):
-    # 1. A clean run, in this process (the year-end reports that other apps queue when a
-    # run completes are not this test's business: their receivers are muted here).
-    reset_database()  # both builds start from the same ids (keys carry employee ids)
-    build_pool()
-    clean_run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
-    with mock.patch.object(rollover_completed, "receivers", []):
-        rollover_completed.sender_receivers_cache.clear()
-        rollover.rollover_execute(clean_run.pk)
-    rollover_completed.sender_receivers_cache.clear()
-    clean = snapshot()
-    assert VestingRun.objects.get().status == "completed"
-    assert len(clean["lines"]) == EMPLOYERS * 6
-
-    # 2. The same data again, rolled over by a real worker that is killed mid-run.
+def kill_a_worker_mid_batch(private_redis, tmp_path) -> VestingRun:
+    """The pool rebuilt, its rollover queued to a slow worker, killed inside the batch."""
     reset_database()
     build_pool()
-    run = rollover.rollover_start(policy_year=1983, today=date(1984, 7, 1), queue=False)
+    run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
     first = Worker(private_redis, tmp_path / "worker1.log", step_delay="0.6")
     try:
         queue_rollover(private_redis, run.pk)
         _wait(
-            lambda: VestingRun.objects.get(pk=run.pk).employers_done >= 2,
+            lambda: (
+                VestingRunEmployerStep.objects.filter(run=run, status="running").count()
+                == EMPLOYERS
+            ),
             60,
-            "the first steps",
+            "the batch to begin",
             first.process,
             first.log,
         )
+        time.sleep(1.0)  # inside the batch (8 x 0.6 s before its commit)
         first.kill()
     finally:
         first.kill()
-    killed = VestingRun.objects.get(pk=run.pk)
-    assert killed.status == "running"
-    assert 0 < killed.employers_done < EMPLOYERS
-    # Each employer has everything of its step or nothing of it.
-    for employer in Employer.objects.all():
-        step = VestingRunEmployerStep.objects.filter(run=run, employer=employer).exists()
-        has_lines = VestingLine.objects.filter(employee__employer=employer).exists()
-        assert step == has_lines, employer.code
-    assert VestingLine.objects.count() == killed.employers_done * 6
+    return run
 
-    # 3. A new worker; the run is queued again (the restart) and completes.
+
+def restart_twice(private_redis, tmp_path, run: VestingRun) -> None:
+    """Start the run again, queue it twice to a new worker, wait for it to complete."""
+    restarted_run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
+    assert (restarted_run.pk, restarted_run.status) == (run.pk, "queued")
     second = Worker(private_redis, tmp_path / "worker2.log")
     try:
+        queue_rollover(private_redis, run.pk)
         queue_rollover(private_redis, run.pk)
         _wait(
             lambda: VestingRun.objects.get(pk=run.pk).status == "completed",
@@ -324,7 +323,56 @@ def test_killing_the_worker_mid_rollover_then_restarting_equals_a_clean_run(
         )
     finally:
         second.stop()
+    # A late duplicate of the task (e.g. the second one queued) finds the run done.
+    with mock.patch.object(rollover_completed, "receivers", []):
+        rollover_completed.sender_receivers_cache.clear()
+        rollover.rollover_execute(run.pk)
+    rollover_completed.sender_receivers_cache.clear()
 
+
+def test_killing_the_worker_mid_rollover_shows_stale_and_resumes_exactly_once(
+    private_redis, tmp_path, settings, monkeypatch
+):
+    settings.VESTING_ROLLOVER_STALE_SECONDS = STALE_SECONDS
+    monkeypatch.setenv("STAYWELL_ROLLOVER_STALE_SECONDS", str(STALE_SECONDS))  # the workers
+    # 1. A clean run, in this process (the year-end reports that other apps queue when a
+    # run completes are not this test's business: their receivers are muted here).
+    reset_database()  # both builds start from the same ids (keys carry employee ids)
+    build_pool()
+    clean_run = rollover.rollover_start(
+        policy_year=1983,
+        today=date(1984, 7, 1),
+        queue=False,
+        override_reason="No month closes in this data set.",
+    )
+    with mock.patch.object(rollover_completed, "receivers", []):
+        rollover_completed.sender_receivers_cache.clear()
+        rollover.rollover_execute(clean_run.pk)
+    rollover_completed.sender_receivers_cache.clear()
+    clean = snapshot()
+    assert VestingRun.objects.get().status == "completed"
+    assert len(clean["lines"]) == EMPLOYERS * 6
+
+    # 2. The same data again, rolled over by a real worker that is killed mid-run: the
+    # pool's batch (every employer in one transaction) is slow, the kill lands inside it.
+    run = kill_a_worker_mid_batch(private_redis, tmp_path)
+    killed = VestingRun.objects.get(pk=run.pk)
+    assert killed.status == "running"
+    # Nothing of the batch was kept: no line, no vesting posting, no employer-year done.
+    assert killed.employers_done == 0
+    assert not VestingLine.objects.exists()
+    assert not Posting.objects.filter(transaction__kind="vesting_transfer").exists()
+    assert not VestingRunEmployerStep.objects.filter(status="completed").exists()
+
+    # 3. No sign of life for the stale threshold: the run shows stale, not running.
+    _wait(lambda: VestingRun.objects.get(pk=run.pk).stale, 30, "the run to be stale")
+    assert VestingRun.objects.get(pk=run.pk).status_label == "Stale (its worker stopped)"
+    step = VestingRunEmployerStep.objects.filter(run=run).first()
+    assert step.status_label == "Stale (its worker stopped)"
+
+    # 4. The restart (start again: queued again), queued twice to a new worker: the run is
+    # resumed once and completes; a duplicate finds it done.
+    restart_twice(private_redis, tmp_path, run)
     restarted = snapshot()
     assert restarted["lines"] == clean["lines"]
     assert restarted["postings"] == clean["postings"]

@@ -26,6 +26,9 @@ CARRIER_ACCOUNT = (FundKind.CARRIER, "Major-medical carrier")
 PAYEES_ACCOUNT = (FundKind.PAYEES, "Providers and payees")
 ADMINISTRATIVE_EXPENSES_ACCOUNT = (FundKind.PAYEES, "Administrative expenses")
 BANK_ACCOUNT = (FundKind.BANK, "Bank interest")
+# Money the General Deductible Trust Fund is owed back by employees paid more than a
+# re-vested year allows (vesting.revest); opened on first use, not a default account.
+OVERPAYMENTS_ACCOUNT = (FundKind.GENERAL_TRUST, "Overpayments receivable")
 DEFAULT_ACCOUNTS = (
     GENERAL_TRUST_ACCOUNT,
     DISTRICT_ACCOUNT,
@@ -162,3 +165,11 @@ def payee_account_for(
             fund, name=f"Payments to {employee.full_name}", employee=employee
         )
     return account_get_or_create(fund, name=name)
+
+
+def overpayments_account_for(employer: Employer | int) -> Account:
+    """The employer's receivable account for overpayments (in the General Deductible Trust
+    Fund, debit-normal: the dollars owed back to the fund), created on first use."""
+    ledger = ledger_accounts_for_employer(employer)
+    kind, name = OVERPAYMENTS_ACCOUNT
+    return account_get_or_create(ledger.fund(kind), name=name)

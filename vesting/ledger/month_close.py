@@ -57,6 +57,16 @@ def month_close(
     )
 
 
+def month_is_closed(employer_id: int, day: date) -> bool:
+    """Whether the employer's month of ``day`` is closed: the business dates of claims
+    (paid, voided, adjusted) are refused in it by ``claims.services.dates``. The ledger
+    itself does not refuse a posting dated in a closed month (the rollover, go-live and
+    re-vest post on dates of their own)."""
+    return MonthClose.objects.filter(
+        employer_id=employer_id, year=day.year, month=day.month
+    ).exists()
+
+
 def next_month_to_close(employer_id: int) -> date | None:
     """The month after the last closed one (``None``: nothing closed yet)."""
     last = MonthClose.objects.filter(employer_id=employer_id).order_by("-year", "-month").first()

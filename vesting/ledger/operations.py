@@ -22,6 +22,7 @@ from vesting.ledger.accounts import (
     PROGRAM_CHARGES_ACCOUNT,
     account_get_or_create,
     ledger_accounts_for_employer,
+    overpayments_account_for,
     payee_account_for,
     side_account_for,
 )
@@ -247,6 +248,38 @@ def post_runout_recovery(
         employee=employee,
         reference=reference,
         employer=ledger.employer_id,
+        period_start=policy_year_start(policy_year),
+        period_end=policy_year_end(policy_year),
+    )
+
+
+def post_overpayment(
+    *,
+    employee: Employee,
+    amount: Decimal,
+    policy_year: int,
+    effective_date: date,
+    reference: str = "",
+    idempotency_key: str | None = None,
+    posted_by: Any = None,
+    memo: str = "",
+) -> Transaction:
+    """A re-vested year lowered after its money was paid out: what cannot be taken back
+    from the side account becomes a receivable of the General Deductible Trust Fund, owed
+    by the employee; the payee account of the employee's payouts shows that much less as
+    finally paid to them (vesting.revest)."""
+    receivable = overpayments_account_for(employee.employer_id)
+    paid_to = payee_account_for(employee.employer_id, employee=employee)
+    return post_transaction(
+        kind=TransactionKind.OVERPAYMENT,
+        effective_date=effective_date,
+        lines=[debit(receivable, amount), credit(paid_to, amount)],
+        memo=memo or f"Overpaid for {policy_year_label(policy_year)}: owed back",
+        idempotency_key=idempotency_key,
+        posted_by=posted_by,
+        employee=employee,
+        reference=reference,
+        employer=employee.employer_id,
         period_start=policy_year_start(policy_year),
         period_end=policy_year_end(policy_year),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vesting.models.golive import GoLive, GoLiveEmployer
 from vesting.models.ledger import (
     MONEY,
     NORMAL_BALANCE,
@@ -23,8 +24,10 @@ from vesting.models.ledger import (
 )
 from vesting.models.vesting import (
     OPEN_PAYOUT_STATUSES,
+    Overpayment,
     Payout,
     PayoutRegister,
+    RevestPending,
     VestingAdjustment,
     VestingLine,
     VestingRun,
@@ -46,10 +49,14 @@ __all__ = [
     "FundDayTotal",
     "FundKind",
     "FundMonthTotal",
+    "GoLive",
+    "GoLiveEmployer",
     "MonthClose",
+    "Overpayment",
     "Payout",
     "PayoutRegister",
     "Posting",
+    "RevestPending",
     "Transaction",
     "TransactionKind",
     "VestingAdjustment",

@@ -10,8 +10,9 @@ balance is read on that side, the way a superintendent reads it:
 - the plan's own funds (General Deductible Trust Fund, Vested Trust Fund side accounts,
   district account) are debit-normal: the balance is the money the fund holds, positive
   when it holds money (debits add, credits take away);
-- the outside parties money comes *from* (employer budget, bank) are credit-normal: the
-  balance is what they have paid in (contributions, interest);
+- the outside parties money comes *from* (employer budget, bank, the opening balances
+  of a plan that went live in Stay-Well) are credit-normal: the balance is what they
+  have paid in (contributions, interest, what the plan held before go-live);
 - the outside parties money goes *to* (major-medical carrier, providers and payees) are
   debit-normal: the balance is what they have been paid.
 
@@ -58,12 +59,20 @@ class FundKind(models.TextChoices):
     CARRIER = "carrier", "Major-medical carrier"
     PAYEES = "payees", "Providers and payees"
     BANK = "bank", "Bank"
+    # What the plan held and had paid before it went live in Stay-Well (vesting.golive).
+    OPENING_BALANCE = "opening_balance", "Opening balances (before go-live)"
 
 
 # The plan's own funds: money held for the plan (R-FU1).
 PLAN_FUNDS = (FundKind.GENERAL_TRUST, FundKind.VESTED_TRUST, FundKind.DISTRICT)
 # Outside parties.
-OUTSIDE_FUNDS = (FundKind.EMPLOYER_BUDGET, FundKind.BANK, FundKind.CARRIER, FundKind.PAYEES)
+OUTSIDE_FUNDS = (
+    FundKind.EMPLOYER_BUDGET,
+    FundKind.BANK,
+    FundKind.CARRIER,
+    FundKind.PAYEES,
+    FundKind.OPENING_BALANCE,
+)
 # Normal balance side of each fund's accounts (module docstring).
 NORMAL_BALANCE = {
     FundKind.GENERAL_TRUST: Direction.DEBIT,
@@ -71,6 +80,7 @@ NORMAL_BALANCE = {
     FundKind.DISTRICT: Direction.DEBIT,
     FundKind.EMPLOYER_BUDGET: Direction.CREDIT,
     FundKind.BANK: Direction.CREDIT,
+    FundKind.OPENING_BALANCE: Direction.CREDIT,  # like the employer budget: what came in
     FundKind.CARRIER: Direction.DEBIT,
     FundKind.PAYEES: Direction.DEBIT,
 }
@@ -90,6 +100,10 @@ class TransactionKind(models.TextChoices):
     INTEREST = "interest", "Interest earned"
     ADMINISTRATIVE_EXPENSE = "administrative_expense", "Administrative expense"
     REVERSAL = "reversal", "Reversal"
+    # A figure of the plan carried in at go-live; ``reference`` names it (vesting.golive).
+    GO_LIVE = "go_live", "Carried in at go-live"
+    # A re-vested year lowered after its money was paid out: owed back by the employee.
+    OVERPAYMENT = "overpayment", "Overpayment recorded against an employee"
 
 
 class Fund(models.Model):

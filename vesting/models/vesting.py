@@ -6,9 +6,12 @@ the ledger transaction that moved its money.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Employee, Employer
 from accounts.rules import policy_year_label
@@ -16,12 +19,20 @@ from vesting.models.ledger import MONEY, Transaction
 
 
 class VestingRun(models.Model):
-    """The July 1 rollover of one policy year (R-VE3, R-VE4), for every employer of the pool.
+    """A request to roll over (R-VE3, R-VE4): a set of employer-years, each vested once.
 
-    One row per policy year (unique): a second start of the same year returns this run and
-    does nothing. The run is made of one step per employer (:class:`VestingRunEmployerStep`),
-    each one database transaction; the counts and totals are re-added from the completed
-    steps after each step, so they are always what the ledger holds.
+    A run asked for a policy year covers every employer of the pool for that year (the
+    July 1 job); a run asked for one employer (``employer``) covers that employer's years
+    not yet vested up to ``policy_year``, oldest first (an employer that joined the pool
+    later vests its own earlier years, in order: R-VE4 pending years depend on the lines
+    of the years before). Each employer-year is a :class:`VestingRunEmployerStep` row with
+    its own status; the counts and totals of the run are re-added from its completed
+    employer-years after each batch, so they are always what the ledger holds.
+
+    ``heartbeat_at`` is written by the worker while it works (on claiming the run and
+    after each batch); a ``running`` run whose heartbeat is older than
+    ``settings.VESTING_ROLLOVER_STALE_SECONDS`` is shown as stale (its worker died) and
+    the next start or worker picks it up again (claim by UPDATE: one worker only).
     """
 
     class Status(models.TextChoices):
@@ -30,26 +41,39 @@ class VestingRun(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
-    policy_year = models.PositiveSmallIntegerField(unique=True)  # 1984 for 1984-85 (R-PY1)
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1): last year asked
+    # The one employer asked for (its earlier years too); none: every employer of the pool.
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    employers_total = models.PositiveIntegerField(default=0)  # employers of the pool to process
-    employers_done = models.PositiveIntegerField(default=0)  # employer steps committed
+    employers_total = models.PositiveIntegerField(default=0)  # employer-years of the run
+    employers_done = models.PositiveIntegerField(default=0)  # employer-years completed
     lines_written = models.PositiveIntegerField(default=0)  # vesting lines written by the run
     employees_vested = models.PositiveIntegerField(default=0)  # employees whose account grew
     amount_vested = models.DecimalField(**MONEY, default=0)  # dollars moved to side accounts
     amount_to_district = models.DecimalField(**MONEY, default=0)  # dollars moved to districts
-    # Problems of failed employer steps: [{"employer": "MCOE", "message": "..."}]; a restart
-    # retries those steps and clears the list.
+    # Problems of failed employer-years: [{"employer": "MCOE", "message": "..."}]; a
+    # restart retries them and clears the list.
     errors = models.JSONField(default=list, blank=True)
+    # Started while months of the year were not closed: why (an administrator's words),
+    # who, and the open months then: [{"employer": "MCOE", "year": 1984, "months": [...]}].
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    open_months = models.JSONField(default=list, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)  # when the run was asked for
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker began it
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
     finished_at = models.DateTimeField(null=True, blank=True)  # completed or failed
 
     class Meta:
-        ordering = ["-policy_year"]
+        ordering = ["-policy_year", "-id"]
+        indexes = [models.Index(fields=["policy_year", "status"], name="vesting_run_year_idx")]
 
     def __str__(self) -> str:
         return f"Rollover of {self.label}"
@@ -63,6 +87,18 @@ class VestingRun(models.Model):
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
     @property
+    def stale(self) -> bool:
+        """Running, but its worker gave no sign of life for the stale threshold."""
+        return self.status == self.Status.RUNNING and heartbeat_is_stale(self.heartbeat_at)
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown: "Stale (its worker stopped)" for a stale run."""
+        if self.stale:
+            return "Stale (its worker stopped)"
+        return self.get_status_display()
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.COMPLETED:
             return 100
@@ -71,28 +107,69 @@ class VestingRun(models.Model):
         return min(100, (self.employers_done * 100) // self.employers_total)
 
 
-class VestingRunEmployerStep(models.Model):
-    """One employer's part of a run, committed together with its lines and postings.
+def heartbeat_is_stale(heartbeat_at: datetime | None) -> bool:
+    """A heartbeat older than ``settings.VESTING_ROLLOVER_STALE_SECONDS`` (or none)."""
+    if heartbeat_at is None:
+        return True
+    limit = timedelta(seconds=settings.VESTING_ROLLOVER_STALE_SECONDS)
+    return timezone.now() - heartbeat_at > limit
 
-    Its existence is the checkpoint: a restarted run skips the employers that have one.
+
+class VestingRunEmployerStep(models.Model):
+    """One employer-year of the rollover: an employer's vesting of one policy year.
+
+    One row per employer and year (unique), with its own status: ``queued`` when a run
+    takes it, ``running`` while a worker has it, ``completed`` when its lines and postings
+    are committed (in the same database transaction as they are), ``failed`` with the
+    error. A completed employer-year is never redone by the rollover (corrections of a
+    vested year are re-vests). ``run`` is the run that holds it now (a later run takes
+    over a failed one).
     """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
 
     run = models.ForeignKey(VestingRun, on_delete=models.PROTECT, related_name="steps")
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="+")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)  # why it failed (blank otherwise)
     lines_written = models.PositiveIntegerField(default=0)  # vesting lines written
     employees_vested = models.PositiveIntegerField(default=0)  # employees whose account grew
     amount_vested = models.DecimalField(**MONEY, default=0)  # dollars to side accounts
     amount_to_district = models.DecimalField(**MONEY, default=0)  # dollars to the district
-    done_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # a worker took it
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
+    done_at = models.DateTimeField(null=True, blank=True)  # completed
 
     class Meta:
-        ordering = ["run", "employer_id"]
+        ordering = ["policy_year", "employer_id"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "employer"], name="vesting_step_once"),
+            models.UniqueConstraint(
+                fields=["employer", "policy_year"], name="vesting_employer_year_once"
+            ),
         ]
+        indexes = [models.Index(fields=["run", "status"], name="vesting_step_run_idx")]
 
     def __str__(self) -> str:
-        return f"{self.run} / employer {self.employer_id}"
+        return f"{policy_year_label(self.policy_year)} / employer {self.employer_id}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+    @property
+    def stale(self) -> bool:
+        return self.status == self.Status.RUNNING and heartbeat_is_stale(self.heartbeat_at)
+
+    @property
+    def status_label(self) -> str:
+        if self.stale:
+            return "Stale (its worker stopped)"
+        return self.get_status_display()
 
 
 class VestingLine(models.Model):
@@ -271,13 +348,26 @@ OPEN_PAYOUT_STATUSES = (
 
 
 class VestingAdjustment(models.Model):
-    """Audit of a run-out claim against a vested year (R-CL6): what was asked, what was
-    recovered from the side account (the rest the trust fund bears)."""
+    """Audit of a change to a vested year: a run-out claim (R-CL6: what was asked, what was
+    recovered from the side account, the rest the trust fund bears) or a re-vest of the
+    year after late data (``vesting.revest``: the amount before and after, what moved)."""
+
+    class Kind(models.TextChoices):
+        RUNOUT = "runout", "Run-out claim"  # R-CL6, vesting.payouts.runout_claim_paid
+        REVEST = "revest", "Re-vest after late data"  # vesting.revest
 
     line = models.ForeignKey(VestingLine, on_delete=models.PROTECT, related_name="adjustments")
-    claim_amount = models.DecimalField(**MONEY)  # dollars the trust fund paid late
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RUNOUT)
+    claim_amount = models.DecimalField(**MONEY, default=0)  # dollars the trust fund paid late
     recovered = models.DecimalField(**MONEY)  # dollars taken back from the vested amount
-    paid_on = models.DateField()  # the day the late claim was paid
+    paid_on = models.DateField()  # the day the late claim was paid / the re-vest was dated
+    amount_before = models.DecimalField(**MONEY, null=True, blank=True)  # line dollars before
+    amount_after = models.DecimalField(**MONEY, null=True, blank=True)  # line dollars after
+    # Dollars of the reduction the trust fund bears (already paid out, R-CL6); a re-vest
+    # records the change of that figure (see vesting.revest).
+    borne = models.DecimalField(**MONEY, default=0)
+    overpaid = models.DecimalField(**MONEY, default=0)  # dollars recorded as an overpayment
+    reason = models.CharField(max_length=300, blank=True)  # why the amount changed
     reference = models.CharField(max_length=100, blank=True)  # e.g. "claim 123"
     transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -299,3 +389,62 @@ class VestingAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"Run-out {self.reference or self.pk}: {self.recovered} of {self.claim_amount}"
+
+
+class Overpayment(models.Model):
+    """Money paid out of a side account for a year that a re-vest later lowered: the part
+    of the decrease that could not be taken back from the side account (already paid),
+    owed back by the employee. Posted to the General Deductible Trust Fund's receivable
+    account (``vesting.revest``)."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="overpayments")
+    line = models.ForeignKey(VestingLine, on_delete=models.PROTECT, related_name="overpayments")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    amount = models.DecimalField(**MONEY)  # dollars owed back (> 0)
+    recorded_on = models.DateField()  # the ledger date of the posting
+    reason = models.CharField(max_length=300, blank=True)
+    adjustment = models.OneToOneField(
+        VestingAdjustment, on_delete=models.PROTECT, related_name="overpayment"
+    )
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="overpayment"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id", "policy_year", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="overpayment_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Overpayment {self.amount} ({policy_year_label(self.policy_year)})"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)
+
+
+class RevestPending(models.Model):
+    """A completed employer-year whose vesting would change if re-vested now: the nightly
+    list for the superintendent (``vesting.revest.revest_scan``), replaced each night."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="+")
+    policy_year = models.PositiveSmallIntegerField()  # 1984 for 1984-85 (R-PY1)
+    employees = models.PositiveIntegerField()  # employees whose vesting would change
+    increase = models.DecimalField(**MONEY)  # dollars that would vest in addition
+    decrease = models.DecimalField(**MONEY)  # dollars that would be taken back (>= 0)
+    found_at = models.DateTimeField()  # when the nightly job found it
+
+    class Meta:
+        ordering = ["employer_id", "policy_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "policy_year"], name="revest_pending_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {policy_year_label(self.policy_year)}: {self.employees}"
+
+    @property
+    def label(self) -> str:
+        return policy_year_label(self.policy_year)

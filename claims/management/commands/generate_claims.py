@@ -125,7 +125,7 @@ INSERT INTO claims_claim (
     policy_year, provider, admin_claim_number, billed, allowed, status, denied_reason, tier,
     trust_fund_amount, employee_amount, carrier_amount, forwarded_at, payment_transaction_id,
     duplicate_of_id, source, entered_by_id, entered_at, paid_on, void_reason, voided_by_id,
-    voided_at
+    voided_at, received_on
 )
 SELECT g.id, g.employer_id, g.employee_id, f.id, NULL, e.first_name || ' ' || e.last_name,
        g.day, g.policy_year, (%(providers_array)s::text[])[g.provider_index],
@@ -137,7 +137,8 @@ SELECT g.id, g.employer_id, g.employee_id, f.id, NULL, e.first_name || ' ' || e.
        CASE WHEN g.tier NOT IN ('full', 'none') THEN g.under ELSE 0 END,
        CASE WHEN g.tier = 'none' THEN 0 ELSE g.allowed - g.under END,
        CASE WHEN g.tier <> 'none' AND g.allowed > g.under THEN %(now)s END,
-       NULL, NULL, 'generated', NULL, %(now)s, NULL, '', NULL, NULL
+       NULL, NULL, 'generated', NULL, %(now)s, NULL, '', NULL, NULL,
+       GREATEST(g.day, LEAST(g.day + 14, %(now)s::date))
   FROM gen_split g
   JOIN accounts_employee e ON e.id = g.employee_id
   JOIN claims_familyyear f ON f.employee_id = g.employee_id AND f.policy_year = g.policy_year

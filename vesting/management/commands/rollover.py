@@ -1,6 +1,8 @@
 """``manage.py rollover --year 1984-85``: the July 1 rollover of a policy year (R-VE3).
 
-Runs in this process by default, printing a progress line per employer; ``--queue`` hands
+Runs in this process by default, printing a progress line per year; ``--employer CODE``
+rolls over one employer (its earlier years not vested too); ``--override-reason`` starts it
+although months of the year are not closed; ``--queue`` hands
 it to the Celery worker instead. A year that already ran says so and changes nothing; a
 failed or interrupted run is finished (completed employer steps are skipped).
 """
@@ -13,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.models import Employer
 from accounts.rules import parse_policy_year
 from vesting import rollover
 from vesting.models import VestingRun
@@ -26,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="hand the run to the Celery worker"
         )
+        parser.add_argument("--employer", help="one employer's code (its earlier years too)")
+        parser.add_argument(
+            "--override-reason",
+            default="",
+            help="start although months of the year are not closed, for this reason",
+        )
         parser.add_argument(
             "--today", help="the date to check the year's end against (YYYY-MM-DD; default today)"
         )
@@ -36,8 +45,19 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         today = date.fromisoformat(options["today"]) if options["today"] else None
+        employer = None
+        if options["employer"]:
+            employer = Employer.objects.filter(code=options["employer"]).first()
+            if employer is None:
+                raise CommandError(f"No employer with the code {options['employer']}.")
         try:
-            run = rollover.rollover_start(policy_year=year, today=today, queue=options["queue"])
+            run = rollover.rollover_start(
+                policy_year=year,
+                employer=employer,
+                today=today,
+                override_reason=options["override_reason"],
+                queue=options["queue"],
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if options["queue"]:
