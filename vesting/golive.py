@@ -115,7 +115,7 @@ from accounts.rules import (
 )
 from staywell.csv import csv_text
 from staywell.jobs import job_create, job_fail, job_succeed
-from staywell.money import CENT, ZERO
+from staywell.money import CENT, MONEY_MAX, ZERO
 from staywell.tasks import enqueue_on_commit
 from vesting import ledger
 from vesting.lines import plan_year_settings
@@ -340,7 +340,7 @@ def parse_money(text: str) -> Decimal:
         amount = Decimal(digits)
     except InvalidOperation:
         raise ValueError(text) from None
-    if amount != amount.quantize(CENT):
+    if amount != amount.quantize(CENT) or amount > MONEY_MAX:  # R-PY2: never rounded
         raise ValueError(text)
     amount = amount.quantize(CENT)
     return -amount if negative else amount

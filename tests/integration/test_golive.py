@@ -76,6 +76,7 @@ def test_a_file_with_errors_is_refused_whole_with_row_and_column_messages(plan):
         ("MCS", "vested", "A1", "1985-86", "100.00", ""),  # row 12: not ended by the cut-over
         ("MCS", "vested", "A1", "1983-84", "400.00", "50.00"),  # row 13: Ann has not left
         ("MCS", "unvested_forward", "", "", "50.00", ""),
+        ("MCS", "vested", "B1", "1982-83", "99999999999999999999", ""),  # row 15: absurd
     ]
     check = golive.golive_check(file=upload(bad), cutover=CUTOVER, today=TODAY)
     found = {(e["row"], e["field"]) for e in check.errors}
@@ -86,6 +87,7 @@ def test_a_file_with_errors_is_refused_whole_with_row_and_column_messages(plan):
         (11, "amount"),
         (12, "policy_year"),
         (13, "paid_out"),
+        (15, "amount"),
         (3, "amount"),  # the Vested Trust Fund 1,275.00 is not what the rows hold (0.00)
     } <= found
     messages = {(e["row"], e["field"]): e["message"] for e in check.errors}
