@@ -11,9 +11,11 @@ column            meaning
 ================  =====================================================================
 employer_code     the employer, e.g. MCOE
 item              what the row carries (below)
-employee_number   ``vested`` rows: the employee (on file, e.g. from the census import)
-policy_year       ``vested`` rows: the policy year, 1984-85 (or its start year, 1984);
-                  ``balance_forward``: the plan's first policy year (optional)
+employee_number   employee rows (``vested``, ``pending``, ``ytd_trust_claims``): the
+                  employee (on file, e.g. from the census import)
+policy_year       ``vested``, ``pending`` rows: the policy year, 1984-85 (or 1984);
+                  ``balance_forward``: the plan's first policy year (optional);
+                  ``ytd_trust_claims``: the cut-over's year (optional)
 amount            dollars and cents as the fund report prints them (deductions negative,
                   a minus sign or parentheses)
 paid_out          ``vested`` rows: dollars of that year's amount already paid out
@@ -29,7 +31,9 @@ after July 31, the year-to-date figures of the report's lines of the year (``emp
 ``claims_processed``, ``current_refunds``, ``prior_refunds``, ``prior_year_claims``,
 ``unvested_adjustment``, ``interest_earned``, ``admin_expenses``, ``unvested_year``); per
 employee, one ``vested`` row per policy year with the amount vested and what of it was
-already paid out.
+already paid out; one ``pending`` row per partial year still pending at the cut-over
+(R-VE4) with its unused amount; for a cut-over after July 31, one ``ytd_trust_claims`` row
+with what the trust fund paid so far for the family's claims of the year (R-VE2).
 
 Ledger design (the plan is silent; decided as the plan's auditor would):
 
@@ -77,9 +81,34 @@ Ledger design (the plan is silent; decided as the plan's auditor would):
   employee's ``vested`` rows (``separation_date``, ``separation_reason``) and recorded
   through ``accounts.services.employee_separate`` after the years are carried in (its
   vesting at separation skips the carried-in year; its R-VE7 lump sums are scheduled).
-- Decision: a mid-year cut-over carries the year's totals for the report only; the
-  rollover of that year vests from what Stay-Well's ledger holds for it, so June 30 is the
-  cut-over to use when the year's vesting is to be Stay-Well's.
+- Decision: a mid-year cut-over carries each family's trust-fund claims of the year so
+  far (``ytd_trust_claims``), so that the rollover of the year vests allotment less the
+  claims before and after go-live (R-VE2). Each is posted as a claim payment
+  (``TransactionKind.CLAIM_PAYMENT``, General Deductible Trust Fund -> opening balances)
+  with the employee and the year to date (July 1 to the cut-over) as its period of
+  service, dated the cut-over: every reader of a family's claims (the rollover's lines
+  SQL, a re-vest, the side-account and self-service pages, the dashboard) counts it as
+  it counts a claim paid in Stay-Well, and the lines SQL is left as it is. Together they
+  are the year's "Claims processed" to date, so ``claims_processed`` must equal the
+  employees' rows (the check refuses otherwise) and is not posted again as one figure.
+  The allotment months of the year (also those before the cut-over) come from coverage,
+  entered with the hire dates, as for any year.
+- Decision: the months of the cut-over's policy year up to the cut-over are recorded as
+  closed (the earlier administrator closed them), so the rollover of a mid-year cut-over's
+  year asks only for the months after it.
+- Decision: a partial year still pending at the cut-over (R-VE4: before the employee's
+  first full year) is carried in as a ``pending`` row with its unused amount (0.00 to the
+  maximum vest): a pending ``VestingLine`` and no posting, its money left in the General
+  Deductible Trust Fund (part of the balance forward), as the rollover leaves it. The next
+  rollover that decides it settles it like its own (``vesting.lines.pending_settle``):
+  vested when a full year completes, to the district when the employee separates without
+  one. Refused: an employee with vested years in the file (a full year decided it), one
+  who left by the cut-over (it went to the district), a year not ended by the cut-over.
+- Decision: the separation year's partial amount of the cut-over's own year (a mid-year
+  cut-over) is moved to the side account on the separation date, not the June 30 before:
+  it is the year's own money, so a refund of it after go-live is a current-year refund on
+  the fund report (R-VE4 (b)), as when it vested in Stay-Well; earlier years are prior
+  money.
 - Decision: all or nothing: the job re-checks the file and posts every employer in one
   database transaction; its progress is written on a connection of its own so that the
   page's progress bar moves while the transaction is open.
@@ -171,6 +200,9 @@ YTD_EMPLOYEE_ITEMS = (
 YTD_DISTRICT_ITEMS = ("interest_earned", "admin_expenses", "unvested_year")
 YTD_ITEMS = YTD_EMPLOYEE_ITEMS + YTD_DISTRICT_ITEMS
 VESTED = "vested"
+PENDING = "pending"
+YTD_CLAIMS = "ytd_trust_claims"
+EMPLOYEE_ITEMS = (VESTED, PENDING, YTD_CLAIMS)
 FIGURE_ITEMS = FUND_ITEMS + FORWARD_ITEMS + YTD_ITEMS
 DISTRICT_FORWARD = ("interest_forward", "admin_forward", "unvested_forward")
 REQUIRED_ITEMS = (*FUND_ITEMS, "balance_forward")
@@ -215,15 +247,30 @@ ITEM_DOCS = (
     ("admin_expenses", "Mid-year: administrative expenses to date (negative)."),
     ("unvested_year", "Mid-year: unvested transfers received (positive)."),
     ("vested", "One employee's vested amount of one policy year, and what was paid out."),
+    (
+        "pending",
+        "One employee's partial year still pending (R-VE4): its unused amount, kept in the "
+        "General Deductible Trust Fund until a full year completes.",
+    ),
+    (
+        "ytd_trust_claims",
+        "Mid-year: what the trust fund paid so far for one employee's family claims of the "
+        "year (positive); the employees' rows add up to claims_processed.",
+    ),
 )
 COLUMN_DOCS = (
     ("employer_code", True, "The employer's code, e.g. MCOE."),
     ("item", True, "What the row carries: one of the items below."),
-    ("employee_number", False, "vested rows: the employee number (on file)."),
+    (
+        "employee_number",
+        False,
+        "vested, pending and ytd_trust_claims rows: the employee number (on file).",
+    ),
     (
         "policy_year",
         False,
-        "vested rows: the policy year, e.g. 1984-85; balance_forward: the plan's first year.",
+        "vested and pending rows: the policy year, e.g. 1984-85; balance_forward: the plan's "
+        "first year; ytd_trust_claims: the cut-over's year (blank: that year).",
     ),
     ("amount", True, "Dollars and cents as the fund report prints them, e.g. (23,599.47)."),
     ("paid_out", False, "vested rows: dollars of that year already paid out (blank: none)."),
@@ -296,6 +343,13 @@ class VestedRow:
 
 
 @dataclass
+class ClaimsRow:
+    row: int  # spreadsheet row
+    employee: Employee
+    amount: Decimal  # dollars the trust fund paid for the family's claims of the year
+
+
+@dataclass
 class EmployerFile:
     """One employer's rows of the file, read."""
 
@@ -304,6 +358,9 @@ class EmployerFile:
     figures: dict[str, Decimal] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # item -> row
     vested: list[VestedRow] = field(default_factory=list)
+    pending: list[VestedRow] = field(default_factory=list)  # partial years pending (R-VE4)
+    ytd_claims: list[ClaimsRow] = field(default_factory=list)  # the year to date, per family
+    claim_rows: dict[int, int] = field(default_factory=dict)  # employee id -> its row
     first_year: int | None = None  # the plan's first policy year (balance_forward row)
     # Separations the file records (employee id -> date, reason): not yet on file.
     separations: dict[int, tuple[date, str]] = field(default_factory=dict)
@@ -408,11 +465,11 @@ def _read(file: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
 
 
 def _employees(rows: list[dict[str, str]], employers: dict[str, Employer]) -> dict[Any, Employee]:
-    """The employees the ``vested`` rows name: (employer id, number) -> employee."""
+    """The employees the employee rows name: (employer id, number) -> employee."""
     wanted = {
         (employers[r["employer_code"].upper()].pk, r.get("employee_number", ""))
         for r in rows
-        if r.get("item", "").lower() == VESTED and r["employer_code"].upper() in employers
+        if r.get("item", "").lower() in EMPLOYEE_ITEMS and r["employer_code"].upper() in employers
     }
     found: dict[Any, Employee] = {}
     numbers = {number for _, number in wanted}
@@ -512,20 +569,8 @@ def _vested_row(
 ) -> None:
     number = int(row["_row"])
     before = len(errors)
-    employee = None
+    employee = _row_employee(row, file, employees, errors)
     employee_number = row.get("employee_number", "")
-    if not employee_number:
-        errors.append(_problem(number, "employee_number", "The employee number is missing."))
-    else:
-        employee = employees.get((file.employer.pk, employee_number))
-        if employee is None:
-            errors.append(
-                _problem(
-                    number,
-                    "employee_number",
-                    f"No employee {employee_number} at {file.employer.code}: import the census first.",
-                )
-            )
     year = _vested_year(row, number, employee, cutover, errors)
     amount = _amount(row, "amount", errors)
     paid = _amount(row, "paid_out", errors) or ZERO
@@ -556,6 +601,169 @@ def _vested_row(
         )
     if len(errors) == before and employee is not None and year is not None and amount is not None:
         file.vested.append(VestedRow(number, employee, year, amount, paid))
+
+
+def _row_employee(
+    row: dict[str, str], file: EmployerFile, employees: dict[Any, Employee], errors: list[Any]
+) -> Employee | None:
+    """The employee an employee row names (on file), or ``None`` with the problem listed."""
+    number = int(row["_row"])
+    employee_number = row.get("employee_number", "")
+    if not employee_number:
+        errors.append(_problem(number, "employee_number", "The employee number is missing."))
+        return None
+    employee = employees.get((file.employer.pk, employee_number))
+    if employee is None:
+        errors.append(
+            _problem(
+                number,
+                "employee_number",
+                f"No employee {employee_number} at {file.employer.code}: import the census first.",
+            )
+        )
+    return employee
+
+
+def _pending_row(
+    row: dict[str, str],
+    file: EmployerFile,
+    employees: dict[Any, Employee],
+    cutover: date,
+    errors: list[Any],
+    maximums: dict[int, Decimal],
+) -> None:
+    """A partial year still pending at the cut-over (R-VE4): it ended by then, before the
+    employee's first full year; its unused amount waits in the General Deductible Trust
+    Fund for the rollover that decides it."""
+    number = int(row["_row"])
+    before = len(errors)
+    employee = _row_employee(row, file, employees, errors)
+    year = None
+    raw = row.get("policy_year", "")
+    if not raw:
+        errors.append(_problem(number, "policy_year", "The policy year is missing."))
+    else:
+        try:
+            year = parse_policy_year(raw)
+        except ValueError:
+            errors.append(
+                _problem(number, "policy_year", f"{raw!r} is not a policy year, such as 1984-85.")
+            )
+        if year is not None and policy_year_end(year) > cutover:
+            errors.append(
+                _problem(
+                    number,
+                    "policy_year",
+                    f"{policy_year_label(year)} had not ended by the cut-over "
+                    f"{cutover.isoformat()}: a pending partial year is one that ended by then.",
+                )
+            )
+            year = None
+    amount = _amount(row, "amount", errors)
+    if amount is None and not row.get("amount"):
+        errors.append(_problem(number, "amount", "The unused amount pending is missing."))
+    if amount is not None and year is not None:
+        maximum = _maximum_vest(year, maximums)
+        if amount < ZERO or amount > maximum:
+            errors.append(
+                _problem(
+                    number,
+                    "amount",
+                    f"A year's unused amount is 0.00 to {maximum} (R-VE2), not {amount}.",
+                )
+            )
+    if (_amount(row, "paid_out", []) or ZERO) != ZERO:
+        errors.append(
+            _problem(number, "paid_out", "A pending year has not vested: nothing of it was paid.")
+        )
+    if employee is not None and _separated_by(employee, cutover):
+        errors.append(
+            _problem(
+                number,
+                "item",
+                f"Employee {employee.number} left by the cut-over without a full year: the "
+                "pending years went to the district (R-VE4); nothing is pending.",
+            )
+        )
+    if len(errors) == before and employee is not None and year is not None and amount is not None:
+        file.pending.append(VestedRow(number, employee, year, amount, ZERO))
+
+
+def _claims_row(
+    row: dict[str, str],
+    file: EmployerFile,
+    employees: dict[Any, Employee],
+    cutover: date,
+    errors: list[Any],
+    deductibles: dict[int, Decimal],
+) -> None:
+    """One family's trust-fund claims of the cut-over's year paid before go-live (R-VE2)."""
+    number = int(row["_row"])
+    year = policy_year_of(cutover)
+    if forward_date(cutover) == cutover:
+        errors.append(
+            _problem(
+                number,
+                "item",
+                f"A June 30 cut-over has no year-to-date figures: {YTD_CLAIMS} belongs to a "
+                "mid-year cut-over.",
+            )
+        )
+        return
+    before = len(errors)
+    employee = _row_employee(row, file, employees, errors)
+    raw = row.get("policy_year", "")
+    if raw:
+        try:
+            given = parse_policy_year(raw)
+        except ValueError:
+            given = None
+        if given != year:
+            errors.append(
+                _problem(
+                    number,
+                    "policy_year",
+                    f"The year to date is {policy_year_label(year)} (leave it blank), not {raw!r}.",
+                )
+            )
+    amount = _amount(row, "amount", errors)
+    if amount is None and not row.get("amount"):
+        errors.append(_problem(number, "amount", "The amount paid is missing."))
+    if amount is not None:
+        if year not in deductibles:
+            deductibles[year] = plan_year_settings(year).deductible
+        if amount < ZERO or amount > deductibles[year]:
+            errors.append(
+                _problem(
+                    number,
+                    "amount",
+                    f"The trust fund pays a family 0.00 to {deductibles[year]} a year "
+                    f"(R-CL1, R-CL3), not {amount}.",
+                )
+            )
+    if employee is not None and (
+        employee.hire_date > cutover
+        or (
+            employee.separation_date is not None
+            and employee.separation_date < policy_year_start(year)
+        )
+    ):
+        errors.append(
+            _problem(
+                number,
+                "employee_number",
+                f"Employee {employee.number} was not employed in {policy_year_label(year)} "
+                "by the cut-over.",
+            )
+        )
+    seen = file.claim_rows.get(employee.pk) if employee is not None else None
+    if seen is not None:
+        errors.append(
+            _problem(number, "employee_number", f"This employee is already on row {seen}.")
+        )
+    if len(errors) == before and employee is not None and amount is not None:
+        file.ytd_claims.append(ClaimsRow(number, employee, amount))
+        file.claim_rows[employee.pk] = number
 
 
 def _maximum_vest(year: int, maximums: dict[int, Decimal]) -> Decimal:
@@ -697,6 +905,18 @@ def _tie_problems(file: EmployerFile) -> list[dict[str, Any]]:
                 f"year-to-date figures add up to {district}.",
             )
         )
+    claims = sum((c.amount for c in file.ytd_claims), ZERO)
+    if claims != -f["claims_processed"]:
+        row = file.rows.get("claims_processed") or file.ytd_claims[0].row
+        problems.append(
+            _problem(
+                row,
+                "amount",
+                f"Claims processed of {code} to date is {f['claims_processed']}, but the "
+                f"employees' {YTD_CLAIMS} rows add up to {claims}: the rollover vests each "
+                "family's allotment less its claims of the year (R-VE2).",
+            )
+        )
     if f["unvested_year"] != -f["unvested_adjustment"]:
         problems.append(
             _problem(
@@ -707,6 +927,22 @@ def _tie_problems(file: EmployerFile) -> list[dict[str, Any]]:
             )
         )
     return problems
+
+
+def _pending_problems(file: EmployerFile) -> list[dict[str, Any]]:
+    """R-VE4: a partial year is pending only before the employee's first full year; an
+    employee with a vested year had one, and the year was decided with it."""
+    vested = {v.employee.pk for v in file.vested}
+    return [
+        _problem(
+            p.row,
+            "item",
+            f"Employee {p.employee.number} has vested years in the file: a partial year is "
+            "pending only before the first full year (R-VE4); carry it in as vested.",
+        )
+        for p in file.pending
+        if p.employee.pk in vested
+    ]
 
 
 def _employer_problems(file: EmployerFile) -> list[dict[str, Any]]:
@@ -731,6 +967,7 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
     """Check every row and tie every employer's figures; nothing is written."""
     result = GoLiveCheck(rows=len(rows))
     maximums: dict[int, Decimal] = {}
+    deductibles: dict[int, Decimal] = {}
     codes = {r.get("employer_code", "").upper() for r in rows}
     employers = {e.code.upper(): e for e in Employer.objects.filter(code__in=codes)}
     employees = _employees(rows, employers)
@@ -748,20 +985,26 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
             result.errors.append(_problem(number, "employer_code", message))
             continue
         file = files.setdefault(employer.pk, EmployerFile(employer, number))
-        if item == VESTED:
-            count = len(file.vested)
-            _vested_row(row, file, employees, cutover, result.errors, maximums)
-            if len(file.vested) > count:
-                added = file.vested[-1]
+        if item in (VESTED, PENDING):
+            years = file.vested if item == VESTED else file.pending
+            count = len(years)
+            if item == VESTED:
+                _vested_row(row, file, employees, cutover, result.errors, maximums)
+            else:
+                _pending_row(row, file, employees, cutover, result.errors, maximums)
+            if len(years) > count:
+                added = years[-1]
                 key = (added.employee.pk, added.policy_year)
                 if key in seen_years:
-                    file.vested.pop()
+                    years.pop()
                     result.errors.append(
                         _problem(
                             number, "policy_year", f"This year is already on row {seen_years[key]}."
                         )
                     )
                 seen_years.setdefault(key, number)
+        elif item == YTD_CLAIMS:
+            _claims_row(row, file, employees, cutover, result.errors, deductibles)
         elif item in FIGURE_ITEMS:
             _figure_row(row, item, file, cutover, result.errors)
         else:
@@ -777,7 +1020,7 @@ def check_rows(rows: list[dict[str, str]], *, cutover: date) -> GoLiveCheck:
             for v in file.vested
             if v.employee.pk in separations
         }
-        result.errors += _employer_problems(file) + _tie_problems(file)
+        result.errors += _employer_problems(file) + _tie_problems(file) + _pending_problems(file)
     result.errors.sort(key=lambda e: e["row"] if isinstance(e["row"], int) else 0)
     result.employers = list(files.values())
     return result
@@ -837,6 +1080,8 @@ def _summary(file: EmployerFile) -> dict[str, Any]:
         "name": file.employer.name,
         "employees": len({v.employee.pk for v in file.vested}),
         "years": len(file.vested),
+        "pending_years": len(file.pending),
+        "families_with_claims": len(file.ytd_claims),
         "figures": {item: str(amount) for item, amount in file.figures.items()},
     }
 
@@ -949,8 +1194,8 @@ def _figure_specs(file: EmployerFile, cutover: date) -> list[ledger.TransactionS
     }
     specs = []
     for item, amount in file.figures.items():
-        if item in FUND_ITEMS or not amount or item == "unvested_adjustment":
-            continue
+        if item in FUND_ITEMS or not amount or item in ("unvested_adjustment", "claims_processed"):
+            continue  # the claims of the year are posted per family (_claims_specs)
         if item == "refunds_to_date":
             lines = [ledger.debit(refunds, amount), ledger.credit(opening, amount)]
         elif item == "unvested_year":  # one transfer, General Trust Fund -> district
@@ -975,6 +1220,32 @@ def _figure_specs(file: EmployerFile, cutover: date) -> list[ledger.TransactionS
             )
         )
     return specs
+
+
+def _claims_specs(file: EmployerFile, cutover: date) -> list[ledger.TransactionSpec]:
+    """Each family's trust-fund claims of the year paid before go-live, as a claim payment
+    of the employee with the year to date as its period (module Decision): the rollover,
+    a re-vest and the employee's pages count them; together they are "Claims processed"."""
+    books = ledger.ledger_accounts_for_employer(file.employer)
+    opening = ledger.account_get_or_create(
+        books.fund(FundKind.OPENING_BALANCE), name=OPENING_ACCOUNT_NAME
+    )
+    start = forward_date(cutover) + timedelta(days=1)
+    return [
+        ledger.TransactionSpec(
+            kind=TransactionKind.CLAIM_PAYMENT,
+            effective_date=cutover,
+            lines=_signed_lines(books.general_trust, opening, -c.amount),
+            memo=f"Carried in at go-live: trust-fund claims of {policy_year_label(policy_year_of(cutover))} to date",
+            idempotency_key=f"golive:{file.employer.pk}:{YTD_CLAIMS}:{c.employee.pk}",
+            employee_id=c.employee.pk,
+            reference=REFERENCE.format(item=YTD_CLAIMS),
+            period_start=start,
+            period_end=cutover,
+        )
+        for c in file.ytd_claims
+        if c.amount > ZERO
+    ]
 
 
 def _side_accounts(employer: Employer, employee_ids: set[int]) -> dict[int, int]:
@@ -1029,7 +1300,11 @@ def _post_vested(file: EmployerFile, cutover: date, user: Any) -> None:
         entries=[
             ledger.TransactionSpec(
                 kind=TransactionKind.GO_LIVE,
-                effective_date=forward,
+                # The separation year's partial amount of the cut-over's year vested on the
+                # separation day, within the year: the year's own money (module Decision).
+                effective_date=forward
+                if policy_year_end(v.policy_year) <= forward
+                else _vested_on(v),
                 lines=[ledger.debit(sides[v.employee.pk], v.held), ledger.credit(general, v.held)],
                 memo=f"Carried in at go-live: vested for {policy_year_label(v.policy_year)}",
                 idempotency_key=f"golive:{file.employer.pk}:vested:{v.employee.pk}:{v.policy_year}",
@@ -1061,6 +1336,44 @@ def _post_vested(file: EmployerFile, cutover: date, user: Any) -> None:
         ],
         batch_size=2000,
     )
+
+
+def _post_pending(file: EmployerFile) -> None:
+    """Each pending partial year: a line pending (R-VE4), its money left in the General
+    Deductible Trust Fund, as the rollover leaves it; the rollover that decides it settles
+    it (``vesting.lines.pending_settle``)."""
+    VestingLine.objects.bulk_create(
+        [
+            VestingLine(
+                employee=p.employee,
+                policy_year=p.policy_year,
+                allotment=p.amount,
+                trust_fund_claims=ZERO,
+                unused=p.amount,
+                full_year=False,
+                amount=p.amount,
+                outcome=VestingLine.Outcome.PENDING,
+                vested_on=None,
+            )
+            for p in file.pending
+        ],
+        batch_size=2000,
+    )
+
+
+def _close_months(file: EmployerFile, cutover: date, user: Any) -> None:
+    """The months of the cut-over's policy year up to the cut-over, closed: the earlier
+    administrator posted them (the rollover of the year asks for every month closed)."""
+    closed_by = user if getattr(user, "is_authenticated", False) else None
+    first = policy_year_start(policy_year_of(cutover))
+    months = []
+    day = first
+    while day <= cutover:
+        months.append(
+            MonthClose(employer=file.employer, year=day.year, month=day.month, closed_by=closed_by)
+        )
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    MonthClose.objects.bulk_create(months, ignore_conflicts=True)
 
 
 def _carry_payouts(file: EmployerFile, cutover: date) -> None:
@@ -1108,19 +1421,17 @@ def _post_employer(go_live: GoLive, file: EmployerFile, *, user: Any) -> GoLiveE
         figures={item: str(amount) for item, amount in file.figures.items()},
         vested_years=len(file.vested),
     )
-    ledger.post_transactions_batch(entries=_figure_specs(file, cutover), posted_by=user)
+    ledger.post_transactions_batch(
+        entries=_figure_specs(file, cutover) + _claims_specs(file, cutover), posted_by=user
+    )
     _post_vested(file, cutover, user)
+    _post_pending(file)
     for employee_id, (day, reason) in sorted(file.separations.items()):
         member_services.employee_separate(  # R-EL9 coverage; R-VE7 lump sums of the lines
             employee=employee_id, separation_date=day, reason=reason, created_by=user
         )
     _carry_payouts(file, cutover)
-    MonthClose.objects.get_or_create(
-        employer=file.employer,
-        year=cutover.year,
-        month=cutover.month,
-        defaults={"closed_by": user if getattr(user, "is_authenticated", False) else None},
-    )
+    _close_months(file, cutover, user)
     return live
 
 

@@ -49,7 +49,10 @@ class GoLiveJobSerializer(serializers.Serializer):
 class GoLiveSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text="checked, queued, completed or failed.")
     summary = serializers.JSONField(
-        help_text='Per employer: {"code", "name", "employees", "years", "figures": {item: amount}}.'
+        help_text=(
+            'Per employer: {"code", "name", "employees", "years", "pending_years", '
+            '"families_with_claims", "figures": {item: amount}}.'
+        )
     )
     job = GoLiveJobSerializer(allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -105,6 +108,8 @@ EXAMPLE = {
             "name": "Mendocino County Schools",
             "employees": 10,
             "years": 34,
+            "pending_years": 2,
+            "families_with_claims": 0,
             "figures": {"balance_forward": "173824.12", "interest_forward": "68672.45"},
         }
     ],

@@ -127,6 +127,9 @@ def test_page_lists_problems_by_row_and_column_then_confirms_with_a_progress_bar
     page = administrator_client.get("/vesting/go-live/")
     assert page.status_code == 200
     assert "Download the template (CSV)" in page.content.decode()
+    # The employee items of a mid-year cut-over and of a pending partial year (R-VE4).
+    assert "ytd_trust_claims" in page.content.decode()
+    assert "partial year still pending (R-VE4)" in page.content.decode()
     template = administrator_client.get("/vesting/go-live/template.csv")
     assert template.content.decode().splitlines()[0] == (
         "employer_code,item,employee_number,policy_year,amount,paid_out,"

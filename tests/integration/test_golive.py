@@ -241,11 +241,18 @@ MID_YEAR = [
     ("MCS", "unvested_year", "", "", "50.00", ""),
     ("MCS", "vested", "A1", "1983-84", "400.00", ""),
     ("MCS", "vested", "A1", "1984-85", "450.00", ""),
+    # The families' trust-fund claims of the year to date: 500 + 400 + 300 = 1,200.
+    ("MCS", "ytd_trust_claims", "A1", "", "500.00", ""),
+    ("MCS", "ytd_trust_claims", "C1", "", "400.00", ""),
+    ("MCS", "ytd_trust_claims", "D1", "", "300.00", ""),
 ]
 
 
 def test_a_mid_year_cutover_puts_the_year_to_date_on_the_current_year_lines(plan):
     employer, _, _ = plan
+    program = ProgramFactory(employer=employer)
+    hire(program=program, number="C1")
+    hire(program=program, number="D1")
     check = golive.golive_check(
         file=upload(MID_YEAR), cutover=date(1985, 12, 31), today=date(1986, 1, 10)
     )
