@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from tests.e2e.conftest import login
-from tests.factories import EmployerFactory, ProgramFactory, UserFactory, hire
+from tests.factories import EmployerFactory, ProgramFactory, UserFactory, close_policy_year, hire
 from tests.integration.test_vesting_worker import Worker, queue_rollover, running_redis
 from vesting.models import VestingRun
 
@@ -44,6 +44,7 @@ def pool(transactional_db):
                     last_name=f"Oak{n}",
                 )
             )
+        close_policy_year(program.employer, 1983)  # the rollover waits for the month closes
     UserFactory(username="super-e2e", role="superintendent")
     return people
 

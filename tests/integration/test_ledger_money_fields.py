@@ -30,6 +30,15 @@ MONEY_FIELDS = (
     "Payout.billed_amount",
     "VestingAdjustment.claim_amount",
     "VestingAdjustment.recovered",
+    # Re-vests of completed years: what a line was and became, what the trust fund bore,
+    # what could not be taken back (an overpayment); the nightly list's totals.
+    "VestingAdjustment.amount_before",
+    "VestingAdjustment.amount_after",
+    "VestingAdjustment.borne",
+    "VestingAdjustment.overpaid",
+    "Overpayment.amount",
+    "RevestPending.increase",
+    "RevestPending.decrease",
 )
 
 
