@@ -236,7 +236,12 @@ def separated():
         program=program, hire_date=date(1982, 6, 1), first_name="Ana", last_name="Rivera"
     )
     for year in (1982, 1983):
-        run = rollover.rollover_start(policy_year=year, today=date(year + 1, 7, 1), queue=False)
+        run = rollover.rollover_start(
+            policy_year=year,
+            today=date(year + 1, 7, 1),
+            queue=False,
+            override_reason="No month closes in this data set.",
+        )
         rollover.rollover_execute(run.pk)
     members.employee_separate(
         employee=employee, separation_date=date(1984, 9, 30), reason="resignation"
