@@ -1,7 +1,9 @@
 """Posting: the only code that writes to the ledger (R-FU1..R-FU3).
 
 Every movement of money in Stay-Well goes through :func:`post_transaction` (one ledger
-transaction) or :func:`post_transactions_batch` (many, with COPY); the named operations
+transaction), :func:`post_transactions_batch` (many, with COPY) or
+:func:`post_transfers_set` (many two-line transfers of one kind and date, in one
+statement: the rollover's vesting transfers); the named operations
 (:mod:`vesting.ledger.operations`) build their lines and call it. The sign convention is
 in :mod:`vesting.models.ledger`.
 Decisions (the plan is silent; chosen as a plan administrator and its auditor would):
@@ -23,6 +25,13 @@ Decisions (the plan is silent; chosen as a plan administrator and its auditor wo
   someone else with a reworded memo is the same operation). The key is inserted with
   ``ON CONFLICT DO NOTHING``, so two concurrent callers with one key serialize on the
   unique index and the second gets the first's transaction.
+- Decision: the set path (:func:`post_transfers_set`) computes the payload hash in SQL
+  from the same canonical text as :func:`payload_hash` (the reference's JSON string made
+  by Python's ``json.dumps``, the two lines sorted by code point), so a transfer posted
+  by the set path and replayed through :func:`post_transaction` (or the other way round)
+  is one transaction. It requires an idempotency key on every transfer. Its side-account
+  floor is the database CHECK on each account's net change over the set (the set is one
+  date, one moment of the ledger), not entry by entry as in a batch.
 - Decision: a reversal is dated the day it is posted unless told otherwise (accounting
   practice: the original stays where it was); a reversal cannot itself be reversed
   (post the operation again instead), and a transaction is reversed at most once
