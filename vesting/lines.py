@@ -358,9 +358,11 @@ def lines_write(
         if only_employee is None and len(general_trusts) >= POOL_PLAN_EMPLOYERS:
             with _one_pass_plan(cursor):
                 cursor.execute(_LINES_INSERT_SQL, params)
+                rows = cursor.fetchall()
         else:
             cursor.execute(_LINES_INSERT_SQL, params)
-        return [LineRow(*row) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        return [LineRow(*row) for row in rows]
 
 
 # From this many employers in one statement, the lines are computed with hash joins over
