@@ -190,7 +190,7 @@ def post_a_year_of_claims(args: argparse.Namespace) -> None:
 
 
 # The rollover's phases, timed by wrapping the functions ``rollover_batch`` calls (the
-# rest of the batch is the commit: the deferred balance check of every transaction).
+# rest of the batch is the commit: the deferred checks of balances and foreign keys).
 PHASES = {
     "rollover": [
         "rollover_batch",
@@ -248,7 +248,7 @@ def roll_the_year_three_times(args: argparse.Namespace) -> float:
     print(
         "  phases: "
         + ", ".join(f"{name.strip('_')} {seconds:.2f} s" for name, seconds in phases.items())
-        + f"; the batch's commit (deferred balance checks) {batch - inside:.2f} s; "
+        + f"; the batch's commit (deferred balance and foreign-key checks) {batch - inside:.2f} s; "
         f"outside the batch {rollover_seconds - batch:.2f} s"
     )
     lines_before = VestingLine.objects.count()
