@@ -50,6 +50,7 @@ from vesting.ledger.posting import (
     IdempotencyConflict,
     Line,
     TransactionSpec,
+    Transfer,
     credit,
     debit,
     employer_id_of,
@@ -58,6 +59,7 @@ from vesting.ledger.posting import (
     payload_hash,
     post_transaction,
     post_transactions_batch,
+    post_transfers_set,
     user_id_of,
 )
 
@@ -78,6 +80,7 @@ __all__ = [
     "IdempotencyConflict",
     "Line",
     "TransactionSpec",
+    "Transfer",
     "account_get_or_create",
     "credit",
     "debit",
@@ -103,6 +106,7 @@ __all__ = [
     "post_runout_recovery",
     "post_transaction",
     "post_transactions_batch",
+    "post_transfers_set",
     "post_unvested_transfer",
     "post_vesting_transfer",
     "side_account_for",

@@ -1,7 +1,9 @@
 """Posting: the only code that writes to the ledger (R-FU1..R-FU3).
 
 Every movement of money in Stay-Well goes through :func:`post_transaction` (one ledger
-transaction) or :func:`post_transactions_batch` (many, with COPY); the named operations
+transaction), :func:`post_transactions_batch` (many, with COPY) or
+:func:`post_transfers_set` (many two-line transfers of one kind and date, in one
+statement: the rollover's vesting transfers); the named operations
 (:mod:`vesting.ledger.operations`) build their lines and call it. The sign convention is
 in :mod:`vesting.models.ledger`.
 Decisions (the plan is silent; chosen as a plan administrator and its auditor would):
@@ -23,6 +25,13 @@ Decisions (the plan is silent; chosen as a plan administrator and its auditor wo
   someone else with a reworded memo is the same operation). The key is inserted with
   ``ON CONFLICT DO NOTHING``, so two concurrent callers with one key serialize on the
   unique index and the second gets the first's transaction.
+- Decision: the set path (:func:`post_transfers_set`) computes the payload hash in SQL
+  from the same canonical text as :func:`payload_hash` (the reference's JSON string made
+  by Python's ``json.dumps``, the two lines sorted by code point), so a transfer posted
+  by the set path and replayed through :func:`post_transaction` (or the other way round)
+  is one transaction. It requires an idempotency key on every transfer. Its side-account
+  floor is the database CHECK on each account's net change over the set (the set is one
+  date, one moment of the ledger), not entry by entry as in a batch.
 - Decision: a reversal is dated the day it is posted unless told otherwise (accounting
   practice: the original stays where it was); a reversal cannot itself be reversed
   (post the operation again instead), and a transaction is reversed at most once
@@ -55,7 +64,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
@@ -655,3 +664,258 @@ def _check_side_accounts_in_order(
 
 def employer_id_of(employer: Employer | int) -> int:
     return employer.pk if isinstance(employer, Employer) else int(employer)
+
+
+# --- The set path ------------------------------------------------------------------------
+
+
+class Transfer(NamedTuple):
+    """One two-line transfer of :func:`post_transfers_set`: ``amount`` (positive cents)
+    debited to ``debit_account`` and credited to ``credit_account``."""
+
+    debit_account: int
+    credit_account: int
+    amount: Decimal
+    idempotency_key: str
+    employee_id: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    memo: str = ""
+    reference: str = ""
+
+
+# The transfers of one call, one row each, with their employer (from the debited account)
+# and the payload hash of :func:`payload_hash` computed in SQL: the same canonical text
+# (kind|date|employer|employee|"reference"|period start|period end|earned by|reverses|
+# the two lines "account:direction:amount" sorted by code point, comma-separated).
+_SET_LOAD = """
+CREATE TEMPORARY TABLE ledger_transfer_set ON COMMIT DROP AS
+SELECT v.ord, v.debit_account, v.credit_account, v.amount, v.employee_id, v.period_start,
+       v.period_end, v.idempotency_key, v.memo, v.reference,
+       fd.employer_id AS debit_employer, fc.employer_id AS credit_employer,
+       encode(sha256(convert_to(concat_ws('|',
+           %(kind)s::text, to_char(%(day)s::date, 'YYYY-MM-DD'), fd.employer_id::text,
+           coalesce(v.employee_id::text, 'None'), v.reference_json,
+           coalesce(to_char(v.period_start, 'YYYY-MM-DD'), ''),
+           coalesce(to_char(v.period_end, 'YYYY-MM-DD'), ''), '', 'None',
+           least(l.d, l.c) || ',' || greatest(l.d, l.c)), 'UTF8')), 'hex') AS payload_hash
+  FROM unnest(%(debits)s::bigint[], %(credits)s::bigint[], %(amounts)s::numeric[],
+              %(employees)s::bigint[], %(starts)s::date[], %(ends)s::date[], %(keys)s::text[],
+              %(memos)s::text[], %(references)s::text[], %(reference_json)s::text[])
+       WITH ORDINALITY AS v(debit_account, credit_account, amount, employee_id, period_start,
+                            period_end, idempotency_key, memo, reference, reference_json, ord)
+  LEFT JOIN vesting_account ad ON ad.id = v.debit_account
+  LEFT JOIN vesting_fund fd ON fd.id = ad.fund_id
+  LEFT JOIN vesting_account ac ON ac.id = v.credit_account
+  LEFT JOIN vesting_fund fc ON fc.id = ac.fund_id
+ CROSS JOIN LATERAL (
+       SELECT (v.debit_account || ':debit:' || v.amount::numeric(14, 2)) COLLATE "C" AS d,
+              (v.credit_account || ':credit:' || v.amount::numeric(14, 2)) COLLATE "C" AS c
+ ) l
+"""
+
+# The first thing wrong with the set, if anything: (position, what).
+_SET_PROBLEM = """
+SELECT ord, problem FROM (
+SELECT ord, CASE
+    WHEN debit_employer IS NULL OR credit_employer IS NULL THEN 'no such ledger account'
+    WHEN debit_employer <> credit_employer
+        THEN 'a ledger transaction moves money within one employer''s funds'
+    WHEN amount IS NULL OR amount <= 0 THEN 'the amount must be more than zero'
+    WHEN amount <> trunc(amount, 2)
+        THEN 'enter dollars and cents: at most two digits after the decimal point'
+    WHEN amount >= %(max)s THEN 'the amount is too large'
+    WHEN idempotency_key IS NULL OR length(idempotency_key) NOT BETWEEN 1 AND 200
+        THEN 'an idempotency key has 1 to 200 characters'
+    WHEN length(memo) > 300 THEN 'the memo is limited to 300 characters'
+    WHEN length(reference) > 100 THEN 'the reference is limited to 100 characters'
+    WHEN period_start > period_end THEN 'the period cannot end before it starts'
+    WHEN row_number() OVER (PARTITION BY idempotency_key ORDER BY ord) > 1
+        THEN 'two transfers of the set have the same idempotency key'
+    END AS problem
+  FROM ledger_transfer_set
+) checked
+ WHERE problem IS NOT NULL
+ ORDER BY ord
+ LIMIT 1
+"""
+
+# The transfers whose key was posted before: (position, transaction, same payload?).
+_SET_EXISTING = """
+SELECT s.ord, t.id, t.payload_hash = s.payload_hash, t.kind, t.effective_date
+  FROM ledger_transfer_set s JOIN vesting_transaction t ON t.idempotency_key = s.idempotency_key
+"""
+
+# The new transfers, each a transaction and its two postings, in ONE statement (the
+# balance upkeep trigger runs once for it; the balance check once per transaction at
+# commit). A key posted meanwhile by a concurrent caller is skipped (ON CONFLICT) and
+# checked afterwards like a replay.
+_SET_INSERT = """
+WITH t AS (
+    INSERT INTO vesting_transaction (
+        employer_id, kind, effective_date, memo, reference, employee_id, period_start,
+        period_end, earned_by, reverses_id, idempotency_key, payload_hash, posted_by_id,
+        posted_at)
+    SELECT s.debit_employer, %(kind)s, %(day)s, s.memo, s.reference, s.employee_id,
+           s.period_start, s.period_end, '', NULL, s.idempotency_key, s.payload_hash,
+           %(posted_by)s, now()
+      FROM ledger_transfer_set s
+     WHERE NOT EXISTS (SELECT 1 FROM vesting_transaction x
+                        WHERE x.idempotency_key = s.idempotency_key)
+     ORDER BY s.ord
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, idempotency_key
+), new AS (
+    SELECT t.id, s.ord, s.debit_account, s.credit_account, s.amount
+      FROM t JOIN ledger_transfer_set s ON s.idempotency_key = t.idempotency_key
+), p AS (
+    INSERT INTO vesting_posting (transaction_id, account_id, direction, amount, effective_date)
+    SELECT n.id, x.account_id, x.direction, n.amount, %(day)s
+      FROM new n
+     CROSS JOIN LATERAL (VALUES (n.debit_account, 'debit'), (n.credit_account, 'credit'))
+           AS x(account_id, direction)
+)
+SELECT ord, id FROM new
+"""
+
+
+def post_transfers_set(
+    *,
+    kind: str,
+    effective_date: date,
+    transfers: Sequence[Transfer],
+    posted_by: Any = None,
+) -> list[int]:
+    """Post many two-line transfers of one kind and date set-based: one statement loads
+    them (with their payload hashes, computed in SQL), one checks them, one inserts every
+    new transaction with its postings.
+
+    The rules of :func:`post_transaction`, checked for the whole set before anything is
+    written (an error names the transfer by its position, from 1): positive exact cents,
+    both accounts of one employer, an idempotency key on every transfer, unique in the
+    set. A transfer whose key was posted before with the same payload (the hash of
+    :func:`payload_hash`) is skipped and its transaction returned; with another payload
+    the whole set is refused (:class:`IdempotencyConflict`). Side accounts (R-VE5) are
+    floored by the database's CHECK on the net change of the set (one date: the set is
+    one moment of the ledger). Returns the transaction ids in the order of
+    ``transfers``. :func:`post_transactions_batch` remains the path for transactions of
+    several kinds, dates or more than two lines.
+    """
+    if kind not in _KINDS:
+        raise ValidationError({"kind": f"Unknown kind of ledger transaction: {kind!r}."})
+    if not isinstance(effective_date, date) or hasattr(effective_date, "hour"):
+        raise ValidationError({"effective_date": "The effective date must be a date."})
+    if not transfers:
+        return []
+    if any(isinstance(t.amount, float | bool) for t in transfers):
+        raise ValidationError(
+            {"amount": "Amounts of money must be exact: pass a Decimal or a string, not a float."}
+        )
+    columns = list(zip(*transfers, strict=True))
+    params = {
+        "kind": str(kind),
+        "day": effective_date,
+        "debits": list(columns[0]),
+        "credits": list(columns[1]),
+        "amounts": [_exact(a) for a in columns[2]],
+        "keys": list(columns[3]),
+        "employees": list(columns[4]),
+        "starts": list(columns[5]),
+        "ends": list(columns[6]),
+        "memos": list(columns[7]),
+        "references": list(columns[8]),
+        "reference_json": [json.dumps(r) for r in columns[8]],
+        "max": MAX_AMOUNT,
+        "posted_by": user_id_of(posted_by),
+    }
+    ids: list[int | None] = [None] * len(transfers)
+    with db_transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_transfer_set")
+        cursor.execute(_SET_LOAD, params)
+        cursor.execute(_SET_PROBLEM, params)
+        problem = cursor.fetchone()
+        if problem and problem[1]:
+            raise ValidationError(
+                f"Transfer {problem[0]}: {problem[1][0].upper()}{problem[1][1:]}."
+            )
+        _set_replays(cursor, transfers, ids)
+        if any(i is None for i in ids):
+            try:
+                with db_transaction.atomic():
+                    cursor.execute(_SET_INSERT, params)
+                    for ord_, new_id in cursor.fetchall():
+                        ids[ord_ - 1] = new_id
+            except IntegrityError as exc:
+                if _constraint_name(exc) == "side_account_never_negative":
+                    raise _set_negative_error(cursor) from exc
+                raise
+            if any(i is None for i in ids):  # posted meanwhile by a concurrent caller
+                _set_replays(cursor, transfers, ids)
+        cursor.execute("DROP TABLE pg_temp.ledger_transfer_set")
+    return [int(i) for i in ids if i is not None]
+
+
+def _exact(value: Any) -> Decimal:
+    """An amount as an exact Decimal (its cents are checked in SQL), or a ValidationError."""
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"amount": "Enter an amount of money, such as 125.50."}) from None
+
+
+def _set_replays(cursor: Any, transfers: Sequence[Transfer], ids: list[int | None]) -> None:
+    """Fill ``ids`` with the transactions of the keys posted before (same payload), or
+    refuse the set (another payload)."""
+    cursor.execute(_SET_EXISTING)
+    for ord_, tx_id, same, kind, effective_date in cursor.fetchall():
+        if not same:
+            key = transfers[ord_ - 1].idempotency_key
+            raise IdempotencyConflict(
+                {
+                    "idempotency_key": (
+                        f"The idempotency key {key!r} was already used for transaction "
+                        f"#{tx_id} ({TransactionKind(kind).label} of {effective_date}) with a "
+                        "different payload. A retry must repeat the same operation; a new "
+                        "operation needs a new key."
+                    )
+                },
+                code="idempotency_conflict",
+            )
+        ids[ord_ - 1] = tx_id
+
+
+def _set_negative_error(cursor: Any) -> ValidationError:
+    """The first side account the set would take below zero, as a clerk reads it."""
+    cursor.execute(
+        """
+        WITH change AS (
+            SELECT x.account_id,
+                   sum(CASE WHEN x.direction = a.normal_balance THEN s.amount
+                            ELSE -s.amount END) AS change
+              FROM ledger_transfer_set s
+             CROSS JOIN LATERAL (VALUES (s.debit_account, 'debit'),
+                                        (s.credit_account, 'credit')) AS x(account_id, direction)
+              JOIN vesting_account a ON a.id = x.account_id
+             GROUP BY x.account_id
+        )
+        SELECT b.account_id, b.balance, -c.change
+          FROM change c JOIN vesting_accountbalance b ON b.account_id = c.account_id
+         WHERE b.never_negative AND b.balance + c.change < 0
+         ORDER BY b.account_id LIMIT 1
+        """
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return ValidationError(
+            "A Vested Trust Fund side account can never go below zero.",
+            code="insufficient_balance",
+        )
+    account = Account.objects.select_related("employee").get(pk=row[0])
+    who = account.employee or "an employee"
+    return ValidationError(
+        f"The vested account of {who} holds {row[1]}; these transfers would take {row[2]} "
+        "from it. A Vested Trust Fund side account can never go below zero.",
+        code="insufficient_balance",
+    )
