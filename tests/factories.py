@@ -319,3 +319,15 @@ def close_policy_year(employer, year: int) -> None:
             year=year + (month - 1) // 12,
             month=(month - 1) % 12 + 1,
         )
+
+
+def roll(*years: int, reason: str = "No month closes in this data set.") -> None:
+    """The July 1 rollover of each policy year, on its July 1 (R-VE3), for data sets with no
+    month closes (the administrator's override, with ``reason``)."""
+    from vesting import rollover
+
+    for year in years:
+        run = rollover.rollover_start(
+            policy_year=year, today=date(year + 1, 7, 1), queue=False, override_reason=reason
+        )
+        rollover.rollover_execute(run.pk)

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     close_policy_year,
     hire,
+    roll,
 )
 from vesting import payouts, rollover
 from vesting.models import Payout, Transaction, VestingRun
@@ -29,17 +30,6 @@ from vesting.models import Payout, Transaction, VestingRun
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def roll(*years: int) -> None:
-    for year in years:
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
 
 
 @pytest.fixture

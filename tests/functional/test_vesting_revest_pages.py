@@ -10,24 +10,13 @@ from decimal import Decimal
 import pytest
 
 from accounts import services as members
-from tests.factories import EmployerFactory, ProgramFactory, hire
-from vesting import ledger, payouts, revest, rollover
+from tests.factories import EmployerFactory, ProgramFactory, hire, roll
+from vesting import ledger, payouts, revest
 from vesting.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def roll(*years: int) -> None:
-    for year in years:
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
 
 
 @pytest.fixture

@@ -18,26 +18,20 @@ import pytest
 
 from accounts import services as members
 from accounts.models import PlanYear
-from tests.factories import BeneficiaryDesignationFactory, EmployerFactory, ProgramFactory, hire
-from vesting import ledger, payouts, rollover, selectors
+from tests.factories import (
+    BeneficiaryDesignationFactory,
+    EmployerFactory,
+    ProgramFactory,
+    hire,
+    roll,
+)
+from vesting import ledger, payouts, selectors
 from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Payout, TransactionKind, VestingLine
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def roll(*years: int) -> None:
-    """The July 1 rollover of each policy year, on its July 1 (R-VE3)."""
-    for year in years:
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
 
 
 def pay_claim(employee, amount: str, *, service: date, paid: date | None = None, ref: str = ""):

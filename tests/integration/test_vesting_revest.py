@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from accounts import services as members
 from claims import services as claims
 from reports.selectors import fund_report
-from tests.factories import EmployerFactory, ProgramFactory, claims_family, enter_claim, hire
-from vesting import ledger, payouts, revest, rollover
+from tests.factories import EmployerFactory, ProgramFactory, claims_family, enter_claim, hire, roll
+from vesting import ledger, payouts, revest
 from vesting.ledger import selectors as ledger_selectors
 from vesting.models import (
     Overpayment,
@@ -33,17 +33,6 @@ from vesting.models import (
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def roll(*years: int) -> None:
-    for year in years:
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
 
 
 def pay_claim(employee, amount: str, *, service: date, paid: date | None = None):

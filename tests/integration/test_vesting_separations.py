@@ -10,24 +10,19 @@ from django.core.exceptions import ValidationError
 
 from accounts import services as members
 from accounts.models import PlanYear
-from tests.factories import BeneficiaryDesignationFactory, EmployerFactory, ProgramFactory, hire
-from vesting import ledger, payouts, rollover
+from tests.factories import (
+    BeneficiaryDesignationFactory,
+    EmployerFactory,
+    ProgramFactory,
+    hire,
+    roll,
+)
+from vesting import ledger, payouts
 from vesting.models import Payout, TransactionKind, VestingLine
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def roll(*years: int) -> None:
-    for year in years:
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
 
 
 @pytest.fixture
