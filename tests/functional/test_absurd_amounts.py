@@ -16,9 +16,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as members
 from accounts.models import PlanYear, PremiumSchedule
 from claims.models import Claim
-from tests.factories import EmployerFactory, ProgramFactory, claims_family, enter_claim, hire
+from tests.factories import (
+    EmployerFactory,
+    ProgramFactory,
+    claims_family,
+    enter_claim,
+    hire,
+    roll,
+)
 from vesting import ledger as ledger_ops
-from vesting import rollover
 from vesting.models import Payout, Posting, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -235,14 +241,7 @@ def separated():
     employee = hire(
         program=program, hire_date=date(1982, 6, 1), first_name="Ana", last_name="Rivera"
     )
-    for year in (1982, 1983):
-        run = rollover.rollover_start(
-            policy_year=year,
-            today=date(year + 1, 7, 1),
-            queue=False,
-            override_reason="No month closes in this data set.",
-        )
-        rollover.rollover_execute(run.pk)
+    roll(1982, 1983)
     members.employee_separate(
         employee=employee, separation_date=date(1984, 9, 30), reason="resignation"
     )
