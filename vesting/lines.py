@@ -14,7 +14,9 @@ Where the money is read from: the trust fund's spending for an employee and a po
 year is the net of the postings on the employer's General Deductible Trust Fund account
 of the transactions with that employee whose ``period_start`` (the date of service) falls
 in the year and whose kind is a claim payment or a reversal of one (vesting never reads
-the claims app).
+the claims app). The posting trigger keeps that net per account, employee and year in
+``TrustClaimTotal`` as the postings are made, and the lines read it there: one row per
+family and year rather than every claim's postings (``ledger_check`` recomputes it).
 
 Decisions (the plan is silent; chosen as a plan administrator would):
 
@@ -56,8 +58,6 @@ from django.db.models import F, Q
 
 from accounts.models import Employee, Marriage, PlanYear
 from accounts.rules import (
-    add_months,
-    monthly_deductible_shares,
     policy_year_end,
     policy_year_label,
     policy_year_of,
@@ -96,9 +96,6 @@ WITH books AS (
     SELECT b.employer_id, b.general_trust
       FROM unnest(%(employers)s::bigint[], %(general_trusts)s::bigint[])
            AS b(employer_id, general_trust)
-), months AS MATERIALIZED (  -- the first day of each month of the year and its share
-    SELECT m.first_day, m.share
-      FROM unnest(%(first_days)s::date[], %(shares)s::numeric[]) AS m(first_day, share)
 ), emp AS (
     SELECT e.id, e.employer_id, e.separation_date, b.general_trust
       FROM accounts_employee e
@@ -106,31 +103,32 @@ WITH books AS (
      WHERE e.hire_date <= %(ye)s
        AND (e.separation_date IS NULL OR e.separation_date >= %(ys)s)
        AND (%(only)s::bigint IS NULL OR e.id = %(only)s::bigint)
-), cov AS (  -- R-VE1 allotment, R-VE3 full year: the first day of each month
-    SELECT s.employee_id, emp.general_trust,
-           (%(allotments)s::numeric[])[least(count(*) FILTER (WHERE s.tier = 'full'), 12) + 1]
-               AS allotment,
-           count(*) FILTER (WHERE s.source <> 'separation_continuation') AS months_covered
+), seg AS (  -- each segment's first days of a month within the year, counted
+    SELECT s.employee_id, emp.general_trust, s.tier, s.source,
+           greatest(0, (extract(year FROM x.b) * 12 + extract(month FROM x.b))
+                       - (extract(year FROM x.a) * 12 + extract(month FROM x.a))
+                       + CASE WHEN extract(day FROM x.a) = 1 THEN 1 ELSE 0 END)::int AS months
       FROM emp
       JOIN accounts_coveragesegment s
         ON s.employee_id = emp.id AND s.tier <> 'none'
        AND s.start_date <= %(ye)s AND (s.end_date IS NULL OR s.end_date >= %(ys)s)
-      JOIN months m
-        ON m.first_day >= s.start_date AND (s.end_date IS NULL OR m.first_day <= s.end_date)
-     GROUP BY s.employee_id, emp.general_trust
+     CROSS JOIN LATERAL (SELECT greatest(s.start_date, %(ys)s::date) AS a,
+                                least(coalesce(s.end_date, %(ye)s::date), %(ye)s::date) AS b) x
+), cov AS (  -- R-VE1 allotment, R-VE3 full year: the first day of each month
+    SELECT g.employee_id, g.general_trust,
+           (%(allotments)s::numeric[])[
+               least(coalesce(sum(g.months) FILTER (WHERE g.tier = 'full'), 0), 12)::int + 1]
+               AS allotment,
+           coalesce(sum(g.months) FILTER (WHERE g.source <> 'separation_continuation'), 0)
+               AS months_covered
+      FROM seg g
+     GROUP BY g.employee_id, g.general_trust
+    HAVING sum(g.months) > 0
 ), claims AS (  -- R-VE2: what the trust fund paid for the family's claims of the year
-    SELECT t.employee_id, p.account_id,
-           sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END) AS paid
-      FROM vesting_posting p  -- the General Deductible Trust Fund accounts of the batch
-      JOIN vesting_transaction t ON t.id = p.transaction_id
-     WHERE p.account_id = ANY(%(general_trusts)s::bigint[])
-       AND t.kind IN ('claim_payment', 'reversal')
-       AND t.period_start BETWEEN %(ys)s AND %(ye)s
-       AND (%(only)s::bigint IS NULL OR t.employee_id = %(only)s::bigint)
-       AND (t.kind = 'claim_payment'
-            OR EXISTS (SELECT 1 FROM vesting_transaction o  -- a reversal of a claim payment
-                        WHERE o.id = t.reverses_id AND o.kind = 'claim_payment'))
-     GROUP BY t.employee_id, p.account_id
+    SELECT c.employee_id, c.account_id, c.paid
+      FROM vesting_trustclaimtotal c  -- the General Deductible Trust Fund accounts of the batch
+     WHERE c.account_id = ANY(%(general_trusts)s::bigint[]) AND c.policy_year = %(year)s
+       AND (%(only)s::bigint IS NULL OR c.employee_id = %(only)s::bigint)
 ), prior AS (
     SELECT l.employee_id, bool_or(l.full_year) AS had_full
       FROM vesting_vestingline l
@@ -177,17 +175,24 @@ _LINES_INSERT_SQL = """
 WITH ins AS (
     INSERT INTO vesting_vestingline (
         employee_id, policy_year, allotment, trust_fund_claims, unused, full_year, amount,
-        outcome, vested_on, run_id, runout_recovered, created_at)
+        outcome, vested_on, run_id, runout_recovered, created_at, transaction_id,
+        settled_run_id)
     SELECT d.employee_id, %(year)s, d.allotment, d.claims, d.unused, d.full_year, d.unused,
-           d.outcome, d.vested_on, %(run)s, 0, now()
+           d.outcome, d.vested_on, %(run)s, 0, now(),
+           CASE WHEN d.outcome = 'vested' AND d.unused > 0
+                THEN nextval(TRANSACTION_ID_SEQUENCE) END,
+           CASE WHEN d.outcome <> 'pending' THEN %(run)s::bigint END
       FROM (DECIDED_LINES) d
     ON CONFLICT (employee_id, policy_year) DO NOTHING
-    RETURNING id, employee_id, policy_year, amount, outcome, unused, full_year, vested_on
+    RETURNING id, employee_id, policy_year, amount, outcome, unused, full_year, vested_on,
+              transaction_id
 )
 SELECT ins.id, ins.employee_id, e.employer_id, ins.policy_year, ins.amount, ins.outcome,
-       ins.unused, ins.full_year, ins.vested_on
+       ins.unused, ins.full_year, ins.vested_on, ins.transaction_id
   FROM ins JOIN accounts_employee e ON e.id = ins.employee_id
-""".replace("DECIDED_LINES", DECIDED_LINES_SQL)
+""".replace("DECIDED_LINES", DECIDED_LINES_SQL).replace(
+    "TRANSACTION_ID_SEQUENCE", ledger.TRANSACTION_ID_SEQUENCE
+)
 
 # Earlier pending years settled by this year (R-VE4): they vest once a full year exists;
 # without one they go to the district when the employee has separated.
@@ -221,6 +226,9 @@ class LineRow(NamedTuple):
     unused: Decimal  # dollars: allotment - claims, before spouse pooling
     full_year: bool
     vested_on: date | None
+    # the id its vesting transfer will have (taken from the sequence as it was written, so
+    # that no second write links it): vested with an amount; otherwise None
+    transaction_id: int | None
 
 
 class DecidedLine(NamedTuple):
@@ -315,10 +323,8 @@ def decided_lines_params(
         "ys": policy_year_start(year),
         "ye": policy_year_end(year),
         "rollover_day": policy_year_start(year + 1),
-        "shares": list(monthly_deductible_shares(plan.deductible)),
         # R-PY2, R-VE1: the allotment of 0..12 FULL-tier months (n x 41.67, capped)
         "allotments": year_allotments(plan.deductible),
-        "first_days": [add_months(policy_year_start(year), i) for i in range(12)],
         "max_vest": plan.maximum_vest,
         "separation_year_vests": plan.separation_year_vests,
         "employers": employers,
@@ -623,9 +629,11 @@ def _vesting_transfers(
     sides: dict[int, int],
     general_trusts: dict[int, int],
     prefix: str,
+    reserved: dict[int, int | None],
 ) -> list[ledger.Transfer]:
     """One vesting transfer per line vested (R-VE3: the General Deductible Trust Fund to
-    the side account), in the order of ``vesting``."""
+    the side account), in the order of ``vesting``, with the transaction id the line was
+    written with (``reserved``: line id -> id), if any."""
     years = {s.policy_year for s in vesting}
     memos = {y: f"Vested for {policy_year_label(y)}" for y in years}
     periods = {y: (policy_year_start(y), policy_year_end(y)) for y in years}
@@ -639,6 +647,7 @@ def _vesting_transfers(
             period_start=periods[item.policy_year][0],
             period_end=periods[item.policy_year][1],
             memo=memos[item.policy_year],
+            transaction_id=reserved.get(item.line_id),
         )
         for item in vesting
     ]
@@ -652,10 +661,13 @@ def lines_post(
     settled: Sequence[Settled],
     effective_date: date,
     key_prefix: str | None = None,
+    written: Sequence[LineRow] = (),
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """Post the settled lines of every employer of the batch through the ledger's set path
     (:func:`vesting.ledger.post_transfers_set`: one statement for the vesting transfers,
-    one for the unvested transfers) and link them to it.
+    one for the unvested transfers) and link them to it. ``written``: the lines as
+    :func:`lines_write` wrote them, already pointing at the transaction ids their
+    transfers take; only the lines whose link differs from that are updated.
 
     One vesting transfer per employee and year vested (R-VE3: General Deductible Trust
     Fund -> side account) and one unvested transfer to the district per employer for all
@@ -674,7 +686,7 @@ def lines_post(
     district = {e: amount for e, amount in district.items() if amount > ZERO}
     totals = {e: (vested.get(e, ZERO), district.get(e, ZERO)) for e in general_trusts}
     if not vesting and not district:
-        _link(settled, {}, {}, run_id)
+        _link(settled, {}, {}, run_id, written)
         return totals
     sides = _side_accounts({s.employee_id: s.employer_id for s in vesting})
     districts = _district_accounts(list(district))
@@ -682,7 +694,9 @@ def lines_post(
     vest_ids = ledger.post_transfers_set(
         kind=TransactionKind.VESTING_TRANSFER,
         effective_date=effective_date,
-        transfers=_vesting_transfers(vesting, sides, general_trusts, prefix),
+        transfers=_vesting_transfers(
+            vesting, sides, general_trusts, prefix, {r.id: r.transaction_id for r in written}
+        ),
     )
     district_ids = ledger.post_transfers_set(
         kind=TransactionKind.UNVESTED_TRANSFER,
@@ -703,7 +717,7 @@ def lines_post(
     ids = vest_ids + district_ids
     by_line = {item.line_id: tx for item, tx in zip(vesting, ids, strict=False)}
     district_txs = dict(zip(district_order, ids[len(vesting) :], strict=True))
-    _link(settled, by_line, district_txs, run_id)
+    _link(settled, by_line, district_txs, run_id, written)
     return totals
 
 
@@ -712,26 +726,39 @@ def _link(
     by_line: dict[int, int],
     district_txs: dict[int, int],
     run_id: int | None,
+    written: Sequence[LineRow],
 ) -> None:
-    """Set each settled line's transaction and settling run, in one UPDATE."""
-    if not settled:
-        return
-    line_ids, tx_ids = [], []
+    """Set each settled line's transaction and settling run, and clear them on a written
+    line left unsettled (pooled into a pending year, R-VE11), in one UPDATE of the lines
+    not already written so: the district's lines, the pooled and the earlier pending ones,
+    a replayed transfer's."""
+    wanted: dict[int, tuple[int | None, int | None]] = {r.id: (None, None) for r in written}
     for item in settled:
-        line_ids.append(item.line_id)
         if item.outcome == VestingLine.Outcome.TO_DISTRICT:
-            tx_ids.append(district_txs.get(item.employer_id))
+            wanted[item.line_id] = (district_txs.get(item.employer_id), run_id)
         else:
-            tx_ids.append(by_line.get(item.line_id))
+            wanted[item.line_id] = (by_line.get(item.line_id), run_id)
+    as_written = {
+        r.id: (r.transaction_id, run_id if r.outcome != VestingLine.Outcome.PENDING else None)
+        for r in written
+    }
+    changed = [(i, w) for i, w in wanted.items() if as_written.get(i, (0, 0)) != w]
+    if not changed:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             """
             UPDATE vesting_vestingline l
-               SET transaction_id = v.tx, settled_run_id = %(run)s
-              FROM unnest(%(ids)s::bigint[], %(txs)s::bigint[]) AS v(id, tx)
+               SET transaction_id = v.tx, settled_run_id = v.run
+              FROM unnest(%(ids)s::bigint[], %(txs)s::bigint[], %(runs)s::bigint[])
+                   AS v(id, tx, run)
              WHERE l.id = v.id
             """,
-            {"ids": line_ids, "txs": tx_ids, "run": run_id},
+            {
+                "ids": [i for i, _ in changed],
+                "txs": [w[0] for _, w in changed],
+                "runs": [w[1] for _, w in changed],
+            },
         )
 
 
@@ -777,5 +804,6 @@ def vest_at_separation(*, employee: Employee) -> VestingLine | None:
             settled=settled,
             effective_date=employee.separation_date,
             key_prefix="separation",
+            written=rows,
         )
         return VestingLine.objects.get(pk=rows[0].id)

@@ -645,6 +645,7 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
             run_id=run_id,
             settled=settled,
             effective_date=policy_year_start(year + 1),
+            written=rows,
         )
         _refresh_separated(settled)
         for employer_id in ids:

@@ -47,6 +47,7 @@ from vesting.ledger.operations import (
 from vesting.ledger.posting import (
     MAX_AMOUNT,
     ONE_DAY,
+    TRANSACTION_ID_SEQUENCE,
     IdempotencyConflict,
     Line,
     TransactionSpec,
@@ -76,6 +77,7 @@ __all__ = [
     "PAYEES_ACCOUNT",
     "PAYROLL_DEDUCTIONS_ACCOUNT",
     "PROGRAM_CHARGES_ACCOUNT",
+    "TRANSACTION_ID_SEQUENCE",
     "EmployerLedger",
     "IdempotencyConflict",
     "Line",

@@ -682,6 +682,13 @@ class Transfer(NamedTuple):
     period_end: date | None = None
     memo: str = ""
     reference: str = ""
+    # An id taken beforehand from the transactions' sequence (:data:`TRANSACTION_ID_SEQUENCE`)
+    # so that rows written before the posting can already point at it; None: a new id.
+    transaction_id: int | None = None
+
+
+# The sequence of ``vesting_transaction.id``, for :attr:`Transfer.transaction_id`.
+TRANSACTION_ID_SEQUENCE = "pg_get_serial_sequence('vesting_transaction', 'id')"
 
 
 # The transfers of one call, one row each, with their employer (from the debited account)
@@ -691,7 +698,7 @@ class Transfer(NamedTuple):
 _SET_LOAD = """
 CREATE TEMPORARY TABLE ledger_transfer_set ON COMMIT DROP AS
 SELECT v.ord, v.debit_account, v.credit_account, v.amount, v.employee_id, v.period_start,
-       v.period_end, v.idempotency_key, v.memo, v.reference,
+       v.period_end, v.idempotency_key, v.memo, v.reference, v.transaction_id,
        fd.employer_id AS debit_employer, fc.employer_id AS credit_employer,
        encode(sha256(convert_to(concat_ws('|',
            %(kind)s::text, to_char(%(day)s::date, 'YYYY-MM-DD'), fd.employer_id::text,
@@ -701,9 +708,11 @@ SELECT v.ord, v.debit_account, v.credit_account, v.amount, v.employee_id, v.peri
            least(l.d, l.c) || ',' || greatest(l.d, l.c)), 'UTF8')), 'hex') AS payload_hash
   FROM unnest(%(debits)s::bigint[], %(credits)s::bigint[], %(amounts)s::numeric[],
               %(employees)s::bigint[], %(starts)s::date[], %(ends)s::date[], %(keys)s::text[],
-              %(memos)s::text[], %(references)s::text[], %(reference_json)s::text[])
+              %(memos)s::text[], %(references)s::text[], %(reference_json)s::text[],
+              %(transaction_ids)s::bigint[])
        WITH ORDINALITY AS v(debit_account, credit_account, amount, employee_id, period_start,
-                            period_end, idempotency_key, memo, reference, reference_json, ord)
+                            period_end, idempotency_key, memo, reference, reference_json,
+                            transaction_id, ord)
   LEFT JOIN vesting_account ad ON ad.id = v.debit_account
   LEFT JOIN vesting_fund fd ON fd.id = ad.fund_id
   LEFT JOIN vesting_account ac ON ac.id = v.credit_account
@@ -753,10 +762,11 @@ SELECT s.ord, t.id, t.payload_hash = s.payload_hash, t.kind, t.effective_date
 _SET_INSERT = """
 WITH t AS (
     INSERT INTO vesting_transaction (
-        employer_id, kind, effective_date, memo, reference, employee_id, period_start,
+        id, employer_id, kind, effective_date, memo, reference, employee_id, period_start,
         period_end, earned_by, reverses_id, idempotency_key, payload_hash, posted_by_id,
         posted_at)
-    SELECT s.debit_employer, %(kind)s, %(day)s, s.memo, s.reference, s.employee_id,
+    SELECT coalesce(s.transaction_id, nextval(TRANSACTION_ID_SEQUENCE)),
+           s.debit_employer, %(kind)s, %(day)s, s.memo, s.reference, s.employee_id,
            s.period_start, s.period_end, '', NULL, s.idempotency_key, s.payload_hash,
            %(posted_by)s, now()
       FROM ledger_transfer_set s
@@ -776,7 +786,7 @@ WITH t AS (
            AS x(account_id, direction)
 )
 SELECT ord, id FROM new
-"""
+""".replace("TRANSACTION_ID_SEQUENCE", TRANSACTION_ID_SEQUENCE)
 
 
 def post_transfers_set(
@@ -797,9 +807,12 @@ def post_transfers_set(
     :func:`payload_hash`) is skipped and its transaction returned; with another payload
     the whole set is refused (:class:`IdempotencyConflict`). Side accounts (R-VE5) are
     floored by the database's CHECK on the net change of the set (one date: the set is
-    one moment of the ledger). Returns the transaction ids in the order of
-    ``transfers``. :func:`post_transactions_batch` remains the path for transactions of
-    several kinds, dates or more than two lines.
+    one moment of the ledger). A transfer may bring its transaction's id, taken
+    beforehand from the sequence (rows written earlier in the same database transaction
+    point at it; the foreign keys are checked at commit); a replay answers the id posted
+    before instead. Returns the transaction ids in the order of ``transfers``.
+    :func:`post_transactions_batch` remains the path for transactions of several kinds,
+    dates or more than two lines.
     """
     if kind not in _KINDS:
         raise ValidationError({"kind": f"Unknown kind of ledger transaction: {kind!r}."})
@@ -825,6 +838,7 @@ def post_transfers_set(
         "memos": list(columns[7]),
         "references": list(columns[8]),
         "reference_json": [json.dumps(r) for r in columns[8]],
+        "transaction_ids": list(columns[9]),
         "max": MAX_AMOUNT,
         "posted_by": user_id_of(posted_by),
     }

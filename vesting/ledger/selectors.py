@@ -375,6 +375,34 @@ _CHECKS = {
           FULL JOIN vesting_fundmonthtotal m ON m.fund_id = c.fund_id AND m.month = c.month
          WHERE coalesce(c.net_change, 0) <> coalesce(m.net_change, 0)
     """,
+    "trust claim total": """
+        WITH computed AS (
+            SELECT p.account_id, t.employee_id,
+                   (extract(year FROM t.period_start)
+                    - CASE WHEN extract(month FROM t.period_start) < 7 THEN 1 ELSE 0 END)
+                       AS policy_year,
+                   sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END)
+                       AS paid
+              FROM vesting_posting p
+              JOIN vesting_transaction t ON t.id = p.transaction_id
+              JOIN vesting_account a ON a.id = p.account_id
+              JOIN vesting_fund f ON f.id = a.fund_id
+             WHERE f.kind = 'general_trust' AND a.employee_id IS NULL
+               AND t.employee_id IS NOT NULL AND t.period_start IS NOT NULL
+               AND (t.kind = 'claim_payment'
+                    OR (t.kind = 'reversal'
+                        AND EXISTS (SELECT 1 FROM vesting_transaction o
+                                     WHERE o.id = t.reverses_id AND o.kind = 'claim_payment')))
+             GROUP BY 1, 2, 3
+        )
+        SELECT coalesce(c.account_id, m.account_id), coalesce(c.employee_id, m.employee_id),
+               coalesce(c.policy_year, m.policy_year), coalesce(c.paid, 0), coalesce(m.paid, 0)
+          FROM computed c
+          FULL JOIN vesting_trustclaimtotal m
+            ON m.account_id = c.account_id AND m.employee_id = c.employee_id
+           AND m.policy_year = c.policy_year
+         WHERE coalesce(c.paid, 0) <> coalesce(m.paid, 0)
+    """,
     "negative side account": """
         SELECT b.account_id, b.balance FROM vesting_accountbalance b
           JOIN vesting_account a ON a.id = b.account_id

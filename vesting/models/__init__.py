@@ -21,6 +21,7 @@ from vesting.models.ledger import (
     Posting,
     Transaction,
     TransactionKind,
+    TrustClaimTotal,
 )
 from vesting.models.vesting import (
     OPEN_PAYOUT_STATUSES,
@@ -59,6 +60,7 @@ __all__ = [
     "RevestPending",
     "Transaction",
     "TransactionKind",
+    "TrustClaimTotal",
     "VestingAdjustment",
     "VestingLine",
     "VestingRun",

@@ -354,6 +354,33 @@ class FundMonthTotal(models.Model):
         return f"{self.fund_id} {self.month:%Y-%m}: {self.net_change}"
 
 
+class TrustClaimTotal(models.Model):
+    """What a General Deductible Trust Fund account paid for one employee's claims of one
+    policy year, net of reversals (R-VE2: the claims the July 1 vesting subtracts),
+    maintained by the posting trigger in the same database transaction: a claim payment
+    or a reversal of one, with the transaction's employee, counted in the policy year of
+    its date of service (``period_start``). The rollover and the re-vest read one row per
+    family and year instead of every claim's postings; ``ledger_check`` recomputes it."""
+
+    # the unique constraint's leading column: no index of its own
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    policy_year = models.PositiveSmallIntegerField()  # 1985 for 1985-86 (R-PY1)
+    paid = models.DecimalField(**MONEY, default=0)  # dollars: credits less debits
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "employee", "policy_year"],
+                include=["paid"],
+                name="trust_claim_total_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.employee_id} {self.policy_year}: {self.paid}"
+
+
 class MonthClose(models.Model):
     """An employer's month, closed: its trust-fund contributions are posted, once."""
 
