@@ -132,6 +132,9 @@ class PremiumScheduleInline(admin.TabularInline):
     model = PremiumSchedule
     extra = 0
     formfield_overrides = MONEY_FORM_FIELDS
+    # Revisions from a month are made on the administrator's own pages, which refuse a
+    # closed month; a row added here applies from the plan year's first month.
+    readonly_fields = ["effective_from"]
 
 
 @admin.register(PlanYear)
@@ -156,6 +159,7 @@ class PlanYearAdmin(admin.ModelAdmin):
 
 @admin.register(PremiumSchedule)
 class PremiumScheduleAdmin(admin.ModelAdmin):
-    list_display = ["plan_year", "tier", "employer_total", "employee_total"]
+    list_display = ["plan_year", "tier", "effective_from", "employer_total", "employee_total"]
     formfield_overrides = MONEY_FORM_FIELDS
+    readonly_fields = ["effective_from"]
     list_filter = ["plan_year", "tier"]

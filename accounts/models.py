@@ -298,7 +298,8 @@ class PremiumSchedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_year.label} {self.get_tier_display()} from {self.effective_from:%B %Y}"
+        month = f" from {self.effective_from:%B %Y}" if self.effective_from else ""
+        return f"{self.plan_year.label} {self.get_tier_display()}{month}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.effective_from is None and self.plan_year_id is not None:
