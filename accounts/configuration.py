@@ -274,16 +274,20 @@ def premium_schedule_revise(
         errors["rates"] = ["Give the rates of at least one tier."]
     if errors:
         raise ValidationError(errors)
-    rows = []
-    for tier, tier_rates in clean.items():
-        row, _ = PremiumSchedule.objects.update_or_create(
+    # A revision of the same month again replaces its rows (new ids: the dashboard's
+    # cache key follows the table's last id).
+    PremiumSchedule.objects.filter(
+        plan_year=plan_year, effective_from=month, tier__in=[tier.value for tier in clean]
+    ).delete()
+    return [
+        PremiumSchedule.objects.create(
             plan_year=plan_year,
             tier=tier.value,
             effective_from=month,
-            defaults={name: getattr(tier_rates, name) for name in RATE_FIELDS},
+            **{name: getattr(tier_rates, name) for name in RATE_FIELDS},
         )
-        rows.append(row)
-    return rows
+        for tier, tier_rates in clean.items()
+    ]
 
 
 # ---------------------------------------------------------------------------------------

@@ -84,7 +84,10 @@ def _plan_year_url(plan_year: PlanYear) -> str:
 @role_required(*PLAN_CONFIGURATION_WRITERS)
 def plan_year_detail(request: HttpRequest, policy_year: str) -> HttpResponse:
     plan_year = _plan_year(policy_year)
-    rows = list(plan_year.premium_schedules.order_by("effective_from", "tier"))
+    order = {tier.value: index for index, tier in enumerate(configuration.SCHEDULE_TIERS)}
+    rows = sorted(
+        plan_year.premium_schedules.all(), key=lambda row: (row.effective_from, order[row.tier])
+    )
     revisions: dict[Any, list[Any]] = {}
     for row in rows:
         revisions.setdefault(row.effective_from, []).append(row)

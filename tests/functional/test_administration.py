@@ -598,3 +598,29 @@ def test_the_schema_names_the_new_endpoints(administrator_client):
     assert "/api/v1/plan-years/{id}/schedule/" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/plan-years/"]
     assert "/api/v1/users/{id}/password/" in schema["paths"]
+
+
+def test_revising_the_same_month_again_replaces_its_rates(administrator_client):
+    url = "/administration/plan-years/1983-84/schedule/"
+    rates = {"full-major_medical_employer": "141.30", "full-trust_fund_employer": "41.67"}
+    administrator_client.post(url, {"effective_from": "1984-01", **rates})
+    administrator_client.post(
+        url, {"effective_from": "1984-01", **rates, "full-major_medical_employer": "145.00"}
+    )
+    january = PremiumSchedule.objects.filter(
+        plan_year__start_year=1983, tier="full", effective_from=date(1984, 1, 1)
+    )
+    assert [row.major_medical_employer for row in january] == [D("145.00")]
+    assert plan_year_rates(1983, date(1983, 12, 1)).rates_by_tier[Tier.FULL].dental_employer == D(
+        "30.00"
+    )
+
+
+def test_the_demo_administrator_reaches_every_page(db):
+    from reports.management.commands.seed_demo import DEMO_PASSWORD, seed_users
+
+    seed_users()
+    client = Client()
+    assert client.login(username="administrator", password=DEMO_PASSWORD)
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
