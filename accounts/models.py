@@ -188,22 +188,28 @@ class PlanYear(models.Model):
             models.CheckConstraint(
                 condition=models.Q(start_year__gte=1900) & models.Q(start_year__lte=2999),
                 name="plan_year_start_year_1900_to_2999",
+                violation_error_message="The first year is from 1900 to 2999.",
             ),
             models.CheckConstraint(
-                condition=models.Q(deductible__gte=0), name="plan_year_deductible_not_negative"
+                condition=models.Q(deductible__gte=0),
+                name="plan_year_deductible_not_negative",
+                violation_error_message="The deductible cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=models.Q(maximum_vest__gte=0),
                 name="plan_year_maximum_vest_not_negative",
+                violation_error_message="The maximum vest cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=models.Q(carrier_maximum__gte=0),
                 name="plan_year_carrier_maximum_not_negative",
+                violation_error_message="The carrier maximum cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=models.Q(grandfathered_employer_share__gte=0)
                 & models.Q(grandfathered_employer_share__lte=1),
                 name="plan_year_grandfathered_share_0_to_1",
+                violation_error_message="The grandfathered employer share is a fraction from 0 to 1.",
             ),
         ]
 

@@ -55,12 +55,14 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("start_year__gte", 1900), ("start_year__lte", 2999)),
                 name="plan_year_start_year_1900_to_2999",
+                violation_error_message="The first year is from 1900 to 2999.",
             ),
         ),
         migrations.AddConstraint(
             model_name="planyear",
             constraint=models.CheckConstraint(
-                condition=models.Q(("deductible__gte", 0)), name="plan_year_deductible_not_negative"
+                condition=models.Q(("deductible__gte", 0)), name="plan_year_deductible_not_negative",
+                violation_error_message="The deductible cannot be negative."
             ),
         ),
         migrations.AddConstraint(
@@ -68,6 +70,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("maximum_vest__gte", 0)),
                 name="plan_year_maximum_vest_not_negative",
+                violation_error_message="The maximum vest cannot be negative.",
             ),
         ),
         migrations.AddConstraint(
@@ -75,6 +78,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("carrier_maximum__gte", 0)),
                 name="plan_year_carrier_maximum_not_negative",
+                violation_error_message="The carrier maximum cannot be negative.",
             ),
         ),
         migrations.AddConstraint(
@@ -85,6 +89,7 @@ class Migration(migrations.Migration):
                     ("grandfathered_employer_share__lte", 1),
                 ),
                 name="plan_year_grandfathered_share_0_to_1",
+                violation_error_message="The grandfathered employer share is a fraction from 0 to 1.",
             ),
         ),
         migrations.AddConstraint(

@@ -165,7 +165,10 @@ def test_the_django_admin_cannot_save_a_share_of_seven_either(db):
         "premium_schedules-TOTAL_FORMS": "0",
         "premium_schedules-INITIAL_FORMS": "0",
     }
-    client.post(f"/admin/accounts/planyear/{year.pk}/change/", data)
+    response = client.post(f"/admin/accounts/planyear/{year.pk}/change/", data)
+    assert (
+        "The grandfathered employer share is a fraction from 0 to 1." in response.content.decode()
+    )
     year.refresh_from_db()
     assert year.grandfathered_employer_share == D("0.5000")
 
@@ -624,3 +627,21 @@ def test_the_demo_administrator_reaches_every_page(db):
     assert client.login(username="administrator", password=DEMO_PASSWORD)
     for url in PAGES:
         assert client.get(url).status_code == 200, url
+
+
+def test_list_pages_read_in_a_fixed_number_of_queries(
+    administrator_client, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    for index in range(8):
+        UserFactory(username=f"clerk-{index}", role="clerk")
+        PlanYearFactory(start_year=1990 + index)
+        ProgramFactory()
+    for url in (
+        "/administration/users/",
+        "/administration/plan-years/",
+        "/administration/employers/",
+    ):
+        with django_assert_max_num_queries(10):
+            assert administrator_client.get(url).status_code == 200
