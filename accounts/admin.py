@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from accounts import configuration
 from accounts.models import (
     BeneficiaryDesignation,
     CoverageOverride,
@@ -155,6 +156,11 @@ class PlanYearAdmin(admin.ModelAdmin):
     ]
     inlines = [PremiumScheduleInline]
     formfield_overrides = MONEY_FORM_FIELDS
+
+    def get_readonly_fields(self, request: Any, obj: PlanYear | None = None) -> Any:
+        """The settings closed months or the rollover have locked (``accounts.configuration``)."""
+        locked = list(configuration.plan_year_locks(obj)) if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *locked]
 
 
 @admin.register(PremiumSchedule)

@@ -645,3 +645,14 @@ def test_list_pages_read_in_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(10):
             assert administrator_client.get(url).status_code == 200
+
+
+def test_the_django_admin_shows_locked_settings_read_only(db):
+    close_month(EmployerFactory(), 1983, 7)
+    superuser = User.objects.create_superuser("root", password="x-long-password-1")
+    client = Client()
+    client.force_login(superuser)
+    year = PlanYear.objects.get(start_year=1983)
+    page = client.get(f"/admin/accounts/planyear/{year.pk}/change/").content.decode()
+    assert 'name="deductible"' not in page
+    assert 'name="separation_year_vests"' in page
