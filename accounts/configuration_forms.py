@@ -156,15 +156,18 @@ class ScheduleRevisionForm(ServiceForm):
         },
     )
     submit_label = "Save the schedule"
+    columns = True  # the template sets each tier's employer and employee shares side by side
 
     def __init__(self, *args: Any, plan_year: PlanYear, **kwargs: Any) -> None:
         self.plan_year = plan_year
+        self.tier_of: dict[str, str] = {}  # rate field -> its tier's label (the legend)
         super().__init__(*args, **kwargs)
         in_force = schedule_in_force(plan_year)
         for tier in configuration.SCHEDULE_TIERS:
             for line, label in LINE_LABELS.items():
                 name = f"{tier.value}-{line}"
-                self.fields[name] = _money(f"{tier.label}: {label}", required=False)
+                self.fields[name] = _money(label, required=False)
+                self.tier_of[name] = tier.label
                 self.fields[name].widget.attrs["class"] = "usa-input usa-input--small"
                 row = in_force.get(tier.value)
                 if row is not None and not self.is_bound:
@@ -190,6 +193,16 @@ class ScheduleRevisionForm(ServiceForm):
             fields = [self[f"{tier.value}-{line}"] for line in LINE_LABELS]
             groups.append((tier.label, hint, fields))
         return groups
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """A rate's problem names its tier and line at the top of the page."""
+        items = []
+        for anchor, message in super().error_summary():
+            name = anchor.removeprefix("id_")
+            if name in self.tier_of:
+                message = f"{self.tier_of[name]}, {self.fields[name].label.lower()}: {message}"
+            items.append((anchor, message))
+        return items
 
     def rates(self) -> dict[str, dict[str, Any]]:
         rates: dict[str, dict[str, Any]] = {}

@@ -50,7 +50,7 @@ def _plan_year(page, base: str, axe_violations) -> None:
     assert axe_violations(page) == []
 
 
-def _schedule(page, base: str, axe_violations) -> None:
+def _schedule(page, base: str, axe_violations, screenshot) -> None:
     page.get_by_role("link", name="Set the premium schedule").click()
     page.locator("#id_effective_from").fill("1986-07")
     rates = {
@@ -69,6 +69,7 @@ def _schedule(page, base: str, axe_violations) -> None:
     page.get_by_role("button", name="Save the schedule").click()
     page.wait_for_load_state("networkidle")
     assert "at most two decimals" in page.locator("#id_full-dental_employer-error").inner_text()
+    screenshot(page, "administration-schedule-errors")
     assert axe_violations(page) == []
     assert not PremiumSchedule.objects.filter(plan_year__start_year=1986).exists()
 
@@ -116,7 +117,7 @@ def test_administrator_sets_up_a_year_and_a_user_who_logs_in(
     base = live_server.url
     login(page, base, "administrator", DEMO_PASSWORD)
     _plan_year(page, base, axe_violations)
-    _schedule(page, base, axe_violations)
+    _schedule(page, base, axe_violations, screenshot)
     screenshot(page, "administration-plan-year")
     _user(page, base, axe_violations)
     screenshot(page, "administration-users")

@@ -265,6 +265,8 @@ def test_a_rate_with_three_decimals_is_refused_on_its_field(administrator_client
     data = {**SCHEDULE_1986, "full-dental_employer": "34.005"}
     response = administrator_client.post("/administration/plan-years/1986-87/schedule/", data)
     assert 'id="id_full-dental_employer-error"' in response.content.decode()
+    summary = "Full (30+ hours), dental, employer: Enter dollars and cents: at most two decimals."
+    assert summary in response.content.decode()
     assert not PremiumSchedule.objects.filter(plan_year__start_year=1986).exists()
 
 
