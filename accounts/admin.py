@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from accounts import configuration
 from accounts.models import (
     BeneficiaryDesignation,
     CoverageOverride,
@@ -132,6 +133,9 @@ class PremiumScheduleInline(admin.TabularInline):
     model = PremiumSchedule
     extra = 0
     formfield_overrides = MONEY_FORM_FIELDS
+    # Revisions from a month are made on the administrator's own pages, which refuse a
+    # closed month; a row added here applies from the plan year's first month.
+    readonly_fields = ["effective_from"]
 
 
 @admin.register(PlanYear)
@@ -153,9 +157,15 @@ class PlanYearAdmin(admin.ModelAdmin):
     inlines = [PremiumScheduleInline]
     formfield_overrides = MONEY_FORM_FIELDS
 
+    def get_readonly_fields(self, request: Any, obj: PlanYear | None = None) -> Any:
+        """The settings closed months or the rollover have locked (``accounts.configuration``)."""
+        locked = list(configuration.plan_year_locks(obj)) if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *locked]
+
 
 @admin.register(PremiumSchedule)
 class PremiumScheduleAdmin(admin.ModelAdmin):
-    list_display = ["plan_year", "tier", "employer_total", "employee_total"]
+    list_display = ["plan_year", "tier", "effective_from", "employer_total", "employee_total"]
     formfield_overrides = MONEY_FORM_FIELDS
+    readonly_fields = ["effective_from"]
     list_filter = ["plan_year", "tier"]

@@ -8,7 +8,9 @@ materialized coverage timeline (:class:`CoverageSegment`), recomputed by
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pgtrigger
 from django.conf import settings
@@ -180,6 +182,36 @@ class PlanYear(models.Model):
 
     class Meta:
         ordering = ["-start_year"]
+        # The database refuses impossible settings whoever saves them (the Django admin
+        # too): a rollover of such a year could only fail.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_year__gte=1900) & models.Q(start_year__lte=2999),
+                name="plan_year_start_year_1900_to_2999",
+                violation_error_message="The first year is from 1900 to 2999.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deductible__gte=0),
+                name="plan_year_deductible_not_negative",
+                violation_error_message="The deductible cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(maximum_vest__gte=0),
+                name="plan_year_maximum_vest_not_negative",
+                violation_error_message="The maximum vest cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(carrier_maximum__gte=0),
+                name="plan_year_carrier_maximum_not_negative",
+                violation_error_message="The carrier maximum cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grandfathered_employer_share__gte=0)
+                & models.Q(grandfathered_employer_share__lte=1),
+                name="plan_year_grandfathered_share_0_to_1",
+                violation_error_message="The grandfathered employer share is a fraction from 0 to 1.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -188,9 +220,27 @@ class PlanYear(models.Model):
     def label(self) -> str:
         return policy_year_label(self.start_year)
 
+    @property
+    def first_month(self) -> date:
+        """July 1 of the start year: the first month of the year (R-PY1)."""
+        return date(self.start_year, 7, 1)
+
+    @property
+    def last_month(self) -> date:
+        """June 1 of the next year: the first day of the year's last month."""
+        return date(self.start_year + 1, 6, 1)
+
 
 class PremiumSchedule(models.Model):
-    """Monthly premium rates of one tier in one plan year (R-PR1): three lines, two payers."""
+    """Monthly premium rates of one tier in one plan year (R-PR1): three lines, two payers.
+
+    A revision of the schedule applies from a month (``effective_from``) to the end of the
+    plan year or the next revision of the tier: the rates of month M are, for each tier,
+    the row with the latest ``effective_from`` on or before M
+    (``accounts.selectors.plan_year_rates``). A row saved without ``effective_from`` applies
+    from the plan year's first month (July 1): ``save()`` fills it in, and so does a
+    database trigger for bulk and raw inserts.
+    """
 
     plan_year = models.ForeignKey(
         PlanYear, on_delete=models.CASCADE, related_name="premium_schedules"
@@ -198,6 +248,8 @@ class PremiumSchedule(models.Model):
     tier = models.CharField(
         max_length=20, choices=[(t.value, t.label) for t in Tier if t != Tier.NONE]
     )
+    # First day of the month from which these rates apply, a month of the plan year.
+    effective_from = models.DateField(blank=True)
     # Dollars per month, each line split into the employer's and the employee's share.
     major_medical_employer = models.DecimalField(**MONEY, default=Decimal("0.00"))
     major_medical_employee = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -207,10 +259,15 @@ class PremiumSchedule(models.Model):
     dental_employee = models.DecimalField(**MONEY, default=Decimal("0.00"))
 
     class Meta:
-        ordering = ["plan_year", "tier"]
+        ordering = ["plan_year", "effective_from", "tier"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan_year", "tier"], name="premium_schedule_unique_per_tier"
+                fields=["plan_year", "tier", "effective_from"],
+                name="premium_schedule_one_revision_per_tier_and_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_from__day=1),
+                name="premium_schedule_effective_first_of_month",
             ),
             models.CheckConstraint(
                 condition=models.Q(major_medical_employer__gte=0)
@@ -222,9 +279,38 @@ class PremiumSchedule(models.Model):
                 name="premium_schedule_amounts_not_negative",
             ),
         ]
+        triggers = [
+            # A row inserted without its month applies from the plan year's first month; a
+            # month outside the plan year is refused (raw SQL and bulk inserts too).
+            pgtrigger.Trigger(
+                name="premium_schedule_effective_in_plan_year",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                declare=[("first_year", "integer")],
+                func="""
+                SELECT start_year INTO first_year FROM accounts_planyear
+                WHERE id = NEW.plan_year_id;
+                IF NEW.effective_from IS NULL THEN
+                    NEW.effective_from := make_date(first_year, 7, 1);
+                END IF;
+                IF NEW.effective_from < make_date(first_year, 7, 1)
+                   OR NEW.effective_from > make_date(first_year + 1, 6, 1) THEN
+                    RAISE EXCEPTION 'a premium schedule applies from a month of its plan year'
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.plan_year.label} {self.get_tier_display()}"
+        month = f" from {self.effective_from:%B %Y}" if self.effective_from else ""
+        return f"{self.plan_year.label} {self.get_tier_display()}{month}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.effective_from is None and self.plan_year_id is not None:
+            self.effective_from = self.plan_year.first_month
+        super().save(*args, **kwargs)
 
     @property
     def employer_total(self) -> Decimal:

@@ -250,14 +250,19 @@ class PlanYearRates:
     grandfathered_employer_share: Decimal
 
 
-def plan_year_rates(start_year: int) -> PlanYearRates | None:
-    """R-PR1: the premium schedule of a plan year, in one query (None when the year has
-    no schedule rows)."""
+def plan_year_rates(start_year: int, month: date | None = None) -> PlanYearRates | None:
+    """R-PR1: the premium schedule of a plan year in force in ``month`` (its first day;
+    default the year's first month), in one query: for each tier, the revision with the
+    latest ``effective_from`` on or before the month. None when no row is in force."""
+    first = date(start_year, 7, 1)
     rows = list(
-        PremiumSchedule.objects.select_related("plan_year").filter(plan_year__start_year=start_year)
+        PremiumSchedule.objects.select_related("plan_year")
+        .filter(plan_year__start_year=start_year, effective_from__lte=max(month or first, first))
+        .order_by("effective_from")
     )
     if not rows:
         return None
+    # Ordered by month: a tier's later revision replaces its earlier one.
     rates = {
         rules.Tier(row.tier): rules.PremiumRates(
             major_medical_employer=row.major_medical_employer,
@@ -317,7 +322,7 @@ class _LineMaker:
 
     def rates(self) -> PlanYearRates:
         if not self._loaded:
-            self._rates = plan_year_rates(rules.policy_year_of(self.day))
+            self._rates = plan_year_rates(rules.policy_year_of(self.day), self.day)
             self._loaded = True
         if self._rates is None:
             label = rules.policy_year_label(rules.policy_year_of(self.day))

@@ -208,12 +208,14 @@ def program_update(
 def plan_year_set_schedule(
     *, start_year: int, rates: dict[rules.Tier, rules.PremiumRates], **settings: Any
 ) -> PlanYear:
-    """Create or update a plan year and its premium schedule rows (R-PR1)."""
+    """Create or update a plan year and its premium schedule rows (R-PR1) from the year's
+    first month (seed data; the administrator's pages use ``accounts.configuration``)."""
     plan_year, _ = PlanYear.objects.update_or_create(start_year=start_year, defaults=settings)
     for tier, tier_rates in rates.items():
         PremiumSchedule.objects.update_or_create(
             plan_year=plan_year,
             tier=tier.value,
+            effective_from=plan_year.first_month,
             defaults={
                 "major_medical_employer": tier_rates.major_medical_employer,
                 "major_medical_employee": tier_rates.major_medical_employee,

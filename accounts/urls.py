@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts import configuration_views as configuration
 from accounts import views
 
 app_name = "accounts"
@@ -30,4 +31,43 @@ urlpatterns = [
     path("employees/<int:employee_id>/overrides/add/", views.override_add, name="override_add"),
     path("census/", views.census_import, name="census_import"),
     path("census/template.csv", views.census_template, name="census_template"),
+    # The administrator's pages
+    path("administration/plan-years/", configuration.plan_year_list, name="plan_year_list"),
+    path("administration/plan-years/new/", configuration.plan_year_create, name="plan_year_create"),
+    path(
+        "administration/plan-years/<str:policy_year>/",
+        configuration.plan_year_detail,
+        name="plan_year_detail",
+    ),
+    path(
+        "administration/plan-years/<str:policy_year>/edit/",
+        configuration.plan_year_edit,
+        name="plan_year_edit",
+    ),
+    path(
+        "administration/plan-years/<str:policy_year>/schedule/",
+        configuration.schedule_revise,
+        name="schedule_revise",
+    ),
+    path("administration/employers/", configuration.employer_list, name="employer_list"),
+    path("administration/employers/new/", configuration.employer_create, name="employer_create"),
+    path(
+        "administration/employers/<int:employer_id>/",
+        configuration.employer_edit,
+        name="employer_edit",
+    ),
+    path("administration/programs/new/", configuration.program_create, name="program_create"),
+    path(
+        "administration/programs/<int:program_id>/",
+        configuration.program_edit,
+        name="program_edit",
+    ),
+    path("administration/users/", configuration.user_list, name="user_list"),
+    path("administration/users/new/", configuration.user_create, name="user_create"),
+    path("administration/users/<int:user_id>/", configuration.user_edit, name="user_edit"),
+    path(
+        "administration/users/<int:user_id>/password/",
+        configuration.user_password,
+        name="user_password",
+    ),
 ]

@@ -55,6 +55,9 @@ CLAIM_READERS = (Role.CLERK, Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # every c
 CLAIM_VIEWERS = (*CLAIM_READERS, Role.EMPLOYEE)  # claim pages: an employee sees their own
 CLAIM_WRITERS = (Role.CLERK,)  # enter, void, adjust, import; payment runs
 REPORT_READERS = (Role.SUPERINTENDENT, Role.ADMINISTRATOR)  # dashboard, fund reports
+# Plan years and their settings, premium schedules, employers and programs: write.
+PLAN_CONFIGURATION_WRITERS = (Role.ADMINISTRATOR,)
+USER_ADMINISTRATORS = (Role.ADMINISTRATOR,)  # users, their roles, passwords (read and write)
 
 
 def user_roles(user: Any) -> frozenset[Role]:

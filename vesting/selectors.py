@@ -29,6 +29,7 @@ from accounts.rules import (
     tier_on,
 )
 from accounts.selectors import coverage_timeline_for, employee_get_for_user, rule_segments
+from accounts.signals import PlanYearUse
 from staywell.money import ZERO
 from staywell.roles import SIDE_ACCOUNT_ROLES, Role, has_role
 from vesting.ledger.selectors import account_balance
@@ -36,6 +37,7 @@ from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
     FundKind,
+    MonthClose,
     Overpayment,
     Payout,
     PayoutRegister,
@@ -288,3 +290,19 @@ def revest_pending() -> QuerySet[RevestPending]:
 def revest_pending_count() -> int:
     """How many vested employer-years the nightly check found would change (dashboard)."""
     return RevestPending.objects.count()
+
+
+def plan_year_use(sender: Any, *, start_year: int, **kwargs: Any) -> PlanYearUse:
+    """Answers ``accounts.signals.plan_year_use_asked``: the plan year's months closed by
+    any employer, and whether an employer-year of its rollover has vested (completed) or
+    is vesting (running). A failed or queued one has moved no money: the settings that
+    made it fail can still be corrected."""
+    closes = MonthClose.objects.filter(
+        Q(year=start_year, month__gte=7) | Q(year=start_year + 1, month__lte=6)
+    ).values_list("year", "month")
+    months = frozenset(date(year, month, 1) for year, month in closes.distinct())
+    vested = VestingRunEmployerStep.objects.filter(
+        policy_year=start_year,
+        status__in=[VestingRunEmployerStep.Status.COMPLETED, VestingRunEmployerStep.Status.RUNNING],
+    ).exists()
+    return PlanYearUse(closed_months=months, rollover_started=vested)

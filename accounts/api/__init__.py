@@ -6,10 +6,10 @@ Services raise ``django.core.exceptions.ValidationError``; ``staywell.api`` turn
 
 Who may do what: staff roles read everything; an employee reads only their own record
 (another id answers 404, never 403); clerks and administrators write members and
-coverage; administrators write employers and programs; plan years and premium schedules
-are configured in the Django admin and read here.
+coverage; administrators write employers, programs, plan years with their premium
+schedules, and users (``users``: administrators only, reading too).
 
-One module per resource: ``employers``, ``programs``, ``plan_years``, ``marriages`` and
+One module per resource: ``employers``, ``programs``, ``plan_years``, ``users``, ``marriages`` and
 ``employees``, whose endpoints of hours and continuations (``employment``), family
 (``family``) and coverage and premiums (``coverage``) live in their own modules; what they
 share is in ``common``.
@@ -25,6 +25,7 @@ from accounts.api.employers import EmployerViewSet
 from accounts.api.marriages import MarriageViewSet
 from accounts.api.plan_years import PlanYearViewSet
 from accounts.api.programs import ProgramViewSet
+from accounts.api.users import UserViewSet
 
 __all__ = [
     "EmployeeViewSet",
@@ -32,6 +33,7 @@ __all__ = [
     "MarriageViewSet",
     "PlanYearViewSet",
     "ProgramViewSet",
+    "UserViewSet",
     "parse_month",
     "register",
     "urlpatterns",
@@ -47,3 +49,4 @@ def register(router: BaseRouter) -> None:
     router.register("plan-years", PlanYearViewSet, basename="plan-year")
     router.register("employees", EmployeeViewSet, basename="employee")
     router.register("marriages", MarriageViewSet, basename="marriage")
+    router.register("users", UserViewSet, basename="user")

@@ -635,9 +635,12 @@ def _savings(
     if policy_year_end(policy_year) > as_of:
         return None
     months = [add_months(policy_year_start(policy_year), i) for i in range(12)]
-    schedule = PremiumSchedule.objects.filter(
-        plan_year__start_year=policy_year, tier=Tier.FULL.value
-    ).first()
+    # The year's schedule as it opened (a later revision changes the months after it).
+    schedule = (
+        PremiumSchedule.objects.filter(plan_year__start_year=policy_year, tier=Tier.FULL.value)
+        .order_by("effective_from")
+        .first()
+    )
     trust_fund_rate = (
         schedule.trust_fund_employer + schedule.trust_fund_employee if schedule else ZERO
     )
