@@ -181,8 +181,7 @@ def claim_enter(
     ``received_on`` and ``paid_on`` are the business dates (``claims.services.dates``):
     by default the claim was received on its date paid, and paid today.
 
-    ``payee``: the directory's payee the clerk picked (``claims.services.payees``); by
-    default the payee of the provider's name, created on first use.
+    ``payee``: the payee picked; by default the provider's (``services.payees``).
     """
     draft, received_on, paid_on = _checked(
         dict(
