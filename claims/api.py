@@ -50,7 +50,7 @@ from claims.models import (
     PaymentRun,
 )
 from claims.selectors import ClaimFilters
-from staywell.api import query_date, query_int
+from staywell.api import StableOrderingFilter, query_date, query_int
 from staywell.jobs import job_get_for_user
 from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole, has_role
 
@@ -507,7 +507,21 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [HasRole]
     roles = CLAIM_VIEWERS
     write_roles = CLAIM_WRITERS
-    filter_backends: list = []
+    # ?ordering=-allowed,date_of_service: these fields only, the id last (stable pages).
+    filter_backends: list = [StableOrderingFilter]
+    ordering_fields = [
+        "id",
+        "admin_claim_number",
+        "date_of_service",
+        "received_on",
+        "paid_on",
+        "provider",
+        "status",
+        "billed",
+        "allowed",
+        "trust_fund_amount",
+    ]
+    ordering = ["-id"]
     queryset = Claim.objects.none()  # for the schema; get_queryset decides
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:

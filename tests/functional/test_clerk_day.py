@@ -324,3 +324,12 @@ def test_the_familys_claims_are_for_staff(superintendent_client, employee_client
     page = text(superintendent_client.get(f"/claims/family/{family.pk}/", {"year": "1984-85"}))
     assert "W-1" in page and "Void" not in page  # readers see, clerks void
     assert employee_client.get(f"/claims/family/{family.pk}/").status_code == 403
+
+
+def test_the_claims_api_orders_by_a_whitelisted_field(clerk_client, family):
+    for number, allowed in (("O-1", "30.00"), ("O-2", "90.00"), ("O-3", "60.00")):
+        enter_claim(family, D(allowed), number=number)
+    body = clerk_client.get("/api/v1/claims/", {"ordering": "-allowed"}).json()
+    assert [row["admin_claim_number"] for row in body["results"]] == ["O-2", "O-3", "O-1"]
+    ignored = clerk_client.get("/api/v1/claims/", {"ordering": "entered_by__password"}).json()
+    assert [row["admin_claim_number"] for row in ignored["results"]] == ["O-3", "O-2", "O-1"]
