@@ -96,6 +96,12 @@ class ClaimSerializer(serializers.Serializer):
     date_of_service = serializers.DateField(read_only=True)
     policy_year = serializers.SerializerMethodField()
     provider = serializers.CharField(read_only=True)
+    payee = serializers.IntegerField(
+        source="payee_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The payee of the directory who is paid (found by the provider's name)",
+    )
     admin_claim_number = serializers.CharField(read_only=True)
     billed = serializers.DecimalField(**MONEY, read_only=True)
     allowed = serializers.DecimalField(**MONEY, read_only=True)
@@ -254,6 +260,11 @@ class ClaimInputSerializer(serializers.Serializer):
 class ClaimCreateSerializer(ClaimInputSerializer):
     confirm_duplicate = serializers.BooleanField(
         default=False, help_text="Save although it looks like an earlier claim"
+    )
+    payee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A payee of the directory; default: the one of the provider's name",
     )
     received_on = serializers.DateField(
         required=False,
@@ -578,6 +589,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 **data.service_kwargs(),
                 entered_by=request.user,
                 **data.date_kwargs(),
+                payee=data.validated_data.get("payee"),
                 confirm_duplicate=data.validated_data["confirm_duplicate"],
                 source=Claim.Source.API,
             )

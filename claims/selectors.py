@@ -62,6 +62,7 @@ def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
                 "payment_transaction",
                 "duplicate_of",
                 "family_year",
+                "payee",
             )
             .get(pk=pk)
         )

@@ -122,8 +122,10 @@ def test_claims_entered_by_the_api_find_their_payee_by_the_name(clerk_client, fa
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
-    assert Payee.objects.get().name == "Ukiah Valley Medical Center"
-    assert Claim.objects.filter(payee__isnull=False).count() == 2
+    payee = Payee.objects.get()
+    assert payee.name == "Ukiah Valley Medical Center"
+    assert response.json()["payee"] == payee.pk
+    assert Claim.objects.filter(payee=payee).count() == 2
 
 
 def test_payee_pages_list_edit_and_refuse_a_second_payee_of_one_name(clerk_client, family):
@@ -333,3 +335,27 @@ def test_the_claims_api_orders_by_a_whitelisted_field(clerk_client, family):
     assert [row["admin_claim_number"] for row in body["results"]] == ["O-2", "O-3", "O-1"]
     ignored = clerk_client.get("/api/v1/claims/", {"ordering": "entered_by__password"}).json()
     assert [row["admin_claim_number"] for row in ignored["results"]] == ["O-3", "O-2", "O-1"]
+
+
+def test_payment_runs_sort_by_number_either_way(clerk_client, family):
+    enter_claim(family, D("30.00"), number="R-1", paid_on=date(1984, 10, 20))
+    services.payment_run_create(paid_on=date(1984, 10, 31), today=date(1984, 11, 1))
+    enter_claim(family, D("40.00"), number="R-2", paid_on=date(1984, 11, 20))
+    services.payment_run_create(paid_on=date(1984, 11, 30), today=date(1984, 12, 1))
+    newest = text(clerk_client.get("/claims/payment-runs/"))
+    assert newest.index(">Run 2<") < newest.index(">Run 1<")
+    oldest = text(clerk_client.get("/claims/payment-runs/", {"sort": "run"}))
+    assert oldest.index(">Run 1<") < oldest.index(">Run 2<")
+    assert 'aria-sort="ascending"' in oldest
+
+
+def test_inline_void_and_adjust_are_for_clerks(superintendent_client, family):
+    claim = enter_claim(family, D("30.00"), number="X-1")
+    assert superintendent_client.get(f"/claims/{claim.pk}/void/form/").status_code == 403
+    assert superintendent_client.get(f"/claims/{claim.pk}/adjust/form/").status_code == 403
+    refused = superintendent_client.post(
+        f"/claims/{claim.pk}/void/", {"inline": "family", f"void-{claim.pk}-reason": "x"}
+    )
+    assert refused.status_code == 403
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.PAID
