@@ -61,6 +61,7 @@ from accounts.models import (
     source_to_db,
 )
 from accounts.signals import employee_separated
+from staywell.names import name_character_error
 
 MAX_WEEKLY_HOURS = Decimal("80")
 GRANDFATHER_DATE = date(1979, 6, 30)  # R-EL5: employed as of June 30, 1979
@@ -123,6 +124,9 @@ def _required_text(value: str | None, field: str, what: str, max_length: int) ->
         raise _invalid(field, f"Enter the {what}.")
     if len(text) > max_length:
         raise _invalid(field, f"The {what} is longer than {max_length} characters.")
+    refused = name_character_error(text, what)
+    if refused:
+        raise _invalid(field, refused)
     return text
 
 

@@ -25,6 +25,7 @@ from accounts import census, forms, rules, selectors
 from accounts.models import BeneficiaryDesignation, Dependent, Employee
 from staywell.csv import csv_response
 from staywell.roles import MEMBER_WRITERS, role_required
+from staywell.sorting import Sorting
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 10_000
@@ -56,12 +57,27 @@ def _page(queryset: QuerySet[Employee], number: Any) -> Any:
     return page
 
 
+EMPLOYEE_COLUMNS = {
+    "name": ("Name", ["last_name", "first_name"]),
+    "number": ("Number", ["number"]),
+    "employer": ("Employer", ["employer__code"]),
+    "program": ("Program", ["program__code"]),
+    "status": ("Status", ["status"]),
+    "hours": ("Weekly hours", ["weekly_hours"]),
+    "hired": ("Hired", ["hire_date"]),
+    "separated": ("Separated", ["separation_date"]),
+}
+
+
 @role_required(*MEMBER_WRITERS)
 def employee_list(request: HttpRequest) -> HttpResponse:
     form = forms.EmployeeFilterForm(request.GET)
-    page = _page(selectors.employee_directory(**form.filters()), request.GET.get("page"))
+    sort = Sorting(request.GET, EMPLOYEE_COLUMNS, default="name", tiebreak=("id",))
+    queryset = sort.apply(selectors.employee_directory(**form.filters()))
+    page = _page(queryset, request.GET.get("page"))
     partial = bool(request.htmx) and not request.htmx.history_restore_request
-    context = {"form": form, "page": page, "query": form.querystring(), "partial": partial}
+    query = "&".join(part for part in (form.querystring(), f"sort={sort.value}") if part)
+    context = {"form": form, "page": page, "query": query, "partial": partial, "sort": sort}
     context["count_limit"] = COUNT_LIMIT
     template = "accounts/_employee_results.html" if partial else "accounts/employee_list.html"
     return render(request, template, context)

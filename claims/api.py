@@ -50,7 +50,7 @@ from claims.models import (
     PaymentRun,
 )
 from claims.selectors import ClaimFilters
-from staywell.api import query_date, query_int
+from staywell.api import StableOrderingFilter, query_date, query_int
 from staywell.jobs import job_get_for_user
 from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole, has_role
 
@@ -96,6 +96,12 @@ class ClaimSerializer(serializers.Serializer):
     date_of_service = serializers.DateField(read_only=True)
     policy_year = serializers.SerializerMethodField()
     provider = serializers.CharField(read_only=True)
+    payee = serializers.IntegerField(
+        source="payee_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The payee of the directory who is paid (found by the provider's name)",
+    )
     admin_claim_number = serializers.CharField(read_only=True)
     billed = serializers.DecimalField(**MONEY, read_only=True)
     allowed = serializers.DecimalField(**MONEY, read_only=True)
@@ -254,6 +260,11 @@ class ClaimInputSerializer(serializers.Serializer):
 class ClaimCreateSerializer(ClaimInputSerializer):
     confirm_duplicate = serializers.BooleanField(
         default=False, help_text="Save although it looks like an earlier claim"
+    )
+    payee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A payee of the directory; default: the one of the provider's name",
     )
     received_on = serializers.DateField(
         required=False,
@@ -507,7 +518,21 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [HasRole]
     roles = CLAIM_VIEWERS
     write_roles = CLAIM_WRITERS
-    filter_backends: list = []
+    # ?ordering=-allowed,date_of_service: these fields only, the id last (stable pages).
+    filter_backends: list = [StableOrderingFilter]
+    ordering_fields = [
+        "id",
+        "admin_claim_number",
+        "date_of_service",
+        "received_on",
+        "paid_on",
+        "provider",
+        "status",
+        "billed",
+        "allowed",
+        "trust_fund_amount",
+    ]
+    ordering = ["-id"]
     queryset = Claim.objects.none()  # for the schema; get_queryset decides
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
@@ -564,6 +589,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 **data.service_kwargs(),
                 entered_by=request.user,
                 **data.date_kwargs(),
+                payee=data.validated_data.get("payee"),
                 confirm_duplicate=data.validated_data["confirm_duplicate"],
                 source=Claim.Source.API,
             )

@@ -12,12 +12,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 
 from accounts.forms import date_field
 from accounts.models import Employee, Employer
 from accounts.rules import parse_policy_year, policy_year_label
 from claims import selectors
-from claims.models import Claim
+from claims.models import Claim, Payee
 from claims.selectors import ClaimFilters
 from staywell.forms import UswdsForm
 
@@ -62,6 +63,8 @@ class ClaimEntryForm(UswdsForm):
     provider = forms.CharField(
         label="Provider", required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
+    # The directory's payee picked among the suggestions (blank: the provider's own).
+    payee = forms.CharField(required=False, widget=forms.HiddenInput)
     admin_claim_number = forms.CharField(
         label="Administrator's claim number",
         required=False,
@@ -103,6 +106,16 @@ class ClaimEntryForm(UswdsForm):
             "paid_on",
         ):
             self.fields[name].widget.attrs["class"] += " sw-entry-input"
+        self.fields["provider"].widget.attrs.update(
+            {
+                "hx-get": reverse("claims:payee_suggest"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#payee-suggestions",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+                "aria-controls": "payee-suggestions",
+            }
+        )
 
     service_fields = {"employee": None, "duplicate": None, "claim": None}
 
@@ -117,6 +130,10 @@ class ClaimEntryForm(UswdsForm):
             "billed": data.get("billed", ""),
             "allowed": data.get("allowed", ""),
         }
+
+    def payee_kwargs(self) -> dict[str, Any]:
+        """The payee picked (``claims.services.payees.payee_for_claim``)."""
+        return {"payee": self.cleaned_data.get("payee") or None}
 
     def date_kwargs(self) -> dict[str, Any]:
         """The business dates typed (blank: the service's defaults)."""
@@ -184,6 +201,8 @@ class ClaimFilterForm(UswdsForm):
     )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label="Status")
     policy_year = forms.ChoiceField(required=False, label="Policy year")
+    # One family (the policyholder's id): the employee page's link to the family's claims.
+    family = forms.IntegerField(required=False, widget=forms.HiddenInput)
     date_from = date_field("Service from", required=False)
     date_to = date_field("Service to", required=False)
 
@@ -209,6 +228,7 @@ class ClaimFilterForm(UswdsForm):
         return ClaimFilters(
             employer_id=employer.pk if employer else None,
             employee=data.get("employee") or "",
+            employee_id=data.get("family"),
             status=data.get("status") or "",
             policy_year=year,
             date_from=data.get("date_from"),
@@ -221,6 +241,33 @@ class ClaimFilterForm(UswdsForm):
         query = self.data.copy()
         query.pop("page", None)
         return query.urlencode()
+
+
+class PayeeForm(UswdsForm):
+    """A payee of the directory (``claims.services.payees`` checks the name)."""
+
+    mark_required = False  # its labels carry no "*"
+
+    name = forms.CharField(
+        label="Name, as printed on the check",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Enter the payee's name."},
+    )
+    address = forms.CharField(
+        label="Mailing address", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    active = forms.BooleanField(
+        label="Active: offered when a claim is entered", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, instance: Payee | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {"name": instance.name, "address": instance.address, "active": instance.active},
+            )
+        super().__init__(*args, **kwargs)
 
 
 class PaymentRunForm(UswdsForm):

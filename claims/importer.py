@@ -68,6 +68,7 @@ from staywell.csv import csv_text
 from staywell.db import parse_id
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from staywell.models import Job
+from staywell.names import name_character_error
 from staywell.tasks import enqueue_on_commit
 
 IMPORT_TASK = "claims.import_claims"  # claims.tasks.import_claims
@@ -328,6 +329,9 @@ def _provider_problem(provider: str) -> Problem | None:
         return ("provider", "Enter the provider (who is paid).")
     if len(provider) > 200:
         return ("provider", "The provider's name is limited to 200 characters.")
+    refused = name_character_error(provider, "provider's name")
+    if refused:
+        return ("provider", refused)
     return None
 
 

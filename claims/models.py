@@ -71,6 +71,27 @@ class FamilyYear(models.Model):
         return policy_year_label(self.policy_year)
 
 
+class Payee(models.Model):
+    """A provider in the payee directory: whom the trust fund's checks are made out to.
+
+    Two spellings of one provider ("Dr. Helen Ames", "Helen Ames, M.D.") share one
+    ``key`` (``staywell.names.provider_key``) and so one payee: a payment run writes one
+    check per payee (per employer), printed with the payee's ``name``.
+    """
+
+    name = models.CharField(max_length=200)  # as printed on the check
+    key = models.CharField(max_length=200, unique=True)  # provider_key(name): compares spellings
+    address = models.TextField(blank=True, default="")  # mailing address, optional
+    active = models.BooleanField(default=True)  # inactive: not offered for new claims
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PaymentRun(models.Model):
     """A batch of trust-fund claim payments for the county to cut checks, one per payee."""
 
@@ -133,7 +154,12 @@ class Claim(models.Model):
     patient_name = models.CharField(max_length=200)  # as it was when the claim was entered
     date_of_service = models.DateField()
     policy_year = models.PositiveSmallIntegerField()  # R-PY1: of the date of service
-    provider = models.CharField(max_length=200)  # the provider, who is paid (the payee)
+    provider = models.CharField(max_length=200)  # the provider as typed (or as in the file)
+    # The provider in the payee directory, who is paid: found or created from ``provider``
+    # when the claim is entered (NULL only for claims generated in bulk for benchmarks).
+    payee = models.ForeignKey(
+        Payee, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
     admin_claim_number = models.CharField(max_length=40)  # the claims administrator's number
     billed = models.DecimalField(**MONEY)  # dollars the provider billed
     allowed = models.DecimalField(**MONEY)  # dollars allowed by the administrator (R-CL2)

@@ -24,9 +24,11 @@ from django.http import Http404
 from accounts.models import Dependent, Employee, PlanYear
 from accounts.rules import Tier, policy_year_label
 from accounts.selectors import employee_list
-from claims.models import Claim, ClaimLedgerEntry, FamilyYear, PaymentRun
+from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun
 from claims.services import FamilyDeductible, family_status
+from claims.services.payment_runs import check_of
 from staywell.money import ZERO
+from staywell.names import provider_key, similarity
 from staywell.roles import CLAIM_READERS, CLAIM_WRITERS, Role, has_role
 
 MONEY_TOTALS = ("billed", "allowed", "trust_fund_amount", "employee_amount", "carrier_amount")
@@ -60,6 +62,7 @@ def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
                 "payment_transaction",
                 "duplicate_of",
                 "family_year",
+                "payee",
             )
             .get(pk=pk)
         )
@@ -115,7 +118,7 @@ def claim_list(user: Any, filters: ClaimFilters) -> QuerySet[Claim]:
         queryset = queryset.filter(date_of_service__gte=filters.date_from)
     if filters.date_to:
         queryset = queryset.filter(date_of_service__lte=filters.date_to)
-    return queryset.select_related("employer", "employee").order_by("-id")
+    return queryset.select_related("employer", "employee", "payee").order_by("-id")
 
 
 def claim_totals(queryset: QuerySet[Claim]) -> dict[str, Any]:
@@ -133,6 +136,56 @@ def claim_totals(queryset: QuerySet[Claim]) -> dict[str, Any]:
 def family_deductible(employee_id: int, policy_year: int) -> FamilyDeductible:
     """R-CL1: the family's deductible for the year (no claims yet: nothing absorbed)."""
     return family_status(employee_id, policy_year)
+
+
+def family_year_claims(user: Any, employee_id: int, policy_year: int) -> list[Claim]:
+    """The family's claims of the policy year that the user may see, the last entered
+    first (the one just saved leads): the entry screen's and employee page's list."""
+    return list(
+        claims_visible_to(user)
+        .filter(employee_id=employee_id, policy_year=policy_year)
+        .select_related("payee")
+        .order_by("-entered_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class PayeeSuggestions:
+    """What the directory holds for a provider's name being typed."""
+
+    same: Payee | None  # the payee of the name's key: the claim goes to it
+    similar: list[Payee]  # near spellings (another payee unless the clerk picks one)
+
+
+SIMILAR_AT = 0.8  # staywell.names.similarity from which a payee is offered
+
+
+def payee_suggestions(text: str, limit: int = 5) -> PayeeSuggestions:
+    """The payee of the typed name's key, and the active payees whose key is near it
+    (``staywell.names.similarity``), nearest first. Decision: the directory (the plan's
+    providers: hundreds, not millions) is compared in Python, one query of names."""
+    key = provider_key(text)
+    if len(key) < 3:
+        return PayeeSuggestions(None, [])
+    same = None
+    scored: list[tuple[float, str, Payee]] = []
+    for payee in Payee.objects.filter(active=True).only("id", "name", "key"):
+        if payee.key == key:
+            same = payee
+            continue
+        score = similarity(key, payee.key)
+        if score >= SIMILAR_AT:
+            scored.append((-score, payee.name, payee))
+    scored.sort(key=lambda item: item[:2])
+    return PayeeSuggestions(same, [payee for _, _, payee in scored[:limit]])
+
+
+def payee_list(search: str = "") -> QuerySet[Payee]:
+    """The directory, with each payee's claim count; ``search``: a part of the name."""
+    queryset = Payee.objects.annotate(claim_count=Count("claims"))
+    if search.strip():
+        queryset = queryset.filter(name__icontains=search.strip())
+    return queryset
 
 
 def latest_family_year(employee_id: int) -> int | None:
@@ -236,15 +289,19 @@ class Register:
 
 
 def payment_run_register(run: PaymentRun) -> Register:
-    """The run's register: per employer, per payee (one check each), the claims paid,
-    with subtotals and the grand total (one query)."""
+    """The run's register: per employer, per payee of the directory (one check each,
+    made out to the payee's name), the claims paid, with subtotals and the grand total
+    (one query)."""
     entries = (
         ClaimLedgerEntry.objects.filter(payment_run=run)
-        .select_related("claim__employer", "claim__employee", "payee", "transaction")
-        .order_by("claim__employer__name", "payee__name", "claim_id", "id")
+        .select_related(
+            "claim__employer", "claim__employee", "claim__payee", "payee", "transaction"
+        )
+        .annotate(check_name=Coalesce("claim__payee__name", "payee__name"))
+        .order_by("claim__employer__name", "check_name", "claim_id", "id")
     )
     employers: dict[int, RegisterEmployer] = {}
-    payees: dict[tuple[int, int], RegisterPayee] = {}
+    payees: dict[tuple[Any, ...], RegisterPayee] = {}
     for entry in entries:
         claim = entry.claim
         employer = employers.get(claim.employer_id)
@@ -252,10 +309,16 @@ def payment_run_register(run: PaymentRun) -> Register:
             employer = employers[claim.employer_id] = RegisterEmployer(
                 claim.employer.name, claim.employer.code
             )
-        key = (claim.employer_id, entry.payee_id)
+        key = check_of(
+            {
+                "claim__payee_id": claim.payee_id,
+                "claim__employer_id": claim.employer_id,
+                "payee_id": entry.payee_id,
+            }
+        )
         payee = payees.get(key)
         if payee is None:
-            payee = payees[key] = RegisterPayee(entry.payee.name)
+            payee = payees[key] = RegisterPayee(entry.check_name)
             employer.payees.append(payee)
         payee.lines.append(
             RegisterLine(
@@ -276,15 +339,19 @@ def payments_waiting() -> dict[str, Any]:
     """Trust-fund claim movements not yet in a payment run: count, payees, net total."""
     rows = (
         ClaimLedgerEntry.objects.filter(payment_run__isnull=True)
-        .values("payee_id")
+        .values("payee_id", "claim__payee_id", "claim__employer_id")
         .annotate(net=Sum("amount"), n=Count("id"))
     )
+    checks: dict[tuple[Any, ...], Decimal] = {}
     result = {"entries": 0, "payees": 0, "total": ZERO, "carried": 0}
     for row in rows:
         result["entries"] += row["n"]
-        if row["net"] >= ZERO:
+        check = check_of(row)
+        checks[check] = checks.get(check, ZERO) + row["net"]
+    for net in checks.values():
+        if net >= ZERO:
             result["payees"] += 1
-            result["total"] += row["net"]
+            result["total"] += net
         else:
             result["carried"] += 1
     return result

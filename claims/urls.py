@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import views
+from claims import payee_views, views
 
 app_name = "claims"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("claims/enter/preview/", views.entry_preview, name="entry_preview"),
     path("claims/<int:claim_id>/", views.claim_detail, name="detail"),
     path("claims/<int:claim_id>/void/", views.claim_void, name="void"),
+    path("claims/<int:claim_id>/void/form/", views.claim_void_form, name="void_form"),
+    path("claims/<int:claim_id>/adjust/form/", views.claim_adjust_form, name="adjust_form"),
+    path("claims/family/<int:employee_id>/", views.family_claims, name="family"),
     path("claims/<int:claim_id>/adjust/", views.claim_adjust, name="adjust"),
     path("claims/<int:claim_id>/attachments/", views.attachment_add, name="attachment_add"),
     path(
@@ -17,6 +20,10 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("claims/payees/", payee_views.payee_list, name="payee_list"),
+    path("claims/payees/new/", payee_views.payee_create, name="payee_create"),
+    path("claims/payees/<int:payee_id>/", payee_views.payee_edit, name="payee_edit"),
+    path("claims/payees/suggest/", payee_views.payee_suggest, name="payee_suggest"),
     path("claims/import/", views.claim_import, name="import"),
     path("claims/import/template.csv", views.import_template, name="import_template"),
     path("claims/payment-runs/", views.payment_runs, name="payment_runs"),

@@ -29,7 +29,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
-from accounts.rules import policy_year_of
+from accounts.rules import parse_policy_year, policy_year_label, policy_year_of
 from claims import importer, selectors, services
 from claims.forms import (
     AdjustForm,
@@ -43,6 +43,7 @@ from claims.forms import (
 from claims.models import Claim, ClaimAttachment, PaymentRun
 from staywell.csv import csv_response
 from staywell.db import parse_id
+from staywell.forms import UswdsForm
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
 from staywell.roles import (
@@ -52,6 +53,7 @@ from staywell.roles import (
     has_role,
     role_required,
 )
+from staywell.sorting import Sorting
 
 PAGE_SIZE = 50
 
@@ -125,6 +127,10 @@ def _entry_context(
         context["results"] = selectors.entry_employee_search(context["query"], limit=20)
     if employee is not None:
         context.update(_preview_context(form, employee))
+        saved = extra.get("saved")
+        family = context.get("family")
+        year = saved.policy_year if saved else (family.policy_year if family else None)
+        context["family_claims"] = family_claims_context(request.user, employee.pk, year)
         focus = extra.get("focus")
         first_error = next((name for name in form.errors if name in form.fields), None)
         if focus == "date":
@@ -171,6 +177,7 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
             claim = services.claim_enter(
                 **form.service_kwargs(),
                 **form.date_kwargs(),
+                **form.payee_kwargs(),
                 entered_by=request.user,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
                 source=Claim.Source.ENTRY,
@@ -273,11 +280,91 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, selectors.claim_get_for_user(request.user, claim_id))
 
 
+# ---------------------------------------------------------------------------------------
+# The family's claims of a year, with void and adjust in place (entry screen, employee page)
+# ---------------------------------------------------------------------------------------
+
+
+def family_claims_context(
+    user: Any, employee_id: int, year: int | None, **extra: Any
+) -> dict[str, Any]:
+    """The family's claims of the year (default: the latest with claims, else this one)."""
+    if year is None:
+        year = selectors.latest_family_year(employee_id) or policy_year_of(timezone.localdate())
+    return {
+        "employee_id": employee_id,
+        "family": selectors.family_deductible(employee_id, year),
+        "year_label": policy_year_label(year),
+        "claims": selectors.family_year_claims(user, employee_id, year),
+        "writer": selectors.can_write(user),
+        **extra,
+    }
+
+
+@role_required(*CLAIM_READERS)
+def family_claims(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """htmx: the family's claims of a year (``?year=1984-85``), for the employee page."""
+    employee = get_object_or_404(Employee, pk=employee_id)
+    try:
+        year = parse_policy_year(request.GET["year"]) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    context = {"fc": family_claims_context(request.user, employee.pk, year)}
+    return render(request, "claims/_family_claims.html", context)
+
+
+INLINE_FORMS: dict[str, tuple[type[UswdsForm], str, str, str]] = {
+    # kind: (form, url name, title, submit label)
+    "void": (VoidForm, "claims:void", "Void claim {pk}", "Void claim {pk}"),
+    "adjust": (AdjustForm, "claims:adjust", "Adjust claim {pk}", "Save the adjustment"),
+}
+
+
+def _inline_form(request: HttpRequest, claim: Claim, kind: str, form: Any = None) -> HttpResponse:
+    """The void or adjustment form shown under the claim's row, its first (or first
+    wrong) field focused."""
+    form_class, url_name, title, submit = INLINE_FORMS[kind]
+    form = form or form_class(prefix=f"{kind}-{claim.pk}")
+    focus = next((name for name in form.errors if name in form.fields), next(iter(form.fields)))
+    form.fields[focus].widget.attrs["autofocus"] = True
+    context = {
+        "form": form,
+        "action": reverse(url_name, args=[claim.pk]),
+        "title": title.format(pk=claim.pk),
+        "submit": submit.format(pk=claim.pk),
+        "opener": f"{kind}-open-{claim.pk}",
+        "context_name": "family",
+    }
+    return render(request, "claims/_inline_form.html", context)
+
+
+def _inline_done(request: HttpRequest, claim: Claim, done: str) -> HttpResponse:
+    """After a void or adjustment in place: the family's claims swapped in whole, and
+    the entry screen told to refresh its preview."""
+    fc = family_claims_context(request.user, claim.employee_id, claim.policy_year, done=done)
+    response = render(request, "claims/_family_claims.html", {"fc": fc})
+    response["HX-Retarget"] = "#family-claims"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Trigger"] = "family-claims-changed"
+    return response
+
+
+@role_required(*CLAIM_WRITERS)
+def claim_void_form(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _inline_form(request, selectors.claim_get_for_user(request.user, claim_id), "void")
+
+
+@role_required(*CLAIM_WRITERS)
+def claim_adjust_form(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _inline_form(request, selectors.claim_get_for_user(request.user, claim_id), "adjust")
+
+
 @role_required(*CLAIM_WRITERS)
 @require_POST
 def claim_void(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = selectors.claim_get_for_user(request.user, claim_id)
-    form = VoidForm(request.POST, prefix="void")
+    inline = bool(request.POST.get("inline"))
+    form = VoidForm(request.POST, prefix=f"void-{claim.pk}" if inline else "void")
     if form.is_valid():
         try:
             services.claim_void(
@@ -289,10 +376,13 @@ def claim_void(request: HttpRequest, claim_id: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(
-                request, f"Claim {claim.pk} is voided; the family's other claims were re-split."
-            )
+            done = f"Claim {claim.pk} is voided; the family's other claims were re-split."
+            if inline:
+                return _inline_done(request, claim, done)
+            messages.success(request, done)
             return redirect("claims:detail", claim.pk)
+    if inline:
+        return _inline_form(request, claim, "void", form)
     return _claim_page(request, claim, status=400, void_form=form)
 
 
@@ -300,7 +390,8 @@ def claim_void(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def claim_adjust(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = selectors.claim_get_for_user(request.user, claim_id)
-    form = AdjustForm(request.POST, prefix="adjust")
+    inline = bool(request.POST.get("inline"))
+    form = AdjustForm(request.POST, prefix=f"adjust-{claim.pk}" if inline else "adjust")
     if form.is_valid():
         try:
             services.claim_adjust(
@@ -313,10 +404,13 @@ def claim_adjust(request: HttpRequest, claim_id: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(
-                request, f"Claim {claim.pk} is adjusted; the family's claims were re-split."
-            )
+            done = f"Claim {claim.pk} is adjusted; the family's claims were re-split."
+            if inline:
+                return _inline_done(request, claim, done)
+            messages.success(request, done)
             return redirect("claims:detail", claim.pk)
+    if inline:
+        return _inline_form(request, claim, "adjust", form)
     return _claim_page(request, claim, status=400, adjust_form=form)
 
 
@@ -375,16 +469,32 @@ class TotalPaginator(Paginator):
         return self._known_count
 
 
+CLAIM_COLUMNS = {
+    "claim": ("Claim", ["id"]),
+    "number": ("Number", ["admin_claim_number"]),
+    "family": ("Family", ["employee__last_name", "employee__first_name"]),
+    "service": ("Service", ["date_of_service"]),
+    "received": ("Received", ["received_on"]),
+    "paid": ("Paid", ["paid_on"]),
+    "provider": ("Provider", ["provider"]),
+    "status": ("Status", ["status"]),
+    "allowed": ("Allowed", ["allowed"]),
+    "trust_fund": ("Trust fund", ["trust_fund_amount"]),
+}
+
+
 @role_required(*CLAIM_VIEWERS)
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
-    queryset = selectors.claim_list(request.user, form.filters())
+    sort = Sorting(request.GET, CLAIM_COLUMNS, default="-claim", tiebreak=("id",))
+    queryset = sort.apply(selectors.claim_list(request.user, form.filters()))
     totals = selectors.claim_totals(queryset)
     page = TotalPaginator(queryset, PAGE_SIZE, totals["count"]).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "totals": totals,
+        "sort": sort,
         "query": form.querystring(),
         "writer": selectors.can_write(request.user),
     }
@@ -428,6 +538,16 @@ def import_template(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------
 
 
+RUN_COLUMNS = {
+    "run": ("Run", ["number"]),
+    "date": ("Date", ["paid_on"]),
+    "checks": ("Checks", ["check_count"]),
+    "claims": ("Claims", ["claim_count"]),
+    "total": ("Total", ["total"]),
+    "status": ("Status", ["status"]),
+}
+
+
 @role_required(*CLAIM_READERS)
 def payment_runs(request: HttpRequest) -> HttpResponse:
     writer = selectors.can_write(request.user)
@@ -450,9 +570,14 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             )
             return redirect("claims:payment_run", run.number)
         return redirect("claims:payment_runs")
-    page = Paginator(selectors.payment_runs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = Sorting(request.GET, RUN_COLUMNS, default="-run", tiebreak=("number",))
+    page = Paginator(sort.apply(selectors.payment_runs()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "page": page,
+        "sort": sort,
+        "sort_query": f"sort={sort.value}",
         "waiting": selectors.payments_waiting(),
         "writer": writer,
         "run_form": PaymentRunForm(initial={"paid_on": timezone.localdate().isoformat()}),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -66,3 +67,15 @@ def query_date(request: Any, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise exceptions.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+class StableOrderingFilter(OrderingFilter):
+    """DRF's ``?ordering=`` (``ordering_fields`` is the view's whitelist; anything else is
+    ignored), always ended by the primary key in the direction of the first field, so
+    that pages neither repeat nor skip a row (``staywell.sorting`` for the pages)."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering.append("-id" if str(ordering[0]).startswith("-") else "id")
+        return ordering

@@ -96,6 +96,8 @@ class PayoutFilterForm(UswdsForm):
     employer = forms.ModelChoiceField(
         queryset=Employer.objects.order_by("name"), required=False, empty_label="All employers"
     )
+    # One employee's payouts (the employee page's link).
+    employee = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class RegisterForm(UswdsForm):

@@ -233,6 +233,7 @@ def payouts_list(
     status: str | None = None,
     kind: str | None = None,
     employer_id: int | None = None,
+    employee_id: int | None = None,
 ) -> QuerySet[Payout]:
     """Payouts with their employee and employer, by due date (the payouts page and API).
 
@@ -252,6 +253,8 @@ def payouts_list(
         queryset = queryset.filter(kind=kind)
     if employer_id:
         queryset = queryset.filter(employee__employer_id=employer_id)
+    if employee_id:
+        queryset = queryset.filter(employee_id=employee_id)
     return queryset.order_by("due_on", "employee__last_name", "employee__first_name", "id")
 
 

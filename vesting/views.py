@@ -38,6 +38,7 @@ from staywell.roles import (
     has_role,
     role_required,
 )
+from staywell.sorting import Sorting
 from vesting import payouts, revest, rollover, selectors
 from vesting.forms import (
     ContinuationPaymentForm,
@@ -218,6 +219,17 @@ def continuation_payment(request: HttpRequest, employee_id: int) -> HttpResponse
 # --- Payouts -------------------------------------------------------------------------------
 
 
+PAYOUT_COLUMNS = {
+    "due": ("Due", ["due_on", "employee__last_name", "employee__first_name"]),
+    "employee": ("Employee", ["employee__last_name", "employee__first_name"]),
+    "employer": ("Employer", ["employee__employer__name"]),
+    "kind": ("Kind", ["kind"]),
+    "year": ("Policy year", ["policy_year"]),
+    "amount": ("Amount", ["amount"]),
+    "status": ("Status", ["status"]),
+}
+
+
 @role_required(*PAYOUT_VIEW_ROLES)
 def payout_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -229,8 +241,10 @@ def payout_list(request: HttpRequest) -> HttpResponse:
         status=data.get("status") or ("open" if not request.GET else None),
         kind=data.get("kind") or None,
         employer_id=employer.pk if employer else None,
+        employee_id=data.get("employee"),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = Sorting(request.GET, PAYOUT_COLUMNS, default="due", tiebreak=("id",))
+    page = Paginator(sort.apply(rows), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -239,6 +253,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "sort": sort,
             "query": query.urlencode(),
             "register_form": RegisterForm(initial={"date": today}, today=today),
             "can_register": has_role(request.user, *PAYOUT_WRITE_ROLES),

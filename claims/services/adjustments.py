@@ -74,7 +74,7 @@ def _lock_claim(claim: Claim | int) -> tuple[Claim, FamilyYear]:
     if claim_id is None or family_year_id is None:
         raise ValidationError({"claim": f"Unknown claim {claim_id}."})
     family = FamilyYear.objects.select_for_update().get(pk=family_year_id)
-    row = Claim.objects.select_related("employee", "employer").get(pk=claim_id)
+    row = Claim.objects.select_related("employee", "employer", "payee").get(pk=claim_id)
     return row, family
 
 
@@ -222,7 +222,7 @@ def _resplit(
     claims = list(
         Claim.objects.filter(family_year=family)
         .exclude(status__in=[Claim.Status.VOIDED, Claim.Status.DENIED])
-        .select_related("employee")
+        .select_related("employee", "payee")
         .order_by("id")
     )
     inputs = [ClaimInput(c.pk, overrides.get(c.pk, c.allowed), Tier(c.tier)) for c in claims]

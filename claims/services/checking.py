@@ -33,6 +33,7 @@ from claims.services.values import (
 )
 from staywell.db import parse_id, prepared_rows
 from staywell.money import CENT, ZERO
+from staywell.names import name_character_error
 
 NOT_ON_POLICY = "{name} was not on the policy on the date of service"
 
@@ -222,6 +223,8 @@ def _text_errors(provider: str, number: str) -> dict[str, str]:
         errors["provider"] = "Enter the provider (who is paid)."
     elif len(provider) > 200:
         errors["provider"] = "The provider's name is limited to 200 characters."
+    elif refused := name_character_error(provider, "provider's name"):
+        errors["provider"] = refused
     if not number:
         errors["admin_claim_number"] = "Enter the claims administrator's claim number."
     elif len(number) > 40:

@@ -31,6 +31,7 @@ from claims.services.checking import (
     model_from_row,
 )
 from claims.services.dates import entry_date_errors, entry_dates
+from claims.services.payees import payee_for_claim, payee_name_of
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
 from staywell.money import ZERO
@@ -170,6 +171,7 @@ def claim_enter(
     paid_on: date | None = None,
     source: str = Claim.Source.ENTRY,
     today: date | None = None,
+    payee: Any = None,
 ) -> Claim:
     """Enter a claim: check it, split it under the family's lock, pay the trust fund's
     share and record the carrier's (module doc). Returns the saved claim (status paid or
@@ -178,6 +180,8 @@ def claim_enter(
 
     ``received_on`` and ``paid_on`` are the business dates (``claims.services.dates``):
     by default the claim was received on its date paid, and paid today.
+
+    ``payee``: the payee picked; by default the provider's (``services.payees``).
     """
     draft, received_on, paid_on = _checked(
         dict(
@@ -193,6 +197,7 @@ def claim_enter(
         paid_on=paid_on,
         today=today or timezone.localdate(),
     )
+    paid_to = payee_for_claim(payee=payee, provider=draft.provider)
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
     matches = find_duplicates(draft)
     if matches and not confirm_duplicate:
@@ -211,6 +216,7 @@ def claim_enter(
         now=now,
         received_on=received_on,
     )
+    claim.payee = paid_to
     events = [_entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
     if split.denied:
@@ -265,13 +271,13 @@ _INSERT_CLAIM_SQL = """
 WITH c AS (
     INSERT INTO claims_claim (
         id, employer_id, employee_id, family_year_id, patient_id, patient_name,
-        date_of_service, policy_year, provider, admin_claim_number, billed, allowed, status,
+        date_of_service, policy_year, provider, payee_id, admin_claim_number, billed, allowed, status,
         denied_reason, tier, trust_fund_amount, employee_amount, carrier_amount, forwarded_at,
         payment_transaction_id, duplicate_of_id, source, entered_by_id, entered_at, paid_on,
         void_reason, voided_by_id, voided_at, received_on
     )
     VALUES (%(id)s, %(employer)s, %(employee)s, %(family)s, %(patient)s, %(patient_name)s,
-            %(day)s, %(year)s, %(provider)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
+            %(day)s, %(year)s, %(provider)s, %(payee_id)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
             %(denied)s, %(tier)s, %(trust_fund)s, %(employee_amount)s, %(carrier)s,
             %(forwarded)s, %(tx)s, %(duplicate_of)s, %(source)s, %(user)s, %(now)s,
             %(paid_on)s, '', NULL, NULL, %(received_on)s)
@@ -324,6 +330,7 @@ def _insert_claim(
         "day": claim.date_of_service,
         "year": claim.policy_year,
         "provider": claim.provider,
+        "payee_id": claim.payee_id,
         "number": claim.admin_claim_number,
         "billed": claim.billed,
         "allowed": claim.allowed,
@@ -373,7 +380,7 @@ def _post_payment(
 ) -> tuple[Transaction, Account]:
     """Trust fund -> the provider's payee account, with the policyholder and service date
     (``vesting.ledger.post_claim_payment``)."""
-    payee = _payee(claim.employer_id, claim.provider)
+    payee = _payee(claim.employer_id, payee_name_of(claim))
     tx = ledger.post_claim_payment(
         employer=claim.employer_id,
         amount=amount,

@@ -20,12 +20,22 @@ from claims.services.checking import acting_user
 from staywell.money import ZERO
 
 
+def check_of(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Which check of a run a claim's ledger movement is on: the claim's payee of the
+    directory and its employer (each employer's trust fund writes its own checks), else
+    (claims generated in bulk, with no payee) the ledger's payee account."""
+    if row.get("claim__payee_id") is not None:
+        return ("payee", row["claim__employer_id"], row["claim__payee_id"])
+    return ("account", row["payee_id"])
+
+
 @transaction.atomic
 def payment_run_create(
     *, created_by: Any = None, paid_on: date | None = None, today: date | None = None
 ) -> PaymentRun:
     """Group the trust-fund claim payments not yet in a run into a payment run, one
-    check per payee (per employer: each employer's trust fund pays its own claims).
+    check per payee of the directory (per employer: each employer's trust fund pays its
+    own claims), whatever spelling of the provider each claim was typed with.
 
     ``paid_on`` is the run's business date, its checks' date (default today; not in the
     future): the run takes the payments dated on or before it (a claim's date paid is
@@ -49,13 +59,14 @@ def payment_run_create(
             payment_run__isnull=True, transaction__effective_date__lte=run_date
         )
         .select_for_update(of=("self",))
-        .values("id", "payee_id", "amount", "claim_id")
+        .values("id", "payee_id", "amount", "claim_id", "claim__payee_id", "claim__employer_id")
     )
-    net: dict[int, Decimal] = {}
+    net: dict[tuple[Any, ...], Decimal] = {}
     for row in rows:
-        net[row["payee_id"]] = net.get(row["payee_id"], ZERO) + row["amount"]
-    included = {payee for payee, total in net.items() if total >= ZERO}
-    picked = [row for row in rows if row["payee_id"] in included]
+        row["check"] = check_of(row)
+        net[row["check"]] = net.get(row["check"], ZERO) + row["amount"]
+    included = {check for check, total in net.items() if total >= ZERO}
+    picked = [row for row in rows if row["check"] in included]
     if not picked:
         raise ValidationError(
             "No trust-fund claim payments dated on or before "

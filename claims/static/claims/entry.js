@@ -31,6 +31,29 @@
       event.preventDefault();
     }
   });
+  /* The payee directory: a suggested payee picked fills the provider and the payee, and
+     the focus goes on to the billed amount; typing in the provider again unpicks it. */
+  var picking = false;
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest && event.target.closest(".sw-payee-pick");
+    if (!pick) { return; }
+    var provider = document.getElementById("id_provider");
+    var payee = document.getElementById("id_payee");
+    if (!provider || !payee) { return; }
+    picking = true;
+    provider.value = pick.getAttribute("data-name");
+    payee.value = pick.getAttribute("data-payee");
+    provider.dispatchEvent(new Event("input", {bubbles: true}));
+    picking = false;
+    var billed = document.getElementById("id_billed");
+    if (billed) { billed.focus(); }
+  });
+  document.addEventListener("input", function (event) {
+    if (!picking && event.target && event.target.id === "id_provider") {
+      var payee = document.getElementById("id_payee");
+      if (payee) { payee.value = ""; }
+    }
+  });
   /* A save answered with problems: bring the error summary or the warning into view. */
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "entry") {

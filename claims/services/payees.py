@@ -1,0 +1,119 @@
+"""The payee directory: providers found or created by their key, edited by clerks.
+
+A claim names its provider as typed (``Claim.provider``) and is paid to a payee of the
+directory (``Claim.payee``). :func:`payee_for_claim` decides which: the payee the clerk
+picked, else the one whose key (``staywell.names.provider_key``) is the typed name's,
+created on first use. So "Dr. Helen Ames, M.D." typed after "Dr. Helen Ames" is the same
+payee, and its trust-fund payments are one check of the payment run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from psycopg.rows import dict_row
+
+from claims.models import Payee
+from claims.services.checking import model_from_row, normalized_text
+from staywell.db import parse_id, prepared_rows
+from staywell.names import name_character_error, provider_key
+
+# Find or create in one statement (the entry path): the row of the key, new or not.
+_FIND_OR_CREATE_SQL = """
+INSERT INTO claims_payee (name, key, address, active, created_at)
+VALUES (%s, %s, '', true, %s)
+ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
+RETURNING id, name, key, active
+"""
+
+
+def payee_for_provider(provider: str) -> Payee:
+    """The payee of a provider's name (checked by the caller): the one of its key, or a
+    new payee with that name."""
+    name = normalized_text(provider)
+    rows = prepared_rows(
+        _FIND_OR_CREATE_SQL,
+        [name, provider_key(name)[:200], timezone.now()],
+        row_factory=dict_row,
+    )
+    payee: Payee = model_from_row(Payee, rows[0])
+    return payee
+
+
+def payee_for_claim(*, payee: Payee | int | str | None, provider: str) -> Payee:
+    """The payee a claim is paid to: the one picked (it must be active), else the
+    provider's (:func:`payee_for_provider`)."""
+    if payee in (None, ""):
+        return payee_for_provider(provider)
+    if isinstance(payee, Payee):
+        return payee
+    pk = parse_id(payee)
+    found = Payee.objects.filter(pk=pk, active=True).first() if pk is not None else None
+    if found is None:
+        raise ValidationError({"payee": f"Unknown or inactive payee {payee}."})
+    return found
+
+
+def _checked_name(name: str | None) -> tuple[str, str]:
+    text = normalized_text(name)
+    if not text:
+        raise ValidationError({"name": "Enter the payee's name."})
+    if len(text) > 200:
+        raise ValidationError({"name": "The payee's name is limited to 200 characters."})
+    refused = name_character_error(text, "payee's name")
+    if refused:
+        raise ValidationError({"name": refused})
+    key = provider_key(text)
+    if not key:
+        raise ValidationError({"name": "Enter the payee's name with letters or digits."})
+    return text, key[:200]
+
+
+def _same_key_error(key: str, exclude: int | None = None) -> ValidationError | None:
+    other = Payee.objects.filter(key=key).exclude(pk=exclude).first()
+    if other is None:
+        return None
+    return ValidationError(
+        {"name": f"{other.name} (payee {other.pk}) is this payee already: edit that one."}
+    )
+
+
+@transaction.atomic
+def payee_create(*, name: str, address: str = "", active: bool = True) -> Payee:
+    """A new payee of the directory; a name with the key of another payee is refused."""
+    text, key = _checked_name(name)
+    error = _same_key_error(key)
+    if error:
+        raise error
+    try:
+        with transaction.atomic():
+            return Payee.objects.create(
+                name=text, key=key, address=str(address or "").strip(), active=active
+            )
+    except IntegrityError:  # created meanwhile by an entry with that name
+        raise _same_key_error(key) or ValidationError({"name": "This payee exists."}) from None
+
+
+@transaction.atomic
+def payee_update(*, payee: Payee, name: str, address: str = "", active: bool = True) -> Payee:
+    """Rename a payee (the checks of later payment runs print the new name), change its
+    address, or make it inactive (no longer offered when a claim is entered)."""
+    text, key = _checked_name(name)
+    payee = Payee.objects.select_for_update().get(pk=payee.pk)
+    error = _same_key_error(key, exclude=payee.pk)
+    if error:
+        raise error
+    payee.name, payee.key = text, key
+    payee.address = str(address or "").strip()
+    payee.active = bool(active)
+    payee.save(update_fields=["name", "key", "address", "active"])
+    return payee
+
+
+def payee_name_of(claim: Any) -> str:
+    """The name the claim's checks are made out to: its payee's, else as typed."""
+    payee = getattr(claim, "payee", None) if getattr(claim, "payee_id", None) else None
+    return payee.name if payee is not None else claim.provider
