@@ -112,12 +112,16 @@ def _plan_family_year(
         )
         patients: list[Dependent | None] = [None, None, *[d for d in family if _on_policy(d, day)]]
         provider = rng.choice(PROVIDERS[:3] if kind == "hospital" and index == 0 else PROVIDERS)
+        patient = rng.choice(patients)
+        paid_on = day + timedelta(days=rng.randint(12, 50))
+        if paid_on > today:
+            continue  # not paid yet: the administrator sends it later
         planned.append(
             _Planned(
                 employee,
-                rng.choice(patients),
+                patient,
                 day,
-                min(day + timedelta(days=rng.randint(12, 50)), today),
+                paid_on,
                 provider,
                 billed,
                 allowed,

@@ -3,9 +3,11 @@ entries (R-FU1, R-FU3): on the dashboard and the ledger's fund pages."""
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -18,10 +20,11 @@ from vesting.models import Fund, MonthClose
 pytestmark = pytest.mark.django_db
 
 D = Decimal
+NOON = datetime(1985, 12, 10, 12, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 
 def _text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ EXPENSES = (
 )
 
 
-@time_machine.travel(date(1985, 12, 10), tick=False)
+@time_machine.travel(NOON, tick=False)
 def test_the_dashboard_says_why_a_fund_is_below_zero(
     superintendent_client, claims_ahead, expenses_over_interest
 ):
@@ -84,7 +87,7 @@ def test_the_dashboard_says_why_a_fund_is_below_zero(
     assert "A fund is below zero" in one and CLAIMS_AHEAD in one and EXPENSES not in one
 
 
-@time_machine.travel(date(1985, 12, 10), tick=False)
+@time_machine.travel(NOON, tick=False)
 def test_the_fund_pages_say_why_a_fund_is_below_zero(
     clerk_client, claims_ahead, expenses_over_interest
 ):
@@ -99,7 +102,7 @@ def test_the_fund_pages_say_why_a_fund_is_below_zero(
     assert "below zero" not in early
 
 
-@time_machine.travel(date(1985, 12, 10), tick=False)
+@time_machine.travel(NOON, tick=False)
 def test_claims_beyond_a_closed_months_contributions_are_named_as_such(claims_ahead):
     ledger.post_employer_contribution(employer=claims_ahead, year=1985, month=12, amount=D("100"))
     MonthClose.objects.create(employer=claims_ahead, year=1985, month=12, employer_amount=D("100"))
