@@ -13,7 +13,9 @@ work) that stay under the deductible; 15% several claims that cross it; 5% a hos
 stay far over it (the carrier pays the rest). A few claims are voided (billed twice) or
 adjusted (the administrator's corrected explanation of benefits), claims paid after
 June 30 are run-out claims of the year before (R-CL6), and each year ends with a payment
-run. The demo "employee" login's family has a fixed, readable history.
+run. A claim that would be paid after ``today`` is not entered (the administrator has not
+sent it yet). The demo "employee" login's family has a fixed, readable history, moved on
+with the rest of the demo (``years``).
 """
 
 from __future__ import annotations

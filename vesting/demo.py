@@ -29,7 +29,7 @@ from accounts.rules import add_months, policy_year_of, policy_year_start
 from staywell.money import ZERO, money
 from vesting import ledger
 from vesting.ledger import selectors
-from vesting.models import FundKind, MonthClose
+from vesting.models import FundKind, MonthClose, Transaction, TransactionKind
 from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
 from vesting.rollover import rollover_execute, rollover_start
 
@@ -167,15 +167,16 @@ def seed_vesting(
 
 
 def seed_recent_separation(*, today: date, posted_by: Any = None) -> Employee | None:
-    """A long-serving full-time employee resigned this policy year, up to three weeks
-    ago, recorded but not yet paid out: the amounts vested for earlier years are due,
-    last year's is held until six months after that year ended (unless that day has
-    come) and this year's part until six months after the separation (R-VE4, R-VE7).
+    """A long-serving full-time employee resigned on the last day of last month (on
+    July 1: today), recorded but not yet paid out: the amounts vested for earlier years
+    are due, last year's is held until six months after that year ended (unless that
+    day has come) and this year's part until six months after the separation (R-VE4,
+    R-VE7). A separation in June would cover the whole year, which then vests on July 1.
 
     Idempotent: a second call finds the resignation on file and records nothing.
     """
     start = policy_year_start(policy_year_of(today))
-    day = max(start, today - timedelta(days=20))
+    day = max(start, today.replace(day=1) - timedelta(days=1))
     if Employee.objects.filter(separation_date__gte=start).exists():
         return None
     married = Marriage.objects.values_list("employee_a_id", "employee_b_id")
@@ -190,6 +191,11 @@ def seed_recent_separation(*, today: date, posted_by: Any = None) -> Employee | 
         )
         .exclude(hours_changes__effective_date__gt=day)
         .exclude(pk__in=[pk for pair in married for pk in pair])
+        .exclude(  # no trust-fund claims this year: a part of the year to vest (R-VE4)
+            pk__in=Transaction.objects.filter(
+                kind=TransactionKind.CLAIM_PAYMENT, period_start__gte=start, employee__isnull=False
+            ).values("employee_id")
+        )
         .order_by("employer_id", "number")
         .first()
     )

@@ -53,11 +53,15 @@ class Command(BaseCommand):
                 build_mendocino(users)
             else:
                 build_demo(users)
-            with connection.cursor() as cursor:
-                # Fresh statistics for the planner: the first pages are served at once.
-                cursor.execute("ANALYZE")
+            analyze()  # fresh statistics for the planner: the first pages are served at once
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {seconds:.0f} s."))
+
+
+def analyze() -> None:
+    """Planner statistics for the rows just written (also seen inside the transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def seed_users() -> dict[str, User]:
@@ -84,6 +88,7 @@ def build_demo(users: dict[str, User], *, today: date | None = None) -> None:
     current = policy_year_of(today)
     years = current - 1986
     seed_members(employee_user=users["employee"], years=years, first_hire_year=1976)
+    analyze()
     employers = list(Employer.objects.order_by("pk"))
     superintendent = users["superintendent"]
     # The months closed up to last month (R-PR2), with quarterly interest and expenses.
@@ -95,6 +100,7 @@ def build_demo(users: dict[str, User], *, today: date | None = None) -> None:
         before=today.replace(day=1),
         monthly_fee=Decimal("25.00"),  # a pool member's share: no district account below zero
     )
+    analyze()
     seed_claims(
         employers,
         first_year=current - 3,
