@@ -91,6 +91,15 @@ def build_demo(users: dict[str, User], *, today: date | None = None) -> None:
     analyze()
     employers = list(Employer.objects.order_by("pk"))
     superintendent = users["superintendent"]
+    # Claims first, while their months are open (a closed month refuses them).
+    seed_claims(
+        employers,
+        first_year=current - 3,
+        last_year=current,
+        entered_by=users["clerk"],
+        today=today,
+        years=years,
+    )
     # The months closed up to last month (R-PR2), with quarterly interest and expenses.
     seed_ledger(
         employers,
@@ -101,14 +110,6 @@ def build_demo(users: dict[str, User], *, today: date | None = None) -> None:
         monthly_fee=Decimal("25.00"),  # a pool member's share: no district account below zero
     )
     analyze()
-    seed_claims(
-        employers,
-        first_year=current - 3,
-        last_year=current,
-        entered_by=users["clerk"],
-        today=today,
-        years=years,
-    )
     # Every July 1 rollover up to this year's, then the monthly jobs up to this month.
     seed_vesting(
         first_year=current - 10,
