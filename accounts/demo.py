@@ -11,6 +11,12 @@ a little lower (major medical 112.40 in 1979-80 rising to 129.10 in 1982-83, den
 the FULL tier and 25.50 employer / 8.50 employee for THREE_QUARTER). The trust-fund line
 is the deductible / 12 (41.67) every year. SELF_PAY pays the entire cost; GRANDFATHERED
 is derived from the FULL row and the plan-year share (0.50).
+
+Decision (a demo that lives today): ``seed_members(years=N)`` builds the same office on
+the plan's own calendar moved N years on (every date, birth dates too; February 29 to
+February 28), so that its last completed year is the one before today's. Nobody can be
+grandfathered then (R-EL5 names June 30, 1979): those employees enroll at their own
+cost. ``first_hire_year`` (on the plan's own calendar) sets how far back hiring starts.
 """
 
 from __future__ import annotations
@@ -106,8 +112,9 @@ def schedule_for_year(start_year: int) -> dict[rules.Tier, rules.PremiumRates]:
 
 
 @transaction.atomic
-def ensure_plan_years(first: int = 1979, last: int = 1986) -> None:
-    """Create the plan years ``first``..``last`` that are missing, with schedules.
+def ensure_plan_years(first: int = 1979, last: int = 1986, *, years: int = 0) -> None:
+    """Create the plan years ``first``..``last`` that are missing, with schedules (those
+    of the plan's own years ``years`` earlier).
 
     Plan years that exist already (such as 1983 from the data migration, or one an
     administrator edited) are left as they are.
@@ -116,7 +123,7 @@ def ensure_plan_years(first: int = 1979, last: int = 1986) -> None:
     for start_year in range(first, last + 1):
         if start_year not in existing:
             services.plan_year_set_schedule(
-                start_year=start_year, rates=schedule_for_year(start_year)
+                start_year=start_year, rates=schedule_for_year(start_year - years)
             )
 
 
@@ -125,12 +132,26 @@ def ensure_plan_years(first: int = 1979, last: int = 1986) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+def shifted(day: date, years: int) -> date:
+    """``day`` ``years`` years on; February 29 becomes February 28 in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 @dataclass
 class _Maker:
     rng: random.Random
     employer: Employer
     programs: list[Program]
     next_number: int = 1001
+    years: int = 0  # the calendar shift: 0 for the plan's own history (module doc)
+    first_hire_year: int = 1979  # on the plan's own calendar
+
+    def on(self, year: int, month: int, day: int) -> date:
+        """A day of the plan's own calendar moved ``years`` on (module doc)."""
+        return shifted(date(year, month, day), self.years)
 
     def number(self) -> str:
         value = str(self.next_number)
@@ -145,12 +166,14 @@ class _Maker:
             "number": self.number(),
             "first_name": self.rng.choice(FIRST_NAMES),
             "last_name": self.rng.choice(LAST_NAMES),
-            "birth_date": date(self.rng.randint(1925, 1962), self.rng.randint(1, 12), 15),
+            "birth_date": self.on(self.rng.randint(1925, 1962), self.rng.randint(1, 12), 15),
         }
         values.update(kwargs)
         return services.employee_hire(**values)
 
-    def hire_date(self, start: date = date(1979, 1, 2), end: date = date(1986, 5, 30)) -> date:
+    def hire_date(self, start: date | None = None, end: date | None = None) -> date:
+        start = start or self.on(self.first_hire_year, 1, 2)
+        end = end or self.on(1986, 5, 30)
         day = start + timedelta(days=self.rng.randint(0, (end - start).days))
         return day if day.weekday() < 5 else day + timedelta(days=7 - day.weekday())
 
@@ -166,7 +189,7 @@ class _Maker:
                 else None,
             )
         for _ in range(children):
-            born = date(self.rng.randint(1962, 1985), self.rng.randint(1, 12), 10)
+            born = self.on(self.rng.randint(1962, 1985), self.rng.randint(1, 12), 10)
             services.dependent_add(
                 employee=employee,
                 relationship="child",
@@ -223,7 +246,7 @@ def _populate(maker: _Maker, size: int, *, history: bool) -> None:
             kwargs["status"] = "temporary"
             kwargs["weekly_hours"] = rng.choice([Decimal("20"), Decimal("30"), Decimal("40")])
         employee = maker.hire(**kwargs)
-        if history and index % 9 == 4 and hire_date < date(1984, 6, 1):
+        if history and index % 9 == 4 and hire_date < maker.on(1984, 6, 1):
             # An increase: a three-quarter employee goes full time (R-EL7), a temporary is
             # placed on regular status (II.E).
             services.employee_change_hours(
@@ -236,16 +259,16 @@ def _populate(maker: _Maker, size: int, *, history: bool) -> None:
             history
             and index % 11 == 6
             and employee.weekly_hours >= 30
-            and hire_date < date(1985, 6, 1)
+            and hire_date < maker.on(1985, 6, 1)
         ):
             # A reduction (R-EL8), effective in November; every other one elects to continue.
-            year = max(hire_date.year + 1, 1981)
+            year = max(hire_date.year - maker.years + 1, 1981)
             change = services.employee_change_hours(
-                employee=employee, effective_date=date(year, 11, 1), weekly_hours=Decimal("25")
+                employee=employee, effective_date=maker.on(year, 11, 1), weekly_hours=Decimal("25")
             )
             if index % 2 == 0:
                 services.continuation_elect(
-                    employee=employee, reduction_id=change.pk, elected_on=date(year, 11, 8)
+                    employee=employee, reduction_id=change.pk, elected_on=maker.on(year, 11, 8)
                 )
         regular_full = employee.status == "regular" and employee.weekly_hours >= 20
         if regular_full and rng.random() < 0.55:
@@ -261,17 +284,17 @@ def _separations(maker: _Maker, keep: list[int]) -> None:
     """A few separations of each kind, with a retiree continuing coverage (R-VE8)."""
     employees = list(
         Employee.objects.filter(
-            employer=maker.employer, status="regular", hire_date__lt=date(1983, 1, 1)
+            employer=maker.employer, status="regular", hire_date__lt=maker.on(1983, 1, 1)
         )
         .exclude(pk__in=keep)
         .order_by("number")
     )
     plan = [
-        ("resignation", date(1984, 3, 16)),
-        ("retirement", date(1985, 6, 28)),
-        ("change_of_employer", date(1985, 8, 30)),
-        ("resignation", date(1983, 12, 20)),
-        ("death", date(1985, 2, 3)),
+        ("resignation", maker.on(1984, 3, 16)),
+        ("retirement", maker.on(1985, 6, 28)),
+        ("change_of_employer", maker.on(1985, 8, 30)),
+        ("resignation", maker.on(1983, 12, 20)),
+        ("death", maker.on(1985, 2, 3)),
     ]
     for (reason, day), employee in zip(plan, employees[5::13], strict=False):
         if employee.hours_changes.filter(effective_date__gt=day).exists():
@@ -284,8 +307,17 @@ def _separations(maker: _Maker, keep: list[int]) -> None:
 
 
 @transaction.atomic
-def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Employee:
+def seed_members(
+    *,
+    seed: int = 1983,
+    employee_user: User | None = None,
+    years: int = 0,
+    first_hire_year: int = 1979,
+) -> Employee:
     """Build the demonstration members (idempotent); return the family employee.
+
+    ``years`` moves the plan's own calendar on by that many years and ``first_hire_year``
+    (on the plan's own calendar) is the year of the earliest hires (module doc).
 
     Mendocino County Office of Education: ~170 employees across eight programs (hires
     1979-1986, FULL, THREE_QUARTER, self-pay, grandfathered, temporaries, increases,
@@ -299,19 +331,19 @@ def seed_members(*, seed: int = 1983, employee_user: User | None = None) -> Empl
         if employee_user is not None and existing.user_id != employee_user.pk:
             existing = services.employee_link_user(employee=existing, user=employee_user)
         return existing
-    ensure_plan_years(1979, 1986)
+    ensure_plan_years(min(first_hire_year, 1979) + years, 1986 + years, years=years)
     rng = random.Random(seed)
 
     mcoe = services.employer_create(code="MCOE", name="Mendocino County Office of Education")
     programs = _programs(mcoe, MCOE_PROGRAMS)
-    maker = _Maker(rng, mcoe, programs)
+    maker = _Maker(rng, mcoe, programs, years=years, first_hire_year=first_hire_year)
 
     family = _seed_family(maker, programs)
     _seed_under_twenty(maker)
     husband, wife = _seed_couple(maker)
     _populate(maker, 165, history=True)
     _separations(maker, keep=[family.pk, husband.pk, wife.pk])
-    _seed_districts(rng)
+    _seed_districts(rng, years=years, first_hire_year=first_hire_year)
 
     if employee_user is not None:
         family = services.employee_link_user(employee=family, user=employee_user)
@@ -325,8 +357,8 @@ def _seed_family(maker: _Maker, programs: list[Program]) -> Employee:
         number=FAMILY_NUMBER,
         first_name="Linda",
         last_name="Castillo",
-        birth_date=date(1946, 4, 12),
-        hire_date=date(1980, 8, 4),
+        birth_date=maker.on(1946, 4, 12),
+        hire_date=maker.on(1980, 8, 4),
         weekly_hours=Decimal("40"),
         program=programs[4],
     )
@@ -335,9 +367,9 @@ def _seed_family(maker: _Maker, programs: list[Program]) -> Employee:
         relationship="spouse",
         first_name="Ramon",
         last_name="Castillo",
-        birth_date=date(1944, 9, 30),
+        birth_date=maker.on(1944, 9, 30),
     )
-    for name, born in (("Sofia", date(1972, 2, 8)), ("Miguel", date(1975, 11, 21))):
+    for name, born in (("Sofia", maker.on(1972, 2, 8)), ("Miguel", maker.on(1975, 11, 21))):
         services.dependent_add(
             employee=family,
             relationship="child",
@@ -350,7 +382,7 @@ def _seed_family(maker: _Maker, programs: list[Program]) -> Employee:
         name="Ramon Castillo",
         relationship="spouse",
         share_percent=Decimal("100"),
-        signed_date=date(1980, 8, 4),
+        signed_date=maker.on(1980, 8, 4),
     )
     return family
 
@@ -358,19 +390,22 @@ def _seed_family(maker: _Maker, programs: list[Program]) -> Employee:
 def _seed_under_twenty(maker: _Maker) -> None:
     """Employees under 20 hours: grandfathered (R-EL5) and enrolled at their own cost
     (R-EL4)."""
-    # Grandfathered (R-EL5): under 20 hours, employed June 30, 1979.
+    # Grandfathered (R-EL5): under 20 hours, employed June 30, 1979; on a moved calendar
+    # nobody can be, and they enroll at their own cost instead.
     for hours, elected in ((Decimal("15"), True), (Decimal("12"), True), (Decimal("18"), False)):
+        grandfathered = maker.years == 0
         maker.hire(
-            hire_date=maker.hire_date(date(1979, 1, 2), date(1979, 6, 15)),
+            hire_date=maker.hire_date(maker.on(1979, 1, 2), maker.on(1979, 6, 15)),
             weekly_hours=hours,
-            grandfathered=True,
+            grandfathered=grandfathered,
             grandfathered_elected=elected,
+            self_pay_enrolled=not grandfathered and elected,
         )
 
     # Under 20 hours, enrolled by paying the entire cost (R-EL4).
     for hours in (Decimal("16"), Decimal("10")):
         maker.hire(
-            hire_date=maker.hire_date(date(1981, 1, 2), date(1983, 6, 15)),
+            hire_date=maker.hire_date(maker.on(1981, 1, 2), maker.on(1983, 6, 15)),
             weekly_hours=hours,
             self_pay_enrolled=True,
         )
@@ -381,21 +416,21 @@ def _seed_couple(maker: _Maker) -> tuple[Employee, Employee]:
     husband = maker.hire(
         first_name="Robert",
         last_name="Okafor",
-        hire_date=date(1980, 9, 2),
+        hire_date=maker.on(1980, 9, 2),
         weekly_hours=Decimal("40"),
-        birth_date=date(1950, 1, 5),
+        birth_date=maker.on(1950, 1, 5),
     )
     wife = maker.hire(
         first_name="Grace",
         last_name="Lindqvist",
-        hire_date=date(1981, 1, 5),
+        hire_date=maker.on(1981, 1, 5),
         weekly_hours=Decimal("40"),
-        birth_date=date(1952, 7, 19),
+        birth_date=maker.on(1952, 7, 19),
     )
     services.employees_marry(
         employee_a_id=husband.pk,
         employee_b_id=wife.pk,
-        married_on=date(1983, 9, 17),
+        married_on=maker.on(1983, 9, 17),
         retained_id=husband.pk,
     )
     services.beneficiary_designate(
@@ -403,19 +438,20 @@ def _seed_couple(maker: _Maker) -> tuple[Employee, Employee]:
         name="Grace Okafor",
         relationship="spouse",
         share_percent=Decimal("100"),
-        signed_date=date(1983, 9, 20),
+        signed_date=maker.on(1983, 9, 20),
     )
     return husband, wife
 
 
-def _seed_districts(rng: random.Random) -> None:
+def _seed_districts(rng: random.Random, *, years: int, first_hire_year: int) -> None:
     """Ukiah and Potter Valley: 30 and 14 employees, no history."""
     for code, name, size in (
         ("UKIAH", "Ukiah Unified School District", 30),
         ("POTTER", "Potter Valley Community Unified School District", 14),
     ):
         employer = services.employer_create(code=code, name=name)
-        district = _Maker(rng, employer, _programs(employer, DISTRICT_PROGRAMS), 2001)
+        programs = _programs(employer, DISTRICT_PROGRAMS)
+        district = _Maker(rng, employer, programs, 2001, years, first_hire_year)
         _populate(district, size, history=False)
 
 

@@ -13,7 +13,9 @@ work) that stay under the deductible; 15% several claims that cross it; 5% a hos
 stay far over it (the carrier pays the rest). A few claims are voided (billed twice) or
 adjusted (the administrator's corrected explanation of benefits), claims paid after
 June 30 are run-out claims of the year before (R-CL6), and each year ends with a payment
-run. The demo "employee" login's family has a fixed, readable history.
+run. A claim that would be paid after ``today`` is not entered (the administrator has not
+sent it yet). The demo "employee" login's family has a fixed, readable history, moved on
+with the rest of the demo (``years``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import CoverageSegment, Dependent, Employee, Employer
 from accounts.rules import policy_year_end, policy_year_start
@@ -111,12 +114,16 @@ def _plan_family_year(
         )
         patients: list[Dependent | None] = [None, None, *[d for d in family if _on_policy(d, day)]]
         provider = rng.choice(PROVIDERS[:3] if kind == "hospital" and index == 0 else PROVIDERS)
+        patient = rng.choice(patients)
+        paid_on = day + timedelta(days=rng.randint(12, 50))
+        if paid_on > today:
+            continue  # not paid yet: the administrator sends it later
         planned.append(
             _Planned(
                 employee,
-                rng.choice(patients),
+                patient,
                 day,
-                min(day + timedelta(days=rng.randint(12, 50)), today),
+                paid_on,
                 provider,
                 billed,
                 allowed,
@@ -141,23 +148,33 @@ FAMILY_HISTORY = (
     (1984, "Sofia", 3, 8, "Coast Clinical Laboratory", "70.00"),
     (1985, "Ramon", 8, 20, "Ukiah Radiology Associates", "240.00"),
     (1985, None, 10, 3, "Dr. Robert Keller, M.D.", "55.00"),
+    # The year after the plan's own history: only a demo moved to today reaches it.
+    (1986, None, 7, 1, "Ukiah Medical Clinic", "48.00"),
+    (1986, "Miguel", 9, 15, "Redwood Pediatrics", "62.50"),
+    (1986, "Ramon", 12, 1, "Mendocino Pharmacy", "31.20"),
+    (1986, "Sofia", 3, 2, "Coast Clinical Laboratory", "84.00"),
+    (1986, None, 6, 1, "Dr. Helen Ames, M.D.", "45.00"),
 )
 
 
-def _family_history(employee: Employee, first_year: int, last_year: int) -> list[_Planned]:
+def _family_history(employee: Employee, year: int, *, years: int, today: date) -> list[_Planned]:
+    """The family's claims of policy year ``year``: ``FAMILY_HISTORY`` moved ``years``
+    years on, up to ``today``."""
     dependents = {d.first_name: d for d in Dependent.objects.filter(employee=employee)}
     planned = []
-    for year, patient, month, day_of_month, provider, allowed in FAMILY_HISTORY:
-        if not first_year <= year <= last_year:
+    for own_year, patient, month, day_of_month, provider, allowed in FAMILY_HISTORY:
+        if own_year + years != year:
             continue
         day = date(year + (1 if month < 7 else 0), month, day_of_month)
+        if day > today:
+            continue
         amount = Decimal(allowed)
         planned.append(
             _Planned(
                 employee,
                 dependents.get(patient) if patient else None,
                 day,
-                day + timedelta(days=21),
+                min(day + timedelta(days=21), today),
                 provider,
                 (amount * Decimal("1.15")).quantize(Decimal("0.01")),
                 amount,
@@ -187,6 +204,7 @@ def _plan_year(
     dependents: dict[int, list[Dependent]],
     demo_family: Employee | None,
     today: date,
+    years: int = 0,
 ) -> list[_Planned]:
     """The claims of one policy year, in the order the administrator sends them."""
     start, end = policy_year_start(year), policy_year_end(year)
@@ -215,7 +233,7 @@ def _plan_year(
                     )
                 )
     if demo_family is not None:
-        planned += _family_history(demo_family, year, year)
+        planned += _family_history(demo_family, year, years=years, today=today)
     planned.sort(key=lambda p: (p.paid_on, p.employee.pk, p.day))
     return planned
 
@@ -257,11 +275,16 @@ def _enter_planned(
 
 
 def _void_and_adjust(
-    rng: random.Random, entered: list[Claim], *, counts: dict[str, int], entered_by: Any
+    rng: random.Random,
+    entered: list[Claim],
+    *,
+    counts: dict[str, int],
+    entered_by: Any,
+    today: date,
 ) -> None:
     """A few of the year's paid claims voided (billed twice), a few adjusted (R-CL5), each
-    dated a month or so after the payment and never before the family's last movement of
-    the year (``claims.services.dates``)."""
+    dated a month or so after the payment (today at the latest) and never before the
+    family's last movement of the year (``claims.services.dates``)."""
     last: dict[int, date] = {}
     for claim in entered:
         if claim.paid_on is not None:
@@ -273,7 +296,8 @@ def _void_and_adjust(
         if claim.paid_on is None:
             return None
         day = max(
-            claim.paid_on + timedelta(days=days), last.get(claim.family_year_id, claim.paid_on)
+            min(claim.paid_on + timedelta(days=days), today),
+            last.get(claim.family_year_id, claim.paid_on),
         )
         last[claim.family_year_id] = day
         return day
@@ -310,13 +334,15 @@ def seed_claims(
     seed: int = 1985,
     entered_by: Any = None,
     today: date | None = None,
+    years: int = 0,
 ) -> dict[str, int]:
     """Claims for the policy years ``first_year``..``last_year`` of every covered family
-    of the employers (module doc). Returns counts."""
+    of the employers (module doc), paid up to ``today``; the demo family's history on the
+    plan's own calendar moved ``years`` on. Returns counts."""
     from accounts.demo import FAMILY_EMPLOYER, FAMILY_NUMBER
 
     rng = random.Random(seed)
-    today = today or date.today()  # noqa: DTZ011 - the demo's calendar day
+    today = today or timezone.localdate()
     counts = {"claims": 0, "denied": 0, "voided": 0, "adjusted": 0, "runs": 0}
     employer_list = [
         e
@@ -348,11 +374,12 @@ def seed_claims(
             dependents=dependents,
             demo_family=demo_family,
             today=today,
+            years=years,
         )
         entered = _enter_planned(
             planned, numbers=numbers, counts=counts, entered_by=entered_by, today=today
         )
-        _void_and_adjust(rng, entered, counts=counts, entered_by=entered_by)
+        _void_and_adjust(rng, entered, counts=counts, entered_by=entered_by, today=today)
         try:
             services.payment_run_create(created_by=entered_by)
             counts["runs"] += 1

@@ -26,6 +26,7 @@ from staywell.forms import add_service_errors
 from staywell.models import Job
 from staywell.roles import REPORT_READERS, Role, role_required
 from vesting import selectors as vesting_selectors
+from vesting.ledger import selectors as ledger_selectors
 
 
 def _job_started(request: HttpRequest, job: Job | None, form: Any) -> HttpResponse | None:
@@ -57,6 +58,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "data": data,
         "charts": data.charts(),
         "revest_pending": vesting_selectors.revest_pending_count(),
+        "fund_warnings": ledger_selectors.negative_fund_warnings(
+            as_of=data.as_of, employer_id=data.employer_id
+        ),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -165,14 +169,19 @@ def _payroll_page(request: HttpRequest, form: PayrollForm, status: int = 200) ->
             )
         except ValidationError as exc:
             add_service_errors(form, exc, onto="month")
-    context = {"form": form, "all_form": PayrollAllForm(), "preview": preview}
+    context = {"form": form, "all_form": PayrollAllForm(initial=_this_month()), "preview": preview}
     return render(request, "reports/payroll.html", context, status=status)
+
+
+def _this_month() -> dict[str, str]:
+    """The month a payroll export starts on: today's (R-PR2: charged on its first day)."""
+    return {"month": f"{timezone.localdate():%Y-%m}"}
 
 
 @role_required(Role.PAYROLL)
 def payroll(request: HttpRequest) -> HttpResponse:
     """Choose an employer and month; preview the charges per program."""
-    return _payroll_page(request, PayrollForm(request.GET or None))
+    return _payroll_page(request, PayrollForm(request.GET or None, initial=_this_month()))
 
 
 @role_required(Role.PAYROLL)
@@ -211,7 +220,7 @@ def payroll_all(request: HttpRequest) -> HttpResponse:
         job = services.payroll_export_all_request(
             year=month.year, month=month.month, requested_by=request.user
         )
-    page = PayrollForm()
+    page = PayrollForm(initial=_this_month())
     return _job_started(request, job, form) or render(
         request, "reports/payroll.html", {"form": page, "all_form": form}, status=400
     )

@@ -23,12 +23,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from accounts.models import Employee, Employer
-from accounts.rules import add_months, policy_year_start
+from accounts import services as accounts_services
+from accounts.models import Employee, Employer, Marriage
+from accounts.rules import add_months, policy_year_of, policy_year_start
 from staywell.money import ZERO, money
 from vesting import ledger
 from vesting.ledger import selectors
-from vesting.models import FundKind, MonthClose
+from vesting.models import FundKind, MonthClose, Transaction, TransactionKind
 from vesting.payouts import continuation_premiums_post, payouts_process, separation_record
 from vesting.rollover import rollover_execute, rollover_start
 
@@ -43,14 +44,19 @@ def seed_ledger(
     first_year: int = 1983,
     last_year: int = 1985,
     posted_by: Any = None,
+    before: date | None = None,
+    monthly_fee: Decimal = MONTHLY_FEE,
 ) -> dict[str, int]:
-    """Close every month of policy years ``first_year``..``last_year`` for each employer,
-    with quarterly interest and expenses. Returns counts of what was posted."""
+    """Close every month of policy years ``first_year``..``last_year`` (those that begin
+    before ``before``, if given) for each employer, with quarterly interest and expenses
+    (the claims administrator's ``monthly_fee`` plus 0.50 an employee-month). Returns
+    counts of what was posted."""
     counts = {"months": 0, "interest": 0, "expenses": 0}
     months = [
         add_months(policy_year_start(first_year), i)
         for i in range(12 * (last_year - first_year + 1))
     ]
+    months = [first for first in months if before is None or first < before]
     for employer in employers:
         for first in months:
             if not MonthClose.objects.filter(
@@ -61,7 +67,7 @@ def seed_ledger(
             if first.month in (9, 12, 3, 6):
                 quarter_end = add_months(first, 1) - timedelta(days=1)
                 counts["interest"] += _interest(employer, quarter_end, posted_by)
-                counts["expenses"] += _expense(employer, quarter_end, posted_by)
+                counts["expenses"] += _expense(employer, quarter_end, posted_by, monthly_fee)
     return counts
 
 
@@ -91,7 +97,7 @@ def _interest(employer: Employer, quarter_end: date, posted_by: Any) -> int:
     return posted
 
 
-def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
+def _expense(employer: Employer, quarter_end: date, posted_by: Any, monthly_fee: Decimal) -> int:
     start = add_months(quarter_end + timedelta(days=1), -3)
     closes = MonthClose.objects.filter(
         employer=employer,
@@ -100,7 +106,7 @@ def _expense(employer: Employer, quarter_end: date, posted_by: Any) -> int:
     employee_months = sum(
         c.employee_count for c in closes if start <= date(c.year, c.month, 1) <= quarter_end
     )
-    amount = money(MONTHLY_FEE * 3 + FEE_PER_EMPLOYEE * employee_months)
+    amount = money(monthly_fee * 3 + FEE_PER_EMPLOYEE * employee_months)
     ledger.post_administrative_expense(
         employer=employer,
         amount=amount,
@@ -158,3 +164,43 @@ def seed_vesting(
             if payouts_process(today=first, created_by=posted_by) is not None:
                 counts["registers"] += 1
     return counts
+
+
+def seed_recent_separation(*, today: date, posted_by: Any = None) -> Employee | None:
+    """A long-serving full-time employee resigned on the last day of last month (on
+    July 1: today), recorded but not yet paid out: the amounts vested for earlier years
+    are due, last year's is held until six months after that year ended (unless that
+    day has come) and this year's part until six months after the separation (R-VE4,
+    R-VE7). A separation in June would cover the whole year, which then vests on July 1.
+
+    Idempotent: a second call finds the resignation on file and records nothing.
+    """
+    start = policy_year_start(policy_year_of(today))
+    day = max(start, today.replace(day=1) - timedelta(days=1))
+    if Employee.objects.filter(separation_date__gte=start).exists():
+        return None
+    married = Marriage.objects.values_list("employee_a_id", "employee_b_id")
+    employee = (
+        Employee.objects.filter(
+            status=Employee.Status.REGULAR,
+            separation_date__isnull=True,
+            user__isnull=True,
+            weekly_hours__gte=30,
+            hire_date__lt=add_months(start, -60),
+            vesting_lines__policy_year=policy_year_of(today) - 1,
+        )
+        .exclude(hours_changes__effective_date__gt=day)
+        .exclude(pk__in=[pk for pair in married for pk in pair])
+        .exclude(  # no trust-fund claims this year: a part of the year to vest (R-VE4)
+            pk__in=Transaction.objects.filter(
+                kind=TransactionKind.CLAIM_PAYMENT, period_start__gte=start, employee__isnull=False
+            ).values("employee_id")
+        )
+        .order_by("employer_id", "number")
+        .first()
+    )
+    if employee is None:
+        return None
+    return accounts_services.employee_separate(
+        employee=employee, separation_date=day, reason="resignation", created_by=posted_by
+    )

@@ -14,6 +14,7 @@ from accounts.models import (
     Employer,
     PlanYear,
 )
+from accounts.rules import policy_year_of
 from vesting.models import (
     PLAN_FUNDS,
     FundKind,
@@ -72,9 +73,10 @@ def deductible_of(policy_year: int) -> Decimal:
 def reporting_date(*, employer_id: int | None = None, today: date | None = None) -> date:
     """The day the dashboard and the self-service pages report on.
 
-    Decision: today, or the ledger's latest effective date if that is earlier (an
-    installation whose ledger stops in the past, such as the demo living in 1986, still
-    shows its last months rather than empty ones). One index probe per fund.
+    Decision: today while the ledger has entries in today's policy year (R-PY1); else
+    the ledger's latest effective date (an installation whose ledger stops in the past,
+    such as the 1979-86 demo, still shows its last months rather than empty ones). One
+    index probe per fund.
     """
     day = today_or(today)
     sql = f"""
@@ -88,4 +90,6 @@ def reporting_date(*, employer_id: int | None = None, today: date | None = None)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"today": day, "funds": plan_fund_values(), "employer_id": employer_id})
         latest = cursor.fetchone()[0]
-    return latest or day
+    if latest is None or policy_year_of(latest) == policy_year_of(day):
+        return day
+    return latest

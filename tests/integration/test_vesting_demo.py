@@ -1,4 +1,4 @@
-"""The demo installation shows several years of vesting history (``seed_demo``)."""
+"""The plan's own demo history shows several years of vesting (``seed_demo --mendocino``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_shows_several_years_of_vesting_history_and_payouts():
-    call_command("seed_demo")
+    call_command("seed_demo", "--mendocino")
     runs = list(VestingRun.objects.order_by("policy_year"))
     assert [run.label for run in runs] == [
         "1979-80",

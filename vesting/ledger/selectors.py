@@ -22,11 +22,14 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
+    ExpressionWrapper,
     F,
     Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -35,6 +38,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Employer
 from accounts.rules import policy_year_of, policy_year_start
@@ -45,15 +49,18 @@ from vesting.models import (
     Account,
     AccountBalance,
     AccountDayTotal,
+    Direction,
     Fund,
     FundDayTotal,
     FundKind,
     MonthClose,
     Posting,
     Transaction,
+    TransactionKind,
 )
 
 __all__ = [
+    "FundWarning",
     "StatementRange",
     "account_balance",
     "account_statement",
@@ -66,6 +73,7 @@ __all__ = [
     "funds_with_balances",
     "ledger_viewer",
     "month_closes",
+    "negative_fund_warnings",
     "pool_fund_balances",
     "statement_range",
     "transaction_detail",
@@ -465,3 +473,127 @@ def fund_overview(*, as_of: date | None = None, employer_id: int | None = None) 
         for kind, value in row.balances.items():
             pool[kind] += value
     return {"rows": rows, "pool": pool, "pool_held": plan_fund_total(pool)}
+
+
+# --- Funds below zero ---------------------------------------------------------------------
+
+# What each kind of transaction did to a fund, as a warning names it.
+MOVEMENT_NAMES = {
+    TransactionKind.EMPLOYER_CONTRIBUTION: "contributions",
+    TransactionKind.CLAIM_PAYMENT: "claims paid",
+    TransactionKind.VESTING_TRANSFER: "amounts vested",
+    TransactionKind.UNVESTED_TRANSFER: "unvested transfers",
+    TransactionKind.RUNOUT_RECOVERY: "run-out recoveries",
+    TransactionKind.LUMP_SUM_PAYOUT: "lump sums paid",
+    TransactionKind.CONTINUATION_PREMIUM: "continuation premiums paid",
+    TransactionKind.BENEFICIARY_PAYMENT: "beneficiary payments",
+    TransactionKind.INTEREST: "interest earned",
+    TransactionKind.ADMINISTRATIVE_EXPENSE: "administrative expenses",
+    TransactionKind.REVERSAL: "reversals",
+    TransactionKind.GO_LIVE: "amounts carried in at go-live",
+    TransactionKind.OVERPAYMENT: "overpayments",
+}
+
+
+@dataclass(frozen=True)
+class FundWarning:
+    """A plan fund below zero and why, worked out from its entries."""
+
+    employer: Employer
+    kind: str  # FundKind of the fund below zero
+    balance: Decimal  # dollars, below zero
+    reason: str  # a sentence
+
+    @property
+    def fund_name(self) -> str:
+        return str(FundKind(self.kind).label)
+
+
+def _movements(fund_ids: list[int], as_of: date | None, month: date) -> dict[int, Any]:
+    """``{fund id: {(transaction kind, in the month of as_of): signed amount}}``: what each
+    kind of entry added (+) to or took (-) from the fund, one grouped query."""
+    rows = Posting.objects.filter(account__fund_id__in=fund_ids)
+    if as_of is not None:
+        rows = rows.filter(effective_date__lte=as_of)
+    this_month = ExpressionWrapper(Q(effective_date__gte=month), output_field=BooleanField())
+    result: dict[int, Any] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for fund_id, kind, direction, now, total in (
+        rows.annotate(now=this_month)
+        .values_list("account__fund_id", "transaction__kind", "direction", "now")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        sign = 1 if direction == Direction.DEBIT else -1  # the plan funds are debit-normal
+        result[fund_id][(kind, now)] += sign * total
+    return result
+
+
+def _amounts(parts: list[tuple[str, Decimal]]) -> str:
+    return ", ".join(f"{MOVEMENT_NAMES.get(kind, kind)} {value:,.2f}" for kind, value in parts)
+
+
+def _reason(kind: str, moves: dict[Any, Decimal], month: date, month_closed: bool) -> str:
+    """Why a fund is below zero: claims paid ahead of the month's contributions, or what
+    went out against what came in."""
+    in_month = {k: v for (k, now), v in moves.items() if now}
+    before = sum((v for (_, now), v in moves.items() if not now), ZERO)
+    claims = -in_month.get(TransactionKind.CLAIM_PAYMENT, ZERO)
+    contributed = in_month.get(TransactionKind.EMPLOYER_CONTRIBUTION, ZERO)
+    if kind == FundKind.GENERAL_TRUST and before >= ZERO and claims > ZERO:
+        if not month_closed:
+            return (
+                f"Claims paid in {month:%B %Y} ({claims:,.2f}) are ahead of the month's "
+                f"contributions: {month:%B} is not closed yet, and closing it posts them."
+            )
+        return (
+            f"Claims paid in {month:%B %Y} ({claims:,.2f}) are more than the month's "
+            f"contributions ({contributed:,.2f}) and the balance it began with ({before:,.2f})."
+        )
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (tx_kind, _), value in moves.items():
+        totals[tx_kind] += value
+    out = sorted(((k, -v) for k, v in totals.items() if v < ZERO), key=lambda kv: -kv[1])
+    came_in = sorted(((k, v) for k, v in totals.items() if v > ZERO), key=lambda kv: -kv[1])
+    if not came_in:
+        return f"More has gone out ({_amounts(out)}) than has come in (nothing yet)."
+    return f"More has gone out ({_amounts(out)}) than has come in ({_amounts(came_in)})."
+
+
+def negative_fund_warnings(
+    *, as_of: date | None = None, employer_id: int | None = None, today: date | None = None
+) -> list[FundWarning]:
+    """Each plan fund below zero (of one employer, or of every employer), with the reason
+    its entries give. One balance query; two more only when a fund is below zero."""
+    balances = fund_balances_by_employer(as_of=as_of, employer_id=employer_id)
+    below = {
+        (owner, kind): value
+        for owner, kinds in balances.items()
+        for kind, value in kinds.items()
+        if kind in PLAN_FUNDS and value < ZERO
+    }
+    if not below:
+        return []
+    month = (as_of or today or timezone.localdate()).replace(day=1)
+    funds = {
+        (f.employer_id, f.kind): f
+        for f in Fund.objects.select_related("employer").filter(
+            employer_id__in={owner for owner, _ in below}
+        )
+    }
+    moves = _movements([funds[key].pk for key in below], as_of, month)
+    closed = set(
+        MonthClose.objects.filter(
+            employer_id__in={owner for owner, _ in below}, year=month.year, month=month.month
+        ).values_list("employer_id", flat=True)
+    )
+    return [
+        FundWarning(
+            employer=funds[key].employer,
+            kind=key[1],
+            balance=value,
+            reason=_reason(key[1], moves[funds[key].pk], month, key[0] in closed),
+        )
+        for key, value in sorted(
+            below.items(), key=lambda kv: (funds[kv[0]].employer.name, kv[0][1])
+        )
+    ]

@@ -39,13 +39,12 @@ def fund_list(request: HttpRequest) -> HttpResponse:
     form = AsOfForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     employer = data.get("employer")
-    overview = selectors.fund_overview(
-        as_of=data.get("as_of"), employer_id=employer.pk if employer else None
-    )
+    employer_id = employer.pk if employer else None
+    overview = selectors.fund_overview(as_of=data.get("as_of"), employer_id=employer_id)
+    warnings = selectors.negative_fund_warnings(as_of=data.get("as_of"), employer_id=employer_id)
+    context = {"form": form, "as_of": data.get("as_of"), "can_post": _can_post(request)}
     return render(
-        request,
-        "vesting/fund_list.html",
-        {"form": form, "as_of": data.get("as_of"), "can_post": _can_post(request), **overview},
+        request, "vesting/fund_list.html", {**context, **overview, "fund_warnings": warnings}
     )
 
 
@@ -65,6 +64,13 @@ def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
             "as_of": as_of,
             "total": selectors.fund_balance(fund, as_of=as_of),
             "query": _query_without_page(request),
+            "fund_warnings": [
+                warning
+                for warning in selectors.negative_fund_warnings(
+                    as_of=as_of, employer_id=fund.employer_id
+                )
+                if warning.kind == fund.kind
+            ],
         },
     )
 
