@@ -105,9 +105,9 @@ WITH books AS (
        AND (%(only)s::bigint IS NULL OR e.id = %(only)s::bigint)
 ), seg AS (  -- each segment's first days of a month within the year, counted
     SELECT s.employee_id, emp.general_trust, s.tier, s.source,
-           greatest(0, (extract(year FROM x.b) * 12 + extract(month FROM x.b))
-                       - (extract(year FROM x.a) * 12 + extract(month FROM x.a))
-                       + CASE WHEN extract(day FROM x.a) = 1 THEN 1 ELSE 0 END)::int AS months
+           greatest(0, (date_part('year', x.b)::int * 12 + date_part('month', x.b)::int)
+                       - (date_part('year', x.a)::int * 12 + date_part('month', x.a)::int)
+                       + CASE WHEN date_part('day', x.a) = 1 THEN 1 ELSE 0 END) AS months
       FROM emp
       JOIN accounts_coveragesegment s
         ON s.employee_id = emp.id AND s.tier <> 'none'
@@ -195,23 +195,35 @@ SELECT ins.id, ins.employee_id, e.employer_id, ins.policy_year, ins.amount, ins.
 )
 
 # Earlier pending years settled by this year (R-VE4): they vest once a full year exists;
-# without one they go to the district when the employee has separated.
+# without one they go to the district when the employee has separated. A line that vests
+# an amount takes its vesting transfer's transaction id from the sequence as it is
+# settled, and every settled line records the run, so that no second write links them.
 _SETTLE_PENDING_SQL = """
+WITH pending AS (
+    SELECT l.id, l.employee_id, e.employer_id, e.separation_date
+      FROM vesting_vestingline l JOIN accounts_employee e ON e.id = l.employee_id
+     WHERE e.employer_id = ANY(%(employers)s::bigint[])
+       AND l.outcome = 'pending' AND l.policy_year < %(year)s
+), had_full AS (
+    SELECT DISTINCT f.employee_id FROM vesting_vestingline f
+     WHERE f.full_year AND f.policy_year <= %(year)s
+       AND f.employee_id IN (SELECT employee_id FROM pending)
+), decided AS (
+    SELECT p.id, p.employer_id,
+           CASE WHEN h.employee_id IS NOT NULL THEN 'vested' ELSE 'to_district' END AS outcome
+      FROM pending p LEFT JOIN had_full h ON h.employee_id = p.employee_id
+     WHERE h.employee_id IS NOT NULL
+        OR (p.separation_date IS NOT NULL AND p.separation_date <= %(ye)s)
+)
 UPDATE vesting_vestingline l
-   SET outcome = CASE WHEN EXISTS (
-                     SELECT 1 FROM vesting_vestingline f
-                      WHERE f.employee_id = l.employee_id AND f.full_year
-                        AND f.policy_year <= %(year)s) THEN 'vested' ELSE 'to_district' END,
-       vested_on = %(rollover_day)s
-  FROM accounts_employee e
- WHERE e.id = l.employee_id AND e.employer_id = ANY(%(employers)s::bigint[])
-   AND l.outcome = 'pending' AND l.policy_year < %(year)s
-   AND (EXISTS (SELECT 1 FROM vesting_vestingline f
-                 WHERE f.employee_id = l.employee_id AND f.full_year
-                   AND f.policy_year <= %(year)s)
-        OR (e.separation_date IS NOT NULL AND e.separation_date <= %(ye)s))
-RETURNING l.id, l.employee_id, e.employer_id, l.policy_year, l.amount, l.outcome
-"""
+   SET outcome = d.outcome, vested_on = %(rollover_day)s, settled_run_id = %(run)s,
+       transaction_id = CASE WHEN d.outcome = 'vested' AND l.amount > 0
+                             THEN nextval(TRANSACTION_ID_SEQUENCE) END
+  FROM decided d
+ WHERE l.id = d.id
+RETURNING l.id, l.employee_id, d.employer_id, l.policy_year, l.amount, l.outcome,
+          l.transaction_id
+""".replace("TRANSACTION_ID_SEQUENCE", ledger.TRANSACTION_ID_SEQUENCE)
 
 
 class LineRow(NamedTuple):
@@ -253,11 +265,16 @@ class Settled:
     policy_year: int
     amount: Decimal
     outcome: str
+    # Set when the line already holds its settling run and this transaction id (taken
+    # from the sequence as it was settled, :data:`_SETTLE_PENDING_SQL`): its vesting
+    # transfer takes that id, and linking it writes nothing.
+    transaction_id: int | None = None
+    held: bool = False
 
 
-def pending_settle(*, year: int, employer_ids: Sequence[int]) -> list[Settled]:
+def pending_settle(*, year: int, employer_ids: Sequence[int], run_id: int) -> list[Settled]:
     """Settle the employers' earlier pending years that ``year`` decides (R-VE4): one
-    UPDATE for every employer of the batch."""
+    UPDATE for every employer of the batch, recording ``run_id`` as their settling run."""
     with connection.cursor() as cursor:
         cursor.execute(
             _SETTLE_PENDING_SQL,
@@ -266,9 +283,10 @@ def pending_settle(*, year: int, employer_ids: Sequence[int]) -> list[Settled]:
                 "employers": list(employer_ids),
                 "ye": policy_year_end(year),
                 "rollover_day": policy_year_start(year + 1),
+                "run": run_id,
             },
         )
-        return [Settled(*row) for row in cursor.fetchall()]
+        return [Settled(*row, held=True) for row in cursor.fetchall()]
 
 
 def general_trust_accounts(employer_ids: Sequence[int]) -> dict[int, int]:
@@ -691,12 +709,12 @@ def lines_post(
     sides = _side_accounts({s.employee_id: s.employer_id for s in vesting})
     districts = _district_accounts(list(district))
     district_order = sorted(district)
+    reserved = {r.id: r.transaction_id for r in written}
+    reserved.update({s.line_id: s.transaction_id for s in settled if s.held})
     vest_ids = ledger.post_transfers_set(
         kind=TransactionKind.VESTING_TRANSFER,
         effective_date=effective_date,
-        transfers=_vesting_transfers(
-            vesting, sides, general_trusts, prefix, {r.id: r.transaction_id for r in written}
-        ),
+        transfers=_vesting_transfers(vesting, sides, general_trusts, prefix, reserved),
     )
     district_ids = ledger.post_transfers_set(
         kind=TransactionKind.UNVESTED_TRANSFER,
@@ -730,8 +748,8 @@ def _link(
 ) -> None:
     """Set each settled line's transaction and settling run, and clear them on a written
     line left unsettled (pooled into a pending year, R-VE11), in one UPDATE of the lines
-    not already written so: the district's lines, the pooled and the earlier pending ones,
-    a replayed transfer's."""
+    not already written so (lines written or settled by this run hold theirs): the
+    district's lines, the pooled ones, a replayed transfer's."""
     wanted: dict[int, tuple[int | None, int | None]] = {r.id: (None, None) for r in written}
     for item in settled:
         if item.outcome == VestingLine.Outcome.TO_DISTRICT:
@@ -742,6 +760,7 @@ def _link(
         r.id: (r.transaction_id, run_id if r.outcome != VestingLine.Outcome.PENDING else None)
         for r in written
     }
+    as_written.update({s.line_id: (s.transaction_id, run_id) for s in settled if s.held})
     changed = [(i, w) for i, w in wanted.items() if as_written.get(i, (0, 0)) != w]
     if not changed:
         return

@@ -69,7 +69,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import InterfaceError, OperationalError, connection
 from django.db import transaction as db_transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts.models import CoverageSegment, Employer
@@ -274,9 +274,10 @@ def _check_not_held(todo: Sequence[EmployerYear], same: VestingRun | None) -> No
 
 
 def _pairs_q(pairs: Sequence[EmployerYear]) -> Q:
+    """The employer-years ``pairs``: one condition per policy year (a pool run has one)."""
     q = Q(pk__in=[])
-    for year, employer_id in pairs:
-        q |= Q(policy_year=year, employer_id=employer_id)
+    for year in sorted({y for y, _ in pairs}):
+        q |= Q(policy_year=year, employer_id__in=sorted({e for y, e in pairs if y == year}))
     return q
 
 
@@ -337,20 +338,19 @@ def open_months(pairs: Sequence[EmployerYear]) -> dict[tuple[int, int, str], lis
 
 
 def _covered(pairs: Sequence[EmployerYear]) -> set[EmployerYear]:
-    """The employer-years with anyone covered (module Decision: the others need no closes)."""
+    """The employer-years with anyone covered (module Decision: the others need no closes):
+    per employer and year, the first covered employee found is enough."""
     found: set[EmployerYear] = set()
-    for year in {y for y, _ in pairs}:
-        employers = [e for y, e in pairs if y == year]
+    for year in sorted({y for y, _ in pairs}):
+        covered = CoverageSegment.objects.filter(
+            employee__employer_id=OuterRef("pk"),
+            start__lte=policy_year_end(year),
+        ).filter(Q(end__isnull=True) | Q(end__gte=policy_year_start(year)))
         found |= {
             (year, e)
-            for e in CoverageSegment.objects.filter(
-                employee__employer_id__in=employers,
-                start__lte=policy_year_end(year),
-            )
-            .filter(Q(end__isnull=True) | Q(end__gte=policy_year_start(year)))
-            .exclude(tier="none")
-            .values_list("employee__employer_id", flat=True)
-            .distinct()
+            for e in Employer.objects.filter(pk__in=[e for y, e in pairs if y == year])
+            .filter(Exists(covered.exclude(tier="none")))
+            .values_list("pk", flat=True)
         }
     return found
 
@@ -638,7 +638,7 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
         settled, pooled_lines = spouses_pool(
             year=year, employer_ids=ids, run_id=run_id, written=written, settled=settled
         )
-        settled += pending_settle(year=year, employer_ids=ids)
+        settled += pending_settle(year=year, employer_ids=ids, run_id=run_id)
         totals = lines_post(
             year=year,
             general_trusts=general_trusts,
@@ -714,4 +714,11 @@ def _refresh_separated(settled: Sequence[Settled]) -> None:
     ids = {s.employee_id for s in settled if s.outcome == VestingLine.Outcome.VESTED and s.amount}
     if not ids:
         return
-    payouts_refresh_many(employee_ids=ids)
+    with connection.cursor() as cursor:  # one array parameter, not one per employee
+        cursor.execute(
+            "SELECT id FROM accounts_employee WHERE id = ANY(%s) AND separation_date IS NOT NULL",
+            [sorted(ids)],
+        )
+        separated = [row[0] for row in cursor.fetchall()]
+    if separated:
+        payouts_refresh_many(employee_ids=separated)
