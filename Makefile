@@ -48,6 +48,7 @@ bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 # Stop the embedded services and delete their data (the demo is rebuilt on the next run).
+LOCAL_DIR := $(or $(STAYWELL_LOCAL_DIR),.local)
 clean-local:
 	-$(BIN)/python scripts/stop_embedded.py
-	rm -rf .local
+	rm -rf $(LOCAL_DIR)
