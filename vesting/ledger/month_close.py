@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import selectors as member_selectors  # the premium charges are the accounts app's
 from accounts.rules import add_months
 from staywell.money import CENT, ZERO
+from vesting.ledger import seals
 from vesting.ledger.operations import post_employer_contribution
 from vesting.ledger.posting import user_id_of
 from vesting.models import (
@@ -115,4 +116,6 @@ def _record_month_close(
                 "closed_by_id": user_id_of(closed_by),
             },
         )
+        # The month's postings sealed once they are committed (vesting.ledger.seals).
+        db_transaction.on_commit(lambda: seals.seal_postings(sealed_by="month close"))
     return close
