@@ -38,6 +38,7 @@ def month_close(
     """
     existing = MonthClose.objects.filter(employer_id=employer_id, year=year, month=month).first()
     if existing is not None:
+        existing.replayed = True
         return existing
     if not 1 <= month <= 12:
         raise ValidationError({"month": "A month is 1 to 12."})
@@ -104,7 +105,7 @@ def _record_month_close(
                 employee_amount=employee_amount,
                 posted_by=closed_by,
             )
-        close, _ = MonthClose.objects.get_or_create(
+        close, created = MonthClose.objects.get_or_create(
             employer_id=employer_id,
             year=first.year,
             month=first.month,
@@ -116,6 +117,7 @@ def _record_month_close(
                 "closed_by_id": user_id_of(closed_by),
             },
         )
+        close.replayed = not created
         # The month's postings sealed once they are committed (vesting.ledger.seals).
         db_transaction.on_commit(lambda: seals.seal_postings(sealed_by="month close"))
     return close

@@ -231,6 +231,10 @@ class Transaction(models.Model):
     # added only in that database transaction.
     created_xact = models.BigIntegerField(null=True, editable=False)
 
+    # Not stored: True on the instance a posting call returns when its idempotency key had
+    # been posted already (by an earlier or a concurrent call), so the API says so.
+    replayed = False
+
     class Meta:
         ordering = ["-effective_date", "-id"]
         indexes = [
@@ -440,6 +444,10 @@ class MonthClose(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(auto_now_add=True)
+
+    # Not stored: True on the instance ``month_close`` returns when the month was closed
+    # already (by an earlier or a concurrent call).
+    replayed = False
 
     class Meta:
         ordering = ["employer", "-year", "-month"]
