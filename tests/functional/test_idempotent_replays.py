@@ -29,7 +29,7 @@ def _at_once(call) -> list:
         try:
             barrier.wait()
             responses[number] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertions below
+        except BaseException as exc:
             responses[number] = exc
         finally:
             connection.close()
