@@ -539,7 +539,11 @@ class MonthCloseView(GenericAPIView):
     def get_queryset(self) -> QuerySet[MonthClose]:
         return selectors.month_closes(query_int(self.request, "employer"))
 
-    @extend_schema(summary="Months closed, latest first", parameters=[EMPLOYER])
+    @extend_schema(
+        summary="Months closed, latest first",
+        parameters=[EMPLOYER],
+        responses=MonthCloseSerializer(many=True),  # paginated, as get() answers
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(MonthCloseSerializer(page, many=True).data)
