@@ -21,6 +21,7 @@ from tests.factories import EmployerFactory
 from vesting import ledger
 from vesting.ledger import seals
 from vesting.ledger.accounts import BANK_ACCOUNT
+from vesting.ledger.selectors import balances_check
 from vesting.models import FundKind, LedgerSeal, Posting
 
 pytestmark = pytest.mark.skipif(
@@ -125,8 +126,35 @@ def test_truncate_of_the_ledger_is_refused_to_its_owner_too():
     assert Posting.objects.count() == 2
 
 
+def superuser_connection() -> psycopg.Connection:
+    """The embedded server's superuser (``postgres``, trusted on its socket); skips elsewhere."""
+    owner = settings.DATABASE_OWNER
+    host = owner.get("HOST") or (owner.get("OPTIONS") or {}).get("host") or ""
+    if not host.startswith("/"):
+        pytest.skip("no superuser at hand: DATABASE_URL names a server of its own")
+    return psycopg.connect(
+        dbname=connection.settings_dict["NAME"], user="postgres", host=host, autocommit=True
+    )
+
+
+def rewrite_as_owner(posting_id: int) -> None:
+    """The owner switches the posting triggers off, rewrites, switches them on."""
+    with owner_connection() as owner:
+        owner.execute("ALTER TABLE vesting_posting DISABLE TRIGGER USER")
+        owner.execute("UPDATE vesting_posting SET amount = 1.00 WHERE id = %s", [posting_id])
+        owner.execute("ALTER TABLE vesting_posting ENABLE TRIGGER USER")
+
+
+def rewrite_as_superuser(posting_id: int) -> None:
+    """A superuser's session in replica mode fires no trigger at all."""
+    with superuser_connection() as superuser:
+        superuser.execute("SET session_replication_role = replica")
+        superuser.execute("UPDATE vesting_posting SET amount = 1.00 WHERE id = %s", [posting_id])
+
+
 @pytest.mark.django_db(transaction=True)
-def test_ledger_check_finds_a_posting_rewritten_with_the_triggers_off():
+@pytest.mark.parametrize("rewrite", [rewrite_as_owner, rewrite_as_superuser])
+def test_ledger_check_finds_a_posting_rewritten_with_the_triggers_off(rewrite):
     employer = EmployerFactory(code="SEAL")
     first = _interest(employer, "100.00", "seal-1")
     _interest(employer, "25.00", "seal-2")
@@ -140,12 +168,11 @@ def test_ledger_check_finds_a_posting_rewritten_with_the_triggers_off():
     report = seals.verify_seals()
     assert (report.seals, report.unsealed_postings, report.problems) == (1, 2, [])
 
-    # The owner switches the triggers off and turns the first interest's 100.00 into 1.00.
+    # The first interest's 100.00 becomes 1.00 behind the triggers' back: the balances
+    # are not touched (no trigger ran), so only the seal can tell.
     posting = first.postings.order_by("id").first()
-    with owner_connection() as owner:
-        owner.execute("ALTER TABLE vesting_posting DISABLE TRIGGER USER")
-        owner.execute("UPDATE vesting_posting SET amount = 1.00 WHERE id = %s", [posting.pk])
-        owner.execute("ALTER TABLE vesting_posting ENABLE TRIGGER USER")
+    rewrite(posting.pk)
+    assert Posting.objects.get(pk=posting.pk).amount == Decimal("1.00")
 
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError):
@@ -240,3 +267,21 @@ def test_raw_sql_posting_of_exact_cents_is_stored_as_given():
     employer = EmployerFactory(code="RAW2")
     tx = _interest(employer, "1.01", "raw2")
     assert sorted(p.amount for p in tx.postings.all()) == [Decimal("1.01"), Decimal("1.01")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rewritten_reference_that_leaves_every_balance_true_is_found_by_the_seals_alone():
+    """A transaction's reference (the claim or check it pays) rewritten behind the
+    triggers' back leaves every balance true: the balance check passes, the seal does not."""
+    employer = EmployerFactory(code="SEAL4")
+    tx = _interest(employer, "40.00", "seal4-1")
+    seals.seal_postings(sealed_by="test")
+    with owner_connection() as owner:
+        owner.execute("ALTER TABLE vesting_transaction DISABLE TRIGGER USER")
+        owner.execute(
+            "UPDATE vesting_transaction SET reference = 'check 999' WHERE id = %s", [tx.pk]
+        )
+        owner.execute("ALTER TABLE vesting_transaction ENABLE TRIGGER USER")
+    assert balances_check() == []
+    [problem] = seals.verify_seals().problems
+    assert "does not match" in problem
