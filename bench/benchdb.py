@@ -20,9 +20,10 @@ def _in_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-def fresh_database_url(name: str, *, reuse: bool = False) -> str:
+def fresh_database_url(name: str, *, reuse: bool = False, owner_only: bool = False) -> str:
     """Create (or with ``reuse``, keep) database ``name``; return its URL as the app role,
-    and set ``DATABASE_OWNER_URL`` to its URL as the owner role."""
+    and set ``DATABASE_OWNER_URL`` to its URL as the owner role. ``owner_only``: return the
+    owner's URL (a peer program that creates its own tables and runs as one role)."""
     import psycopg
     from psycopg import sql
     from psycopg.conninfo import make_conninfo
@@ -40,6 +41,8 @@ def fresh_database_url(name: str, *, reuse: bool = False) -> str:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if not exists or not reuse:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if owner_only:
+        return _in_database(owner, name)
     os.environ["DATABASE_OWNER_URL"] = _in_database(owner, name)
     return _in_database(app, name)
 
