@@ -130,7 +130,7 @@ def peer_database() -> str:
     import psycopg
     from psycopg.conninfo import make_conninfo
 
-    url = fresh_database_url("staywell_bench_bare", reuse=True)
+    url = fresh_database_url("staywell_bench_bare", reuse=True, owner_only=True)
     with psycopg.connect(make_conninfo(url)) as conn:
         ready = conn.execute("SELECT to_regclass('bareapp_family') IS NOT NULL").fetchone()[0]
     if not ready:

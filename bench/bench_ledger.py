@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchdb import fresh_database_url
+from benchdb import fresh_database_url, owner_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -315,7 +315,7 @@ def load_postings(args: argparse.Namespace, books: Books, rng: random.Random) ->
     connection.close()
     import psycopg
 
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as raw:
+    with psycopg.connect(owner_url(), autocommit=True) as raw:  # VACUUM: the tables' owner
         raw.execute("VACUUM ANALYZE")
         sizes = raw.execute(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'vesting_%' "

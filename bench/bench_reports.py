@@ -42,7 +42,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from benchdb import fresh_database_url
+from benchdb import fresh_database_url, owner_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -346,7 +346,7 @@ def _vacuum_and_count_rows() -> None:
     from django.db import connection
 
     connection.close()
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as raw:
+    with psycopg.connect(owner_url(), autocommit=True) as raw:  # VACUUM: the tables' owner
         raw.execute("VACUUM ANALYZE")
         sizes = raw.execute(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables "

@@ -2,6 +2,9 @@
 
 Each benchmark recreates ``staywell_bench_<name>`` so that the demo and the test
 databases are never touched, whether the server is the embedded one or DATABASE_URL's.
+Least privilege as in the app (``staywell.dbroles``): the owner role (``DATABASE_OWNER_URL``,
+or the embedded server's) creates the database and migrates it; the benchmark's own work
+runs as the app role (``DATABASE_URL``), its maintenance (VACUUM) as the owner.
 """
 
 from __future__ import annotations
@@ -13,21 +16,37 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def fresh_database_url(name: str, *, reuse: bool = False) -> str:
-    """Create (or with ``reuse``, keep) database ``name`` and return its URL."""
+def _in_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def fresh_database_url(name: str, *, reuse: bool = False, owner_only: bool = False) -> str:
+    """Create (or with ``reuse``, keep) database ``name``; return its URL as the app role,
+    and set ``DATABASE_OWNER_URL`` to its URL as the owner role. ``owner_only``: return the
+    owner's URL (a peer program that creates its own tables and runs as one role)."""
     import psycopg
     from psycopg import sql
     from psycopg.conninfo import make_conninfo
 
-    base = os.environ.get("DATABASE_URL", "").strip()
-    if not base:
+    app = os.environ.get("DATABASE_URL", "").strip()
+    owner = os.environ.get("DATABASE_OWNER_URL", "").strip()
+    if not app:
         from staywell import embedded
 
-        base = embedded.postgres_url(BASE_DIR)
-    with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
+        app, owner = embedded.postgres_urls(BASE_DIR)
+    owner = owner or app
+    with psycopg.connect(make_conninfo(owner, dbname="postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not reuse:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if not exists or not reuse:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
+    if owner_only:
+        return _in_database(owner, name)
+    os.environ["DATABASE_OWNER_URL"] = _in_database(owner, name)
+    return _in_database(app, name)
+
+
+def owner_url() -> str:
+    """The benchmark database's URL as its owner (VACUUM, the floor's own tables)."""
+    return os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"]

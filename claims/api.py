@@ -684,11 +684,12 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={
             202: ImportResultSerializer,
             200: ImportResultSerializer,
+            # Each key only when it has errors (a field's own key otherwise).
             400: inline_serializer(
                 "ImportErrors",
                 {
-                    "rows": serializers.ListField(child=serializers.DictField()),
-                    "file": serializers.ListField(child=serializers.CharField()),
+                    "rows": serializers.ListField(child=serializers.DictField(), required=False),
+                    "file": serializers.ListField(child=serializers.CharField(), required=False),
                 },
             ),
         },

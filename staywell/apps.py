@@ -1,6 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class StaywellConfig(AppConfig):
     name = "staywell"
     verbose_name = "Stay-Well"
+
+    def ready(self) -> None:
+        post_migrate.connect(grant_app_role, dispatch_uid="staywell.grant_app_role")
+
+
+def grant_app_role(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate`` (run as the owner role): grant the app role the rows of every
+    table and sequence, now and later (``staywell.dbroles.app_grants``). Only once per
+    migrate (for this app's signal) and only when the app runs as a role of its own."""
+    from django.conf import settings
+    from django.db import connections
+
+    from staywell import dbroles
+
+    if sender.name != "staywell" or not getattr(settings, "DATABASE_OWNER", None):
+        return
+    import dj_database_url
+
+    # DATABASE_URL's user: the connection's settings hold the owner's while migrating.
+    app_role = dj_database_url.parse(settings.DATABASE_URL).get("USER")
+    connection = connections[using]
+    if not app_role or app_role == connection.settings_dict.get("USER"):
+        return
+    with connection.cursor() as cursor:
+        for statement in dbroles.app_grants(app_role):
+            cursor.execute(statement)

@@ -1,11 +1,14 @@
-"""Hot-path SQL: statements prepared on the server, run in Django's connection."""
+"""Hot-path SQL (statements prepared on the server, run in Django's connection), and the
+owner role's connection for migrations and flush (least privilege: staywell.dbroles)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from psycopg.rows import RowFactory, dict_row, tuple_row
 
 
@@ -35,3 +38,57 @@ def parse_id(value: Any) -> int | None:
     (``"²".isdigit()`` is true but ``int("²")`` fails; "-1", "1.0" and "" are not ids)."""
     text = str(value if value is not None else "").strip()
     return int(text) if text.isascii() and text.isdigit() else None
+
+
+# --- Least privilege: the owner role for migrate and flush (staywell.dbroles) -------------
+
+_CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
+def use_credentials(alias: str, credentials: dict[str, Any] | None) -> dict[str, Any]:
+    """Switch connection ``alias`` to other credentials (closing it: the next query
+    connects anew) and return the ones it had, for :func:`use_credentials` to restore.
+    Every connection of the alias made afterwards, in any thread, uses them."""
+    from django.db import connections
+
+    conn = connections[alias]
+    saved = {key: conn.settings_dict.get(key) for key in _CREDENTIALS}
+    if credentials:
+        conn.close()
+        conn.settings_dict.update({key: credentials.get(key) for key in _CREDENTIALS})
+        if conn.settings_dict.get("OPTIONS") is None:
+            conn.settings_dict["OPTIONS"] = {}
+    return saved
+
+
+def owner_credentials() -> dict[str, Any] | None:
+    """The owner role's credentials (``DATABASE_OWNER_URL``), or None with one role."""
+    from django.conf import settings
+
+    return getattr(settings, "DATABASE_OWNER", None)
+
+
+@contextmanager
+def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the block on connection ``alias`` as the owner role (migrations, flush), then
+    go back to the app role. A no-op with one role, or for another alias."""
+    owner = owner_credentials()
+    if not owner or alias != DEFAULT_DB_ALIAS:
+        yield
+        return
+    saved = use_credentials(alias, owner)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections[alias].close()
+        use_credentials(alias, saved)
+
+
+def analyze(*tables: str) -> None:
+    """Fresh planner statistics for ``tables`` (all of the schema's with none), in the
+    current transaction (rows not committed yet count too): through
+    ``staywell_analyze``, which runs as the tables' owner (staywell migration 0003)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT staywell_analyze(%s)", [list(tables) or None])

@@ -26,6 +26,25 @@ BIDI_CONTROLS = frozenset(
 )
 
 
+# The C0 control characters' names (Unicode gives them as aliases only).
+C0_NAMES = dict(
+    zip(
+        (chr(code) for code in range(32)),
+        (
+            "NULL", "START OF HEADING", "START OF TEXT", "END OF TEXT", "END OF TRANSMISSION",
+            "ENQUIRY", "ACKNOWLEDGE", "BELL", "BACKSPACE", "CHARACTER TABULATION", "LINE FEED",
+            "LINE TABULATION", "FORM FEED", "CARRIAGE RETURN", "SHIFT OUT", "SHIFT IN",
+            "DATA LINK ESCAPE", "DEVICE CONTROL ONE", "DEVICE CONTROL TWO", "DEVICE CONTROL THREE",
+            "DEVICE CONTROL FOUR", "NEGATIVE ACKNOWLEDGE", "SYNCHRONOUS IDLE",
+            "END OF TRANSMISSION BLOCK", "CANCEL", "END OF MEDIUM", "SUBSTITUTE", "ESCAPE",
+            "INFORMATION SEPARATOR FOUR", "INFORMATION SEPARATOR THREE",
+            "INFORMATION SEPARATOR TWO", "INFORMATION SEPARATOR ONE",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+
+
 def _is_refused(char: str) -> bool:
     return char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"
 
@@ -33,7 +52,7 @@ def _is_refused(char: str) -> bool:
 def _describe(char: str) -> str:
     name = unicodedata.name(char, "")
     if not name:
-        name = {"\x7f": "DELETE"}.get(char, "CONTROL CHARACTER")
+        name = {"\x7f": "DELETE", **C0_NAMES}.get(char, "CONTROL CHARACTER")
     return f"U+{ord(char):04X} {name}"
 
 
@@ -44,6 +63,19 @@ def name_character_error(value: str | None, what: str = "name") -> str | None:
             return (
                 f"The {what} contains an invisible control or text-direction character "
                 f"({_describe(char)}); type the {what} again without it."
+            )
+    return None
+
+
+def control_character_error(value: str | None, what: str, *, allowed: str = "") -> str | None:
+    """The message for text holding a control character (C0, DEL, C1; NUL above all, which
+    PostgreSQL cannot store), except those in ``allowed``; None: the text is fine. Checked
+    on every query string and form or JSON field by ``staywell.middleware``."""
+    for char in value or "":
+        if char not in allowed and unicodedata.category(char) == "Cc":
+            return (
+                f"The {what} contains a control character ({_describe(char)}), which cannot "
+                f"be saved or searched; type the {what} again without it."
             )
     return None
 

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL and other control characters in a query string or a field: a clear 400.
+    "staywell.middleware.ControlCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,8 +130,28 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or the embedded PostgreSQL. STAYWELL_TEST_DB names the test
 # database so that several test runs can share one server.
-DATABASE_URL = env_str("DATABASE_URL") or embedded.postgres_url(BASE_DIR)
+# Least privilege (staywell.dbroles): DATABASE_URL is the app role's (rows only);
+# DATABASE_OWNER_URL the owner role's, used by `migrate` and `flush` only
+# (staywell.db.as_owner). Unset with DATABASE_URL set: one role does both.
+if env_str("DATABASE_URL"):
+    DATABASE_URL = env_str("DATABASE_URL")
+    DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+else:
+    DATABASE_URL, DATABASE_OWNER_URL = embedded.postgres_urls(BASE_DIR)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# The app role's settings as configured (the connection's own dict is switched to the
+# owner's while migrating), and the owner's credentials, swapped into the connection's settings by staywell.db.as_owner
+# (the database NAME is kept: the test and benchmark databases have names of their own).
+DATABASE_APP = dict(DATABASES["default"])
+DATABASE_OWNER = (
+    {
+        key: value
+        for key, value in dj_database_url.parse(DATABASE_OWNER_URL).items()
+        if key in ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+    }
+    if DATABASE_OWNER_URL
+    else None
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("STAYWELL_TEST_DB", "test_staywell")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -253,6 +275,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=30, hour=2, day_of_month=1),
     },
     # Re-vest: the vested employer-years whose vesting late data would change, nightly.
+    # The postings not sealed yet, sealed (vesting.ledger.seals; ledger_check verifies).
+    "vesting-ledger-seal": {
+        "task": "vesting.ledger_seal",
+        "schedule": crontab(minute="*/10"),
+    },
     "vesting-revest-scan-nightly": {
         "task": "vesting.revest_scan",
         "schedule": crontab(minute=0, hour=3),

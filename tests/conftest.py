@@ -15,6 +15,31 @@ SHIPPED_DATA = import_module("accounts.migrations.0003_plan_year_1983")
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created, migrated and dropped by the owner role
+    (``staywell.dbroles``): from here until :func:`django_db_setup` hands over."""
+    from staywell.db import owner_credentials, use_credentials
+
+    use_credentials("default", owner_credentials())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Once the test database is migrated, the tests run as the app role, as the app does
+    (rows only: no TRUNCATE, ALTER or session_replication_role); flush between
+    transactional tests goes back to the owner (``staywell.management.commands.flush``)."""
+    from django.conf import settings
+
+    from staywell.db import owner_credentials, use_credentials
+
+    app = {key: settings.DATABASE_APP.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    owner = use_credentials("default", {**app, "OPTIONS": settings.DATABASE_APP.get("OPTIONS")})
+    yield
+    if owner_credentials():
+        use_credentials("default", owner)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Uploaded and produced files of a test go to a folder of its own."""

@@ -89,11 +89,12 @@ class GoLiveInputSerializer(serializers.Serializer):
     )
 
 
+# Each key only when it has errors (and a field's own key, e.g. "cutover", otherwise).
 ROW_ERRORS = inline_serializer(
     "GoLiveErrors",
     {
-        "file": serializers.ListField(child=serializers.CharField()),
-        "rows": serializers.ListField(child=serializers.DictField()),
+        "file": serializers.ListField(child=serializers.CharField(), required=False),
+        "rows": serializers.ListField(child=serializers.DictField(), required=False),
     },
 )
 EXAMPLE = {

@@ -13,6 +13,8 @@
 - ``vesting.golive_import(go_live_id)``: post a confirmed go-live file, all or nothing.
 - ``vesting.revest_scan()``: beat, nightly: the vested employer-years whose vesting would
   change if re-vested now, listed on the re-vest page for the superintendent.
+- ``vesting.ledger_seal()``: beat, every ten minutes: seal the postings not sealed yet
+  (``vesting.ledger.seals``), so that a rewritten posting is found by ``ledger_check``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.utils import timezone
 from accounts.rules import policy_year_of
 from staywell.tasks import ReliableTask
 from vesting import golive, payouts, revest, rollover
+from vesting.ledger import seals
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +80,9 @@ def golive_import(go_live_id: int) -> str:
 def revest_scan() -> int:
     """The nightly list of pending re-vest differences; returns the employer-years found."""
     return len(revest.revest_scan())
+
+
+@shared_task(base=ReliableTask, name="vesting.ledger_seal")
+def ledger_seal() -> int:
+    """Seal the postings not sealed yet; returns the number of postings sealed."""
+    return sum(seal.posting_count for seal in seals.seal_postings(sealed_by="beat"))

@@ -72,7 +72,8 @@ class CoverageActions(viewsets.GenericViewSet):
     """The employee endpoints of coverage and premiums."""
 
     @extend_schema(responses=CoverageSegmentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # pagination_class=None: a plain array, in the schema too
+    @action(detail=True, methods=["get"], pagination_class=None)
     def coverage(self, request: Request, pk: str | None = None) -> Response:
         """The computed coverage timeline (R-EL6..R-EL11), oldest first; ``end`` null =
         open; ``tier`` none = not covered."""
@@ -100,7 +101,8 @@ class CoverageActions(viewsets.GenericViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"])
+    # pagination_class=None: a plain array, in the schema too
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def overrides(self, request: Request, pk: str | None = None) -> Response:
         employee = self.get_object()
         if request.method == "GET":

@@ -36,6 +36,10 @@ class EmployeeSerializer(serializers.ModelSerializer):
     program = serializers.IntegerField(source="program_id", read_only=True)
     program_code = serializers.CharField(source="program.code", read_only=True)
     current_tier = serializers.SerializerMethodField()
+    # Blank until the employee separates: "" is in the schema's choices too.
+    separation_reason = serializers.ChoiceField(
+        choices=Employee.SeparationReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Employee

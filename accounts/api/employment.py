@@ -97,7 +97,8 @@ class EmploymentActions(viewsets.GenericViewSet):
             ),
         ],
     )
-    @action(detail=True, methods=["get", "post"], url_path="hours-changes")
+    # pagination_class=None: a plain array, in the schema too
+    @action(detail=True, methods=["get", "post"], url_path="hours-changes", pagination_class=None)
     def hours_changes(self, request: Request, pk: str | None = None) -> Response:
         employee = self.get_object()
         if request.method == "GET":
@@ -149,7 +150,13 @@ class EmploymentActions(viewsets.GenericViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"], url_path="continuation-elections")
+    # pagination_class=None: a plain array, in the schema too
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="continuation-elections",
+        pagination_class=None,
+    )
     def continuation_elections(self, request: Request, pk: str | None = None) -> Response:
         employee = self.get_object()
         if request.method == "GET":

@@ -93,7 +93,8 @@ class FamilyActions(viewsets.GenericViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"])
+    # pagination_class=None: a plain array, in the schema too
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def dependents(self, request: Request, pk: str | None = None) -> Response:
         employee = self.get_object()
         if request.method == "GET":
@@ -139,7 +140,8 @@ class FamilyActions(viewsets.GenericViewSet):
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"])
+    # pagination_class=None: a plain array, in the schema too
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def beneficiaries(self, request: Request, pk: str | None = None) -> Response:
         employee = self.get_object()
         if request.method == "GET":

@@ -19,14 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_docker_compose_file_is_valid_and_has_exactly_one_beat():
     result = subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
-        env={"SECRET_KEY": "x", "POSTGRES_PASSWORD": "y", "PATH": "/usr/bin:/bin"},
+        env={
+            "SECRET_KEY": "x",
+            "POSTGRES_PASSWORD": "y",
+            "DB_OWNER_PASSWORD": "o",
+            "DB_APP_PASSWORD": "a",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
     commands = {
         name: " ".join(s.get("command") or [])
         if isinstance(s.get("command"), list)
@@ -38,6 +44,33 @@ def test_docker_compose_file_is_valid_and_has_exactly_one_beat():
         name for name, command in commands.items() if "celery" in command and " beat" in command
     ] == ["beat"]
     assert "worker" in commands["worker"]
+    # Least privilege: only the migrate service holds the owner's URL; the others run as
+    # the app role, once the migrations have finished.
+    assert "manage.py migrate" in commands["migrate"]
+    assert services["migrate"]["environment"]["DATABASE_OWNER_URL"].startswith(
+        "postgres://staywell_owner:o@"
+    )
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://staywell_app:a@")
+        assert "DATABASE_OWNER_URL" not in environment
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert "migrate" not in commands[name]
+    assert any(
+        volume.endswith(":/docker-entrypoint-initdb.d:ro")
+        for volume in services["postgres"]["volumes"]
+    )
+
+
+def test_the_postgres_init_script_creates_an_owner_and_an_app_role_that_owns_nothing():
+    script = (ROOT / "docker" / "postgres-init" / "10-staywell-roles.sh").read_text()
+    assert "CREATE ROLE staywell_owner LOGIN NOSUPERUSER" in script
+    assert "CREATE ROLE staywell_app LOGIN NOSUPERUSER NOCREATEDB" in script
+    assert "OWNER TO staywell_owner" in script
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO staywell_app" in script
+    assert "TRUNCATE" not in script.split("SQL", 1)[1].split("GRANT USAGE ON SCHEMA")[1]
 
 
 def test_production_refuses_to_start_without_its_secrets():

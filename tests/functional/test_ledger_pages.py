@@ -367,7 +367,9 @@ def test_the_api_posts_interest_once_per_key(superintendent_client, ledger):
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="api-interest-1",
     )
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    # A replay answers as the first call did, marked as a replay.
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     changed = superintendent_client.post(
         "/api/v1/ledger/interest/",
         {**payload, "amount": "1.00"},
@@ -434,7 +436,8 @@ def test_the_api_posts_expenses_and_closes_months(
     again = administrator_client.post(
         "/api/v1/ledger/month-closes/", body, content_type="application/json"
     )
-    assert again.status_code == 200 and again.json()["id"] == closed.json()["id"]
+    assert again.status_code == 201 and again.json() == closed.json()
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in closed
     refused = clerk_client.post(
         "/api/v1/ledger/month-closes/", body, content_type="application/json"
     )

@@ -27,8 +27,7 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from django.core.management.color import no_style
-from django.core.management.sql import sql_flush
+from django.core.management import call_command
 from django.db import connection
 
 from tests.factories import EmployerFactory, ProgramFactory, hire
@@ -263,12 +262,16 @@ def snapshot() -> dict[str, list]:
 
 
 def reset_database() -> None:
-    """Empty every table (TRUNCATE, as the test flush does) and restart the id sequences."""
-    with connection.cursor() as cursor:
-        for statement in sql_flush(
-            no_style(), connection, reset_sequences=True, allow_cascade=True
-        ):
-            cursor.execute(statement)
+    """Empty every table and restart the id sequences: the test flush itself, which runs as
+    the owner role (the app role may not TRUNCATE)."""
+    call_command(
+        "flush",
+        interactive=False,
+        verbosity=0,
+        reset_sequences=True,
+        allow_cascade=True,
+        inhibit_post_migrate=True,
+    )
 
 
 def kill_a_worker_mid_batch(private_redis, tmp_path) -> VestingRun:

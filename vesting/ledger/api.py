@@ -9,7 +9,9 @@
 
 Reads: superintendent, administrator, clerk. Writes: superintendent, administrator.
 Writes take an idempotency key (body ``idempotency_key`` or header ``Idempotency-Key``):
-a replay answers 200 with the first transaction, a new posting 201.
+a replay answers as the first call did (201, the same body) with the header
+``Idempotent-Replayed: true``, concurrent calls included (the database decides which call
+posted: ``Transaction.replayed``). A month closed again answers the same way.
 """
 
 from __future__ import annotations
@@ -417,16 +419,30 @@ class _PostingView(GenericAPIView):
     def _key(self, request: Request, data: dict[str, Any]) -> str | None:
         return data.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
 
-    def _respond(self, tx: Transaction, replayed: bool) -> Response:
-        tx = selectors.transaction_detail(tx.pk)
-        return Response(
-            TransactionSerializer(tx).data,
-            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+    def _respond(self, tx: Transaction) -> Response:
+        return replay_response(
+            TransactionSerializer(selectors.transaction_detail(tx.pk)).data, tx.replayed
         )
 
 
-def _replayed(key: str | None) -> bool:
-    return bool(key) and Transaction.objects.filter(idempotency_key=key).exists()
+REPLAYED_HEADER = "Idempotent-Replayed"
+REPLAYED = OpenApiParameter(
+    REPLAYED_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    enum=["true"],
+    description="Present on a replay: the call was made before (same key or month), "
+    "nothing new was posted, and the body is the first answer's.",
+)
+
+
+def replay_response(body: Any, replayed: bool) -> Response:
+    """The first answer (201 and its body), marked when this call was a replay."""
+    response = Response(body, status=status.HTTP_201_CREATED)
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return response
 
 
 INTEREST_EXAMPLE = OpenApiExample(
@@ -449,7 +465,8 @@ class InterestView(_PostingView):
     @extend_schema(
         summary="Post interest earned (to the district account, R-FU2)",
         request=InterestInputSerializer,
-        responses={201: TransactionSerializer, 200: TransactionSerializer},
+        responses={201: TransactionSerializer},
+        parameters=[REPLAYED],
         examples=[INTEREST_EXAMPLE],
     )
     def post(self, request: Request) -> Response:
@@ -457,7 +474,6 @@ class InterestView(_PostingView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         key = self._key(request, data)
-        replayed = _replayed(key)
         tx = ledger.post_interest(
             employer=data["employer"],
             amount=data["amount"],
@@ -469,7 +485,7 @@ class InterestView(_PostingView):
             posted_by=request.user,
             idempotency_key=key,
         )
-        return self._respond(tx, replayed)
+        return self._respond(tx)
 
 
 class ExpenseView(_PostingView):
@@ -478,7 +494,8 @@ class ExpenseView(_PostingView):
     @extend_schema(
         summary="Post an administrative expense (from the district account)",
         request=ExpenseInputSerializer,
-        responses={201: TransactionSerializer, 200: TransactionSerializer},
+        responses={201: TransactionSerializer},
+        parameters=[REPLAYED],
         examples=[
             OpenApiExample(
                 "Claims administrator's fee",
@@ -499,7 +516,6 @@ class ExpenseView(_PostingView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         key = self._key(request, data)
-        replayed = _replayed(key)
         tx = ledger.post_administrative_expense(
             employer=data["employer"],
             amount=data["amount"],
@@ -511,7 +527,7 @@ class ExpenseView(_PostingView):
             posted_by=request.user,
             idempotency_key=key,
         )
-        return self._respond(tx, replayed)
+        return self._respond(tx)
 
 
 class MonthCloseView(GenericAPIView):
@@ -523,7 +539,11 @@ class MonthCloseView(GenericAPIView):
     def get_queryset(self) -> QuerySet[MonthClose]:
         return selectors.month_closes(query_int(self.request, "employer"))
 
-    @extend_schema(summary="Months closed, latest first", parameters=[EMPLOYER])
+    @extend_schema(
+        summary="Months closed, latest first",
+        parameters=[EMPLOYER],
+        responses=MonthCloseSerializer(many=True),  # paginated, as get() answers
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(MonthCloseSerializer(page, many=True).data)
@@ -531,7 +551,8 @@ class MonthCloseView(GenericAPIView):
     @extend_schema(
         summary="Close an employer's month: post its trust-fund contributions once",
         request=MonthCloseInputSerializer,
-        responses={201: MonthCloseSerializer, 200: MonthCloseSerializer},
+        responses={201: MonthCloseSerializer},
+        parameters=[REPLAYED],
         examples=[
             OpenApiExample(
                 "July 1984", value={"employer": 1, "year": 1984, "month": 7}, request_only=True
@@ -542,19 +563,13 @@ class MonthCloseView(GenericAPIView):
         serializer = MonthCloseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        already = MonthClose.objects.filter(
-            employer=data["employer"], year=data["year"], month=data["month"]
-        ).exists()
         close = ledger.month_close(
             employer_id=data["employer"].pk,
             year=data["year"],
             month=data["month"],
             closed_by=request.user,
         )
-        return Response(
-            MonthCloseSerializer(close).data,
-            status=status.HTTP_200_OK if already else status.HTTP_201_CREATED,
-        )
+        return replay_response(MonthCloseSerializer(close).data, close.replayed)
 
 
 urlpatterns = [

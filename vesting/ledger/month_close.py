@@ -11,8 +11,10 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from accounts import selectors as member_selectors  # the premium charges are the accounts app's
+from accounts.models import Employer
 from accounts.rules import add_months
 from staywell.money import CENT, ZERO
+from vesting.ledger import seals
 from vesting.ledger.operations import post_employer_contribution
 from vesting.ledger.posting import user_id_of
 from vesting.models import (
@@ -32,29 +34,39 @@ def month_close(
 
     The amounts come from the month's premium charges
     (``accounts.selectors.monthly_premium_charges``): the trust-fund line, employer and
-    employee shares. A second close of the same month returns the first close and posts
-    nothing; a month without contributions is recorded with no transaction.
+    employee shares. A second close of the same month returns the first close (marked
+    ``replayed``) and posts nothing, concurrent closes included (they wait on the
+    employer's row); a month without contributions is recorded with no transaction.
     """
-    existing = MonthClose.objects.filter(employer_id=employer_id, year=year, month=month).first()
-    if existing is not None:
-        return existing
-    if not 1 <= month <= 12:
-        raise ValidationError({"month": "A month is 1 to 12."})
-    first = date(year, month, 1)
-    if first > (today or timezone.localdate()):
-        raise ValidationError({"month": f"{first:%B %Y} has not begun; it cannot be closed yet."})
-    _check_close_order(employer_id, first)
-    charges = member_selectors.monthly_premium_charges(
-        employer_id=employer_id, year=year, month=month
-    )
-    return _record_month_close(
-        employer_id=employer_id,
-        first=first,
-        employer_amount=charges.total(line="trust_fund", payer="employer"),
-        employee_amount=charges.total(line="trust_fund", payer="employee"),
-        employee_count=charges.employee_count,
-        closed_by=closed_by,
-    )
+    with db_transaction.atomic():
+        # One close of an employer at a time: a concurrent second close of the same month
+        # waits, then finds the first and answers it (a replay), never "out of order".
+        Employer.objects.select_for_update().filter(pk=employer_id).first()
+        existing = MonthClose.objects.filter(
+            employer_id=employer_id, year=year, month=month
+        ).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+        if not 1 <= month <= 12:
+            raise ValidationError({"month": "A month is 1 to 12."})
+        first = date(year, month, 1)
+        if first > (today or timezone.localdate()):
+            raise ValidationError(
+                {"month": f"{first:%B %Y} has not begun; it cannot be closed yet."}
+            )
+        _check_close_order(employer_id, first)
+        charges = member_selectors.monthly_premium_charges(
+            employer_id=employer_id, year=year, month=month
+        )
+        return _record_month_close(
+            employer_id=employer_id,
+            first=first,
+            employer_amount=charges.total(line="trust_fund", payer="employer"),
+            employee_amount=charges.total(line="trust_fund", payer="employee"),
+            employee_count=charges.employee_count,
+            closed_by=closed_by,
+        )
 
 
 def month_is_closed(employer_id: int, day: date) -> bool:
@@ -103,7 +115,7 @@ def _record_month_close(
                 employee_amount=employee_amount,
                 posted_by=closed_by,
             )
-        close, _ = MonthClose.objects.get_or_create(
+        close, created = MonthClose.objects.get_or_create(
             employer_id=employer_id,
             year=first.year,
             month=first.month,
@@ -115,4 +127,7 @@ def _record_month_close(
                 "closed_by_id": user_id_of(closed_by),
             },
         )
+        close.replayed = not created
+        # The month's postings sealed once they are committed (vesting.ledger.seals).
+        db_transaction.on_commit(lambda: seals.seal_postings(sealed_by="month close"))
     return close

@@ -294,6 +294,7 @@ def _check_replay(existing: Transaction, prepared: _Prepared) -> Transaction:
             },
             code="idempotency_conflict",
         )
+    existing.replayed = True
     return existing
 
 

@@ -35,6 +35,8 @@ What PostgreSQL itself guarantees (migration 0002, no Python needed):
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,6 +44,17 @@ from django.db.models import Q
 from accounts.models import Employee, Employer
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class LedgerMoneyField(models.DecimalField):
+    """Dollars in exact cents, stored in the ``ledger_money`` domain (migration 0012):
+    PostgreSQL itself refuses an amount with more than two decimals or beyond
+    numeric(14,2), even from raw SQL (R-PY2), where ``numeric(14,2)`` would round 1.005 to
+    1.01 before any trigger could see it. Django's validation (14 digits, 2 places) is
+    unchanged."""
+
+    def db_type(self, connection: Any) -> str:
+        return "ledger_money"
 
 
 class Direction(models.TextChoices):
@@ -218,6 +231,10 @@ class Transaction(models.Model):
     # added only in that database transaction.
     created_xact = models.BigIntegerField(null=True, editable=False)
 
+    # Not stored: True on the instance a posting call returns when its idempotency key had
+    # been posted already (by an earlier or a concurrent call), so the API says so.
+    replayed = False
+
     class Meta:
         ordering = ["-effective_date", "-id"]
         indexes = [
@@ -246,7 +263,7 @@ class Posting(models.Model):
         Account, on_delete=models.PROTECT, related_name="postings", db_index=False
     )
     direction = models.CharField(max_length=6, choices=Direction.choices)  # debit or credit
-    amount = models.DecimalField(**MONEY)  # dollars, exact cents, always > 0
+    amount = LedgerMoneyField(**MONEY)  # dollars, exact cents, always > 0
     # Copy of the transaction's effective date (checked by trigger) for fast statements.
     effective_date = models.DateField()
 
@@ -266,6 +283,34 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.amount} {self.account}"
+
+
+class LedgerSeal(models.Model):
+    """A seal over the postings after the previous seal's, in id order (``vesting.ledger.
+    seals``): the SHA-256 of the previous seal's hash and the canonical text of those
+    postings and their transactions. ``ledger_check`` recomputes every seal, so a posting
+    rewritten behind the triggers' back (by a superuser) is found. Append-only."""
+
+    # The postings sealed: id > after_posting_id and id <= last_posting_id.
+    after_posting_id = models.BigIntegerField()  # the previous seal's last (0: the first seal)
+    last_posting_id = models.BigIntegerField(unique=True)
+    posting_count = models.PositiveIntegerField()  # postings in the range when sealed
+    previous_hash = models.CharField(max_length=64, blank=True)  # hex; "" for the first seal
+    hash = models.CharField(max_length=64)  # hex SHA-256 (previous_hash + postings' digest)
+    sealed_at = models.DateTimeField(auto_now_add=True)
+    sealed_by = models.CharField(max_length=40)  # what sealed: beat, month close, ledger_check
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_posting_id__gt=models.F("after_posting_id")),
+                name="ledger_seal_range_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Seal {self.pk}: postings {self.after_posting_id + 1}..{self.last_posting_id}"
 
 
 class AccountBalance(models.Model):
@@ -399,6 +444,10 @@ class MonthClose(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(auto_now_add=True)
+
+    # Not stored: True on the instance ``month_close`` returns when the month was closed
+    # already (by an earlier or a concurrent call).
+    replayed = False
 
     class Meta:
         ordering = ["employer", "-year", "-month"]

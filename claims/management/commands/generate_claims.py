@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from accounts.models import PlanYear
 from claims.models import Claim
+from staywell.db import analyze
 from vesting import ledger
 from vesting.models import TransactionKind
 
@@ -322,16 +323,14 @@ class Command(BaseCommand):
             counts = self.generate(
                 per=per, first=first, last=until, prefix=options["prefix"], seed=options["seed"]
             )
-        with connection.cursor() as cursor:
-            for table in (
-                "claims_claim",
-                "claims_familyyear",
-                "claims_claimledgerentry",
-                "claims_claimevent",
-                "vesting_transaction",
-                "vesting_posting",
-            ):
-                cursor.execute(f"ANALYZE {table}")
+        analyze(  # as the tables' owner (staywell.db.analyze)
+            "claims_claim",
+            "claims_familyyear",
+            "claims_claimledgerentry",
+            "claims_claimevent",
+            "vesting_transaction",
+            "vesting_posting",
+        )
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         self.stdout.write(f"generate_claims: {summary} in {elapsed:.1f} s")

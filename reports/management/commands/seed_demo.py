@@ -18,11 +18,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employer
 from accounts.rules import policy_year_of
+from staywell import db
 from staywell.roles import role_group
 
 DEMO_PASSWORD = "staywell-demo"  # noqa: S105 - the demo's published password
@@ -59,9 +60,9 @@ class Command(BaseCommand):
 
 
 def analyze() -> None:
-    """Planner statistics for the rows just written (also seen inside the transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    """Planner statistics for the rows just written (also seen inside the transaction),
+    as the tables' owner (``staywell.db.analyze``)."""
+    db.analyze()
 
 
 def seed_users() -> dict[str, User]:
