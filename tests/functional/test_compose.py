@@ -19,7 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_docker_compose_file_is_valid_and_has_exactly_one_beat():
     result = subprocess.run(
         ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
-        env={"SECRET_KEY": "x", "POSTGRES_PASSWORD": "y", "PATH": "/usr/bin:/bin"},
+        env={
+            "SECRET_KEY": "x",
+            "FIELD_ENCRYPTION_KEY": "z",
+            "POSTGRES_PASSWORD": "y",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -55,6 +60,6 @@ def test_production_refuses_to_start_without_its_secrets():
     )
     assert result.returncode != 0
     assert (
-        "DJANGO_ENV=production needs these environment variables: SECRET_KEY, DATABASE_URL, REDIS_URL"
-        in result.stderr
+        "DJANGO_ENV=production needs these environment variables: SECRET_KEY, "
+        "FIELD_ENCRYPTION_KEY, DATABASE_URL, REDIS_URL" in result.stderr
     )
