@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,7 +32,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,9 +51,16 @@ from claims.models import (
     PaymentRun,
 )
 from claims.selectors import ClaimFilters
-from staywell.api import StableOrderingFilter, query_date, query_int
+from staywell.api import (
+    AchFileSerializer,
+    AchRequestSerializer,
+    StableOrderingFilter,
+    query_date,
+    query_int,
+)
 from staywell.jobs import job_get_for_user
 from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole, has_role
+from staywell.views import ach_download
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -745,7 +753,50 @@ class ClaimImportViewSet(viewsets.GenericViewSet):
         return Response(ImportJobSerializer(job).data)
 
 
-class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentRunAchActions(viewsets.GenericViewSet):
+    """The ACH file (CCD) of a payment run: its figures (readers), made once and
+    downloaded by benefits clerks (it holds full account numbers)."""
+
+    @extend_schema(methods=["GET"], responses=AchFileSerializer)
+    @extend_schema(
+        methods=["POST"],
+        request=AchRequestSerializer,
+        responses={201: AchFileSerializer, 200: AchFileSerializer},
+        description="Make the run's ACH file for the payees with a bank account (once: "
+        "again, the same file answers 200).",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def ach(self, request: Request, number: str | None = None) -> Response:
+        run = self.get_object()
+        if request.method == "GET":
+            if run.ach_file is None:
+                raise NotFound("No ACH file was made for this run.")
+            return Response(AchFileSerializer(run.ach_file).data)
+        if not has_role(request.user, *CLAIM_WRITERS):
+            raise PermissionDenied("ACH files are made by benefits clerks.")
+        made_before = run.ach_file_id is not None
+        data = AchRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ach = services.payment_run_ach(
+            run=run, effective_date=data.validated_data.get("effective_date"), user=request.user
+        )
+        code = status.HTTP_200_OK if made_before else status.HTTP_201_CREATED
+        return Response(AchFileSerializer(ach).data, status=code)
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="ach/file")
+    def ach_file(self, request: Request, number: str | None = None) -> HttpResponse:
+        if not has_role(request.user, *CLAIM_WRITERS):
+            raise PermissionDenied("The ACH file is downloaded by benefits clerks.")
+        run = self.get_object()
+        if run.ach_file is None:
+            raise NotFound("No ACH file was made for this run.")
+        return ach_download(run.ach_file)
+
+
+class PaymentRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PaymentRunAchActions, viewsets.GenericViewSet
+):
     """Payment runs: the trust fund's claim payments grouped per payee for the county to
     cut checks; the register per employer and payee."""
 
@@ -754,7 +805,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     write_roles = CLAIM_WRITERS
     filter_backends: list = []
     lookup_field = "number"
-    queryset = PaymentRun.objects.select_related("created_by").order_by("-number")
+    queryset = PaymentRun.objects.select_related("created_by", "ach_file").order_by("-number")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return PaymentRunDetailSerializer if self.action == "retrieve" else PaymentRunSerializer

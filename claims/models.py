@@ -85,10 +85,16 @@ class Payee(models.Model):
     address = models.TextField(blank=True, default="")  # mailing address, optional
     active = models.BooleanField(default=True)  # inactive: not offered for new claims
     # The payee's bank account, for payment by ACH (CCD) instead of a check; "" = checks.
-    routing_number = models.CharField(max_length=9, blank=True, default="")  # ABA
-    account_number = EncryptedTextField(blank=True, default="")  # encrypted; shown masked
+    # (Database defaults too: the entry path inserts payees in SQL.)
+    routing_number = models.CharField(max_length=9, blank=True, default="", db_default="")  # ABA
+    account_number = EncryptedTextField(  # encrypted; shown masked
+        blank=True, default="", db_default=""
+    )
     account_type = models.CharField(
-        max_length=10, choices=BankAccountType.choices, default=BankAccountType.CHECKING
+        max_length=10,
+        choices=BankAccountType.choices,
+        default=BankAccountType.CHECKING,
+        db_default=BankAccountType.CHECKING,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -249,6 +249,7 @@ class RegisterLine:
 class RegisterPayee:
     name: str
     lines: list[RegisterLine] = field(default_factory=list)
+    payee_id: int | None = None  # the payee of the directory (None: a ledger account)
 
     @property
     def total(self) -> Decimal:
@@ -318,7 +319,7 @@ def payment_run_register(run: PaymentRun) -> Register:
         )
         payee = payees.get(key)
         if payee is None:
-            payee = payees[key] = RegisterPayee(entry.check_name)
+            payee = payees[key] = RegisterPayee(entry.check_name, payee_id=claim.payee_id)
             employer.payees.append(payee)
         payee.lines.append(
             RegisterLine(

@@ -33,6 +33,12 @@ urlpatterns = [
         views.payment_run_csv,
         name="payment_run_csv",
     ),
+    path("claims/payment-runs/<int:number>/ach/", views.payment_run_ach, name="payment_run_ach"),
+    path(
+        "claims/payment-runs/<int:number>/payment-run.ach",
+        views.payment_run_ach_file,
+        name="payment_run_ach_file",
+    ),
     path(
         "claims/payment-runs/<int:number>/register.pdf",
         views.payment_run_pdf,

@@ -43,7 +43,7 @@ from claims.forms import (
 from claims.models import Claim, ClaimAttachment, PaymentRun
 from staywell.csv import csv_response
 from staywell.db import parse_id
-from staywell.forms import UswdsForm
+from staywell.forms import AchFileForm, UswdsForm
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
 from staywell.roles import (
@@ -54,6 +54,7 @@ from staywell.roles import (
     role_required,
 )
 from staywell.sorting import Sorting
+from staywell.views import ach_download
 
 PAGE_SIZE = 50
 
@@ -586,7 +587,9 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 
 
 def _run(number: int) -> PaymentRun:
-    return get_object_or_404(PaymentRun.objects.select_related("created_by"), number=number)
+    return get_object_or_404(
+        PaymentRun.objects.select_related("created_by", "ach_file"), number=number
+    )
 
 
 @role_required(*CLAIM_READERS)
@@ -603,8 +606,48 @@ def payment_run(request: HttpRequest, number: int) -> HttpResponse:
             messages.success(request, f"The checks of payment run {run.number} are issued.")
         return redirect("claims:payment_run", run.number)
     register = selectors.payment_run_register(run)
-    context = {"run": run, "register": register, "writer": selectors.can_write(request.user)}
+    context = {
+        "run": run,
+        "register": register,
+        "writer": selectors.can_write(request.user),
+        "ach": run.ach_file,
+        "ach_payees": {e.get("payee") for e in (run.ach_file.entries if run.ach_file else [])},
+        "ach_form": AchFileForm(),
+    }
     return render(request, "claims/payment_run.html", context)
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def payment_run_ach(request: HttpRequest, number: int) -> HttpResponse:
+    """Make the run's ACH file (CCD) for the payees with a bank account (once)."""
+    run = _run(number)
+    form = AchFileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("claims:payment_run", run.number)
+    try:
+        ach = services.payment_run_ach(
+            run=run, effective_date=form.cleaned_data["effective_date"], user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"ACH file {ach.file_name}: {ach.entry_count} payments, ${ach.total:,.2f}, "
+            f"effective {ach.effective_date:%B %-d, %Y}.",
+        )
+    return redirect("claims:payment_run", run.number)
+
+
+@role_required(*CLAIM_WRITERS)
+def payment_run_ach_file(request: HttpRequest, number: int) -> HttpResponse:
+    """The run's ACH file as made (full account numbers: benefits clerks only)."""
+    run = _run(number)
+    if run.ach_file is None:
+        raise Http404("No ACH file was made for this run.")
+    return ach_download(run.ach_file)
 
 
 @role_required(*CLAIM_READERS)

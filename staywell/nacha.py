@@ -16,7 +16,7 @@ Decisions (the plan's rules are silent; chosen as a plan administrator would):
   offsetting debit entry is written.
 - Decision: names and ids are written as the format allows (upper case, ASCII letters,
   digits and basic punctuation; accents dropped); a name with nothing left (a name in
-  another script) is written as the fallback the caller gives (e.g. "PAYEE 12").
+  another script) is written as the entry's identification (e.g. "PAYEE 12").
 
 Pure: no Django, no database.
 """
@@ -203,6 +203,7 @@ def _batch_header(origin: Originator, batch: Batch, number: int) -> str:
 
 
 def _entry_detail(origin: Originator, entry: Entry, trace: int) -> str:
+    name = entry.name if _alpha(entry.name, 22).strip() else entry.identification
     return (
         "6"
         + (SAVINGS_CREDIT if entry.savings else CHECKING_CREDIT)
@@ -211,7 +212,7 @@ def _entry_detail(origin: Originator, entry: Entry, trace: int) -> str:
         + _alpha(entry.account_number, 17)
         + _number(entry.amount_cents, 10)
         + _alpha(entry.identification, 15)
-        + _alpha(entry.name, 22)
+        + _alpha(name, 22)
         + "  "
         + "0"
         + _number(int(origin.originating_dfi), 8)

@@ -1,5 +1,5 @@
 """The only code that writes claims: enter (adjudicate and pay), void, adjust, attach,
-payment runs. Money moves only through ``vesting.ledger`` (R-FU3).
+payment runs and their ACH files. Money moves only through ``vesting.ledger`` (R-FU3).
 
 How a claim is entered (:func:`claim_enter`), in one database transaction:
 
@@ -64,6 +64,7 @@ Decisions (the issue is silent; chosen as a plan administrator would):
   own cost was most of it. Voids and adjustments, which are rare, use the ORM.
 """
 
+from claims.services.ach import payment_run_ach
 from claims.services.adjustments import claim_adjust, claim_void
 from claims.services.attachments import (
     ATTACHMENT_MAX_BYTES,
@@ -113,6 +114,7 @@ __all__ = [
     "family_status",
     "find_duplicates",
     "parse_amount",
+    "payment_run_ach",
     "payment_run_create",
     "payment_run_mark_issued",
     "received_error",

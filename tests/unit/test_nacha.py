@@ -172,3 +172,14 @@ def test_cents_are_exact():
     assert nacha.cents_of(Decimal("170.50")) == 17050
     with pytest.raises(nacha.AchError):
         nacha.cents_of(Decimal("1.005"))
+
+
+def test_a_name_in_another_script_is_written_as_the_identification():
+    batch = nacha.Batch(
+        "CCD",
+        "CLAIMS",
+        date(1984, 11, 6),
+        entries=[entry(CHASE, "1", 5, "陳大文", ident="PAYEE 12")],
+    )
+    text = nacha.ach_file(origin=ORIGIN, batches=[batch], created=CREATED, file_id_modifier="A")
+    assert text.text.split("\r\n")[2][54:76] == "PAYEE 12".ljust(22)
