@@ -41,7 +41,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Employee
 from accounts.rules import parse_policy_year, policy_year_label
-from claims import importer, selectors, services
+from claims import importer, remittance, selectors, services
 from claims.models import (
     Claim,
     ClaimAdjustment,
@@ -49,6 +49,7 @@ from claims.models import (
     ClaimEvent,
     ClaimLedgerEntry,
     PaymentRun,
+    Remittance,
 )
 from claims.selectors import ClaimFilters
 from staywell.api import (
@@ -832,6 +833,106 @@ class PaymentRunViewSet(
         return Response(PaymentRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
+class X12ProblemSerializer(serializers.Serializer):
+    segment = serializers.IntegerField(allow_null=True, help_text="Position in the file (ISA = 1)")
+    segment_id = serializers.CharField(help_text='e.g. "CLP"')
+    element = serializers.CharField(help_text='e.g. "CLP03"; "" for the segment')
+    message = serializers.CharField()
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+    status = serializers.CharField(read_only=True, help_text="|".join(Remittance.Status.values))
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "sender",
+            "control_number",
+            "file_name",
+            "status",
+            "claims",
+            "entered",
+            "voided",
+            "skipped",
+            "created_at",
+            "finished_at",
+            "job",
+            "progress",
+        ]
+
+    @extend_schema_field(ImportJobSerializer(allow_null=True))
+    def get_progress(self, row: Remittance) -> Any:
+        """The job's progress, and the problems by segment and element when refused."""
+        return ImportJobSerializer(row.job).data if row.job else None
+
+
+class RemittanceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The administrator's X12 835 (005010X221A1)")
+
+
+class RemittanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The claims administrator's 835 files: uploaded by benefits clerks, checked and
+    imported by a background job (``claims.remittance``); read by claim readers."""
+
+    permission_classes = [HasRole]
+    roles = CLAIM_READERS
+    write_roles = CLAIM_WRITERS
+    serializer_class = RemittanceSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends: list = []
+    queryset = Remittance.objects.select_related("job").order_by("-created_at", "-id")
+
+    @extend_schema(
+        request={"multipart/form-data": RemittanceUploadSerializer},
+        responses={
+            202: RemittanceSerializer,
+            400: inline_serializer(
+                "RemittanceProblems",
+                {
+                    "file": serializers.ListField(child=serializers.CharField()),
+                    "problems": X12ProblemSerializer(many=True),
+                },
+            ),
+            409: inline_serializer(
+                "RemittanceImportedBefore",
+                {"detail": serializers.CharField(), "remittance": RemittanceSerializer()},
+            ),
+        },
+        description="Upload an 835: refused at once (400) when it is no X12 interchange or "
+        "not from the claims administrator to the plan; 409 when the interchange (ISA06, "
+        "ISA13) was imported before; else 202: the job checks it (problems by segment and "
+        "element, nothing entered) and enters its claims. Follow `progress`.",
+    )
+    def create(self, request: Request) -> Response:
+        data = RemittanceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = remittance.remittance_upload(file=data.validated_data["file"], user=request.user)
+        if upload.duplicate is not None:
+            row = upload.duplicate
+            return Response(
+                {
+                    "detail": f"Interchange {row.control_number} from {row.sender} was "
+                    "received before: an interchange is imported once.",
+                    "remittance": RemittanceSerializer(row).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        if upload.problems or upload.remittance is None:
+            return Response(
+                {
+                    "file": ["The file was refused: nothing was entered."],
+                    "problems": [p.as_dict() for p in upload.problems],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            RemittanceSerializer(upload.remittance).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
 class FamilyDeductibleView(APIView):
     """R-CL1: a family's deductible for a policy year: used, remaining, who paid."""
 
@@ -875,3 +976,4 @@ def register(router: BaseRouter) -> None:
     router.register("claims", ClaimViewSet, basename="claim")
     router.register("claim-imports", ClaimImportViewSet, basename="claim-import")
     router.register("payment-runs", PaymentRunViewSet, basename="payment-run")
+    router.register("remittances", RemittanceViewSet, basename="remittance")

@@ -332,3 +332,13 @@ def parse_date(value: Any) -> date | None:
         except ValueError:
             continue
     return None
+
+
+class RemittanceForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
+    file = forms.FileField(
+        label="The claims administrator's 835 (X12 text)",
+        help_text="An X12 835 of 005010X221A1, as the administrator sends it; at most 64 MB.",
+        error_messages={"required": "Choose the 835 file to import."},
+    )

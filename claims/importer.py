@@ -48,7 +48,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -210,6 +210,7 @@ class _Known:
     dependents: dict[int, list[Dependent]]  # employee id -> the family's dependents
     plan_years: dict[int, Decimal]  # start year -> carrier maximum
     existing: dict[str, Claim]  # claim number -> the first claim entered with it
+    live: dict[str, Claim]  # claim number -> the latest claim with it not voided
 
 
 def _known(rows: list[dict[str, str]]) -> _Known:
@@ -237,21 +238,26 @@ def _known(rows: list[dict[str, str]]) -> _Known:
     }
     numbers = [r.get("admin_claim_number", "") for r in rows]
     existing: dict[str, Claim] = {}
+    live: dict[str, Claim] = {}
     for claim in (
         Claim.objects.filter(admin_claim_number__in=set(numbers))
         .select_related("patient")
         .order_by("id")
     ):
         existing.setdefault(claim.admin_claim_number, claim)
-    return _Known(employers, employees, dependents, plan_years, existing)
+        if claim.status != Claim.Status.VOIDED:
+            live[claim.admin_claim_number] = claim
+    return _Known(employers, employees, dependents, plan_years, existing, live)
 
 
 Problem = tuple[str, str]  # (field, message)
 
 
-def _number_problem(claim_number: str, number: str, first_row: dict[str, str]) -> Problem | None:
+def _number_problem(
+    claim_number: str, number: str, first_row: dict[str, str], unit: str = "row"
+) -> Problem | None:
     """The claim number: required, at most 40 characters, once per file (``first_row``
-    remembers the row of each number seen)."""
+    remembers the row (or segment: ``unit``) of each number seen)."""
     if not claim_number:
         return ("admin_claim_number", "Enter the claims administrator's claim number.")
     if len(claim_number) > 40:
@@ -259,7 +265,7 @@ def _number_problem(claim_number: str, number: str, first_row: dict[str, str]) -
     if claim_number in first_row:
         return (
             "admin_claim_number",
-            f"Claim number {claim_number} is also on row {first_row[claim_number]}.",
+            f"Claim number {claim_number} is also on {unit} {first_row[claim_number]}.",
         )
     first_row[claim_number] = number
     return None
@@ -364,10 +370,12 @@ class _Row:
         ]
 
 
-def _check_row(row: dict[str, str], known: _Known, first_row: dict[str, str], today: date) -> _Row:
+def _check_row(
+    row: dict[str, str], known: _Known, first_row: dict[str, str], today: date, unit: str
+) -> _Row:
     errors: list[Problem] = []
     claim_number = " ".join(row.get("admin_claim_number", "").split())
-    number_problem = _number_problem(claim_number, row["_row"], first_row)
+    number_problem = _number_problem(claim_number, row["_row"], first_row, unit)
     if number_problem:
         errors.append(number_problem)
     employee = _employee_of(row, known, errors)
@@ -413,18 +421,30 @@ def _entered_problem(checked: _Row, claim: Claim, row: dict[str, str]) -> Proble
     )
 
 
-def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> ImportResult:
+def check_rows(
+    rows: list[dict[str, str]],
+    *,
+    today: date | None = None,
+    replaced: Mapping[str, int | None] | None = None,
+    unit: str = "row",
+) -> ImportResult:
     """Check every row (a handful of queries for the whole file); return the rows to enter
-    as ``job`` parameters would carry them in ``ready`` and the problems in ``errors``."""
+    as ``job`` parameters would carry them in ``ready`` and the problems in ``errors``.
+
+    ``replaced``: claim numbers whose claim the same file reverses first (an 835's CLP02
+    22), with the id of the claim the reversal voids (None: a claim earlier in the file):
+    a row with such a number is the corrected claim, new, not a re-import. ``unit``
+    names the rows in messages ("row", or "segment" for an 835)."""
     today = today or timezone.localdate()
     result = ImportResult(rows=len(rows))
     known = _known(rows)
     first_row: dict[str, str] = {}
     ready: list[list[Any]] = []
     for row in rows:
-        checked = _check_row(row, known, first_row, today)
-        if not checked.errors and checked.claim_number in known.existing:
-            problem = _entered_problem(checked, known.existing[checked.claim_number], row)
+        checked = _check_row(row, known, first_row, today, unit)
+        entered = _entered_before(checked, known, replaced or {})
+        if not checked.errors and entered is not None:
+            problem = _entered_problem(checked, entered, row)
             if problem is None:
                 result.skipped += 1
                 continue
@@ -438,6 +458,21 @@ def check_rows(rows: list[dict[str, str]], *, today: date | None = None) -> Impo
     result.new = len(ready)
     result.ready = ready
     return result
+
+
+def _entered_before(
+    checked: _Row, known: _Known, replaced: Mapping[str, int | None]
+) -> Claim | None:
+    """The claim a row's number was entered with before, to compare the row with; None
+    for a new claim. A corrected claim (its number in ``replaced``) is compared with the
+    live claim of its number unless that is the one the file reverses."""
+    number = checked.claim_number
+    if number not in replaced:
+        return known.existing.get(number)
+    live = known.live.get(number)
+    if live is None or live.pk == replaced[number]:
+        return None
+    return live
 
 
 def _differences(
@@ -500,7 +535,7 @@ def process_import(job_id: Any) -> None:
         try:
             with transaction.atomic():
                 for row in chunk:
-                    if _enter_row(row, user):
+                    if enter_row(row, user):
                         entered += 1
                     else:
                         skipped += 1
@@ -521,13 +556,18 @@ def process_import(job_id: Any) -> None:
     )
 
 
-def _enter_row(row: list[Any], user: Any) -> bool:
-    """Enter one checked row; False when its claim number is already entered identically."""
+def enter_row(
+    row: list[Any], user: Any, *, source: str = Claim.Source.IMPORT, correction: bool = False
+) -> bool:
+    """Enter one checked row; False when its claim number is already entered identically.
+    A ``correction`` (its number's claim voided by the same file) is compared only with a
+    live claim of its number (a resumed import)."""
     number, claim_number, employee_id, patient_id, day, provider, billed, allowed = row[:8]
     received = row[8] if len(row) > 8 else None  # jobs queued before the column existed
-    existing = (
-        Claim.objects.filter(admin_claim_number=claim_number).select_related("patient").first()
-    )
+    same_number = Claim.objects.filter(admin_claim_number=claim_number).select_related("patient")
+    if correction:
+        same_number = same_number.exclude(status=Claim.Status.VOIDED)
+    existing = same_number.first()
     if existing is not None:
         employee = Employee.objects.get(pk=employee_id)
         raw = {"billed": billed, "allowed": allowed}
@@ -549,7 +589,7 @@ def _enter_row(row: list[Any], user: Any) -> bool:
             received_on=date.fromisoformat(received) if received else None,
             entered_by=user,
             confirm_duplicate=True,
-            source=Claim.Source.IMPORT,
+            source=source,
         )
     except ValidationError as exc:
         raise ValidationError(f"Row {number}: {'; '.join(exc.messages)}") from exc

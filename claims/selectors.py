@@ -24,7 +24,7 @@ from django.http import Http404
 from accounts.models import Dependent, Employee, PlanYear
 from accounts.rules import Tier, policy_year_label
 from accounts.selectors import employee_list
-from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun
+from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun, Remittance
 from claims.services import FamilyDeductible, family_status
 from claims.services.payment_runs import check_of
 from staywell.money import ZERO
@@ -362,6 +362,11 @@ def payment_runs() -> QuerySet[PaymentRun]:
     return PaymentRun.objects.select_related("created_by").order_by("-number")
 
 
+def remittances() -> QuerySet[Remittance]:
+    """The 835 interchanges received, newest first."""
+    return Remittance.objects.order_by("-created_at", "-id")
+
+
 def policy_year_choices() -> list[tuple[int, str]]:
     """The plan years set up, newest first, as (start year, "1984-85")."""
     years = PlanYear.objects.order_by("-start_year").values_list("start_year", flat=True)
@@ -390,4 +395,5 @@ __all__ = [
     "payment_runs",
     "payments_waiting",
     "policy_year_choices",
+    "remittances",
 ]

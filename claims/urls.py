@@ -26,6 +26,7 @@ urlpatterns = [
     path("claims/payees/suggest/", payee_views.payee_suggest, name="payee_suggest"),
     path("claims/import/", views.claim_import, name="import"),
     path("claims/import/template.csv", views.import_template, name="import_template"),
+    path("claims/import/835/", views.remittance_import, name="remittance_import"),
     path("claims/payment-runs/", views.payment_runs, name="payment_runs"),
     path("claims/payment-runs/<int:number>/", views.payment_run, name="payment_run"),
     path(

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
 from accounts.rules import parse_policy_year, policy_year_label, policy_year_of
-from claims import importer, selectors, services
+from claims import importer, remittance, selectors, services
 from claims.forms import (
     AdjustForm,
     AttachmentForm,
@@ -38,6 +38,7 @@ from claims.forms import (
     ClaimFilterForm,
     ImportForm,
     PaymentRunForm,
+    RemittanceForm,
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
@@ -527,6 +528,29 @@ def claim_import(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if result is not None and result.errors else 200
     return render(request, "claims/import.html", context, status=status)
+
+
+@role_required(*CLAIM_WRITERS)
+def remittance_import(request: HttpRequest) -> HttpResponse:
+    """The claims administrator's 835: upload, then the job's progress and problems."""
+    form = RemittanceForm(request.POST or None, request.FILES or None)
+    job = upload = None
+    if request.method == "POST" and form.is_valid():
+        upload = remittance.remittance_upload(file=form.cleaned_data["file"], user=request.user)
+        if upload.job is not None:
+            return redirect(f"{reverse('claims:remittance_import')}?job={upload.job.pk}")
+    elif request.GET.get("job"):
+        job = job_get_for_user(user=request.user, job_id=request.GET["job"])
+    context = {
+        "form": form,
+        "job": job,
+        "problems": upload.problems if upload else [],
+        "duplicate": upload.duplicate if upload else None,
+        "remittances": selectors.remittances()[:20],
+        "mapping": remittance.MAPPING,
+    }
+    status = 400 if (upload and upload.problems) or form.errors else 200
+    return render(request, "claims/remittance_import.html", context, status=status)
 
 
 @role_required(*CLAIM_WRITERS)

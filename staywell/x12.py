@@ -185,6 +185,31 @@ def validate(text: str, *, on_segment: Callable[[Segment], None] | None = None) 
     return result
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """The ISA of an interchange: who sent it to whom, its control number."""
+
+    sender: str  # ISA06, trimmed
+    receiver: str  # ISA08, trimmed
+    control_number: str  # ISA13
+
+
+def envelope(text: str) -> Envelope | None:
+    """The interchange's ISA, read by pyx12 (it finds the delimiters); None when the text
+    does not begin with one."""
+    import pyx12.x12file
+
+    if _header(text) is not None:
+        return None
+    try:
+        reader = pyx12.x12file.X12Reader(io.StringIO(text.lstrip("\ufeff \r\n\t")[:512]))
+        isa = next(iter(reader))
+    except (pyx12.errors.X12Error, StopIteration, ValueError, IndexError):
+        return None
+    values = [(isa.get_value(f"ISA{n:02d}") or "").strip() for n in (6, 8, 13)]
+    return Envelope(*values)
+
+
 def _remember_envelope(result: ValidationResult, segment: Segment) -> None:
     if segment.id == "ISA":
         result.sender = segment.get(6)
