@@ -876,3 +876,42 @@ class DirectDepositRemoveForm(EmployeeForm):
 
     def success_message(self, result: Any) -> str:
         return "Direct deposit stopped: payouts go by check."
+
+
+# ---------------------------------------------------------------------------------------
+# The carrier's 834
+# ---------------------------------------------------------------------------------------
+
+
+class EnrollmentForm(UswdsForm):
+    """The month and kind of an 834; ``accounts.enrollment`` checks the rest."""
+
+    month = forms.CharField(
+        label="Month",
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text="The changes that take effect in it, or who is covered on its first day.",
+        error_messages={"required": "Choose the month, like 1986-09."},
+    )
+    kind = forms.ChoiceField(
+        label="File",
+        widget=forms.RadioSelect,
+        choices=[
+            ("changes", "Changes: the month's adds, terms, tier changes and dependents"),
+            ("full", "Full file: everyone covered on the month's first day"),
+        ],
+        initial="changes",
+    )
+    employer = forms.ModelChoiceField(
+        label="Employer",
+        queryset=Employer.objects.order_by("name"),
+        required=False,
+        empty_label="All employers (one transaction set each)",
+    )
+
+    def clean_month(self) -> date:
+        value = (self.cleaned_data.get("month") or "").strip()
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise ValidationError("Enter a month such as 1986-09.") from None

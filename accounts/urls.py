@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import configuration_views as configuration
-from accounts import views
+from accounts import enrollment_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -38,6 +38,7 @@ urlpatterns = [
         name="direct_deposit_remove",
     ),
     path("census/", views.census_import, name="census_import"),
+    path("enrollment/", enrollment_views.enrollment_page, name="enrollment"),
     path("census/template.csv", views.census_template, name="census_template"),
     # The administrator's pages
     path("administration/plan-years/", configuration.plan_year_list, name="plan_year_list"),

@@ -167,12 +167,16 @@ def main() -> None:
     year = policy_year_of(today)
     prepare(args, year)
     text = write_835(args, today, policy_year_start(year), control=time.time_ns() % 10**8)
-    print(f"835: {args.claims:,} claim payments, {text.count('~'):,} segments, {len(text) / 1e6:.1f} MB")
+    print(
+        f"835: {args.claims:,} claim payments, {text.count('~'):,} segments, {len(text) / 1e6:.1f} MB"
+    )
     print(f"load average before: {load()}")
 
     started = time.perf_counter()
     result = x12.validate(text)
-    print(f"1a. pyx12 validation alone: {time.perf_counter() - started:.1f} s (valid: {result.valid})")
+    print(
+        f"1a. pyx12 validation alone: {time.perf_counter() - started:.1f} s (valid: {result.valid})"
+    )
     started = time.perf_counter()
     checked = remittance.check_remittance(text)
     check = time.perf_counter() - started

@@ -24,7 +24,7 @@ from rest_framework.routers import BaseRouter
 from accounts.api.common import parse_month
 from accounts.api.employees import EmployeeViewSet
 from accounts.api.employers import EmployerViewSet
-from accounts.api.exchange import TradingPartnersView
+from accounts.api.exchange import EnrollmentFileDetailView, EnrollmentFileView, TradingPartnersView
 from accounts.api.marriages import MarriageViewSet
 from accounts.api.plan_years import PlanYearViewSet
 from accounts.api.programs import ProgramViewSet
@@ -33,6 +33,8 @@ from accounts.api.users import UserViewSet
 __all__ = [
     "EmployeeViewSet",
     "EmployerViewSet",
+    "EnrollmentFileDetailView",
+    "EnrollmentFileView",
     "MarriageViewSet",
     "PlanYearViewSet",
     "ProgramViewSet",
@@ -45,6 +47,12 @@ __all__ = [
 
 urlpatterns: list = [
     path("trading-partners/", TradingPartnersView.as_view(), name="trading-partners"),
+    path("enrollment-files/", EnrollmentFileView.as_view(), name="enrollment-files"),
+    path(
+        "enrollment-files/<uuid:job_id>/",
+        EnrollmentFileDetailView.as_view(),
+        name="enrollment-file",
+    ),
 ]
 
 

@@ -1,24 +1,28 @@
-"""The trading partners' identifiers (administrators) and employees' direct deposit
-(clerks and administrators write; the employee reads their own, masked):
+"""The trading partners' identifiers (administrators), employees' direct deposit (clerks
+and administrators write; the employee reads their own, masked) and the carrier's 834
+files (clerks and administrators):
 ``accounts.exchange`` decides, as on the pages. An account number is never answered in
 full: ``account`` is masked (``****6789``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import exchange
+from accounts import enrollment, exchange
 from accounts.api.common import actor
 from accounts.models import BankAccountType, DirectDeposit, TradingPartners
-from staywell.roles import PLAN_CONFIGURATION_WRITERS, HasRole
+from staywell.jobs import job_get_for_user
+from staywell.roles import MEMBER_WRITERS, PLAN_CONFIGURATION_WRITERS, HasRole
 
 
 def _qualifier() -> serializers.CharField:
@@ -154,3 +158,82 @@ class DirectDepositActions(viewsets.GenericViewSet):
         if not exchange.direct_deposit_remove(employee=self.get_object()):
             raise NotFound("No direct deposit to stop.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EnrollmentRequestSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-\d{1,2}$",
+        help_text="YYYY-MM, e.g. 1986-09",
+        error_messages={"invalid": "Give the month as YYYY-MM, e.g. 1986-09."},
+    )
+    kind = serializers.CharField(help_text="changes|full")
+    employer = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="One employer; default all (a transaction set each)",
+    )
+
+
+class EnrollmentFileSerializer(serializers.Serializer):
+    job = serializers.UUIDField(source="pk")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    percent = serializers.IntegerField()
+    message = serializers.CharField()
+    errors = serializers.ListField(
+        child=serializers.DictField(), help_text="Problems by segment and element"
+    )
+    lines = serializers.SerializerMethodField()
+    file = serializers.SerializerMethodField()
+
+    def get_lines(self, job: Any) -> list[dict[str, str]]:
+        """What the file lists: member id, name, change, tier, date."""
+        return list(job.parameters.get("lines", []))
+
+    def get_file(self, job: Any) -> str | None:
+        return reverse("job_download", args=[job.pk]) if job.result else None
+
+
+class EnrollmentFileView(APIView):
+    """The carrier's 834 of a month (``accounts.enrollment``): queued (202), then
+    followed; the file downloads once pyx12 found it valid."""
+
+    permission_classes = [HasRole]
+    roles = MEMBER_WRITERS
+
+    @extend_schema(
+        request=EnrollmentRequestSerializer,
+        responses={202: EnrollmentFileSerializer},
+        examples=[
+            OpenApiExample(
+                "September's changes",
+                value={"month": "1986-09", "kind": "changes"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = EnrollmentRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        year, month = (int(part) for part in data.validated_data["month"].split("-"))
+        if not 1 <= month <= 12:
+            raise ValidationError({"month": ["Give the month as YYYY-MM, e.g. 1986-09."]})
+        job = enrollment.enrollment_request(
+            month=date(year, month, 1),
+            kind=data.validated_data["kind"],
+            employer=data.validated_data.get("employer"),
+            user=actor(request),
+        )
+        return Response(EnrollmentFileSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EnrollmentFileDetailView(APIView):
+    permission_classes = [HasRole]
+    roles = MEMBER_WRITERS
+
+    @extend_schema(responses=EnrollmentFileSerializer)
+    def get(self, request: Request, job_id: str) -> Response:
+        job = job_get_for_user(user=request.user, job_id=job_id)
+        if job is None or job.kind != enrollment.JOB_KIND:
+            raise NotFound("No such 834 file.")
+        return Response(EnrollmentFileSerializer(job).data)
