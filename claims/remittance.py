@@ -88,7 +88,7 @@ from staywell.tasks import enqueue_on_commit
 JOB_KIND = "claims_835"
 TASK = "claims.import_remittance"  # claims.tasks.import_remittance
 MAX_BYTES = 64 * 1024 * 1024
-CHUNK = 200
+CHUNK = 5000  # items a transaction
 PROCESSED = frozenset({"1", "2", "3", "19", "20", "21"})
 DENIED, REVERSAL = "4", "22"
 LOWERS_ALLOWED = frozenset({"CO", "OA", "PI"})  # CAS groups; PR (the patient's) stays in
@@ -586,26 +586,38 @@ def _void(number: str, control_number: str, user: Any) -> bool:
 
 
 def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> dict[str, int]:
-    """The items in file order, chunk by chunk, each chunk one transaction; raises
-    ValidationError naming the segment when one is refused (the chunk is rolled back)."""
+    """The items in file order, chunk by chunk, each chunk one transaction: the claims
+    between two reversals entered together (``importer.enter_rows``), each reversal a
+    void; raises ValidationError naming the segment when one is refused (the chunk is
+    rolled back)."""
     user = job.created_by
+    corrections = frozenset(item[1][1] for item in items if item[0] == "claim" and item[2])
     counts = {"entered": 0, "voided": 0, "again": 0}
+
+    def flush(rows: list[list[Any]]) -> None:
+        if rows:
+            new, again = importer.enter_rows(
+                rows, user, source=Claim.Source.REMITTANCE, corrections=corrections, unit="Segment"
+            )
+            counts["entered"] += new
+            counts["again"] += again
+            rows.clear()
+
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         with transaction.atomic():
+            rows: list[list[Any]] = []
             for item in chunk:
+                if item[0] == "claim":
+                    rows.append(item[1])
+                    continue
+                flush(rows)
                 try:
-                    if item[0] == "void":
-                        done = _void(item[2], remittance.control_number, user)
-                        counts["voided" if done else "again"] += 1
-                        continue
-                    done = importer.enter_row(
-                        item[1], user, source=Claim.Source.REMITTANCE, correction=item[2]
-                    )
-                    counts["entered" if done else "again"] += 1
+                    done = _void(item[2], remittance.control_number, user)
                 except ValidationError as exc:
-                    position = item[1] if item[0] == "void" else item[1][0]
-                    raise ValidationError(f"Segment {position}: {'; '.join(exc.messages)}") from exc
+                    raise ValidationError(f"Segment {item[1]}: {'; '.join(exc.messages)}") from exc
+                counts["voided" if done else "again"] += 1
+            flush(rows)
         job_advance(job_id=job.pk, by=len(chunk), message=f"{start + len(chunk)} of {len(items)}")
     return counts
 

@@ -72,6 +72,7 @@ from claims.services.attachments import (
     attachment_type,
     claim_attachment_add,
 )
+from claims.services.batch import BatchClaim, BatchClaimError, claims_enter_many
 from claims.services.checking import (
     NOT_ON_POLICY,
     adjudicate,
@@ -96,6 +97,8 @@ __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
     "NOT_ON_POLICY",
+    "BatchClaim",
+    "BatchClaimError",
     "ClaimDraft",
     "ClaimPreview",
     "DuplicateClaimError",
@@ -109,6 +112,7 @@ __all__ = [
     "claim_preview",
     "claim_validate",
     "claim_void",
+    "claims_enter_many",
     "correction_date",
     "entry_dates",
     "family_status",
