@@ -55,11 +55,14 @@ Decisions (the plan is silent; chosen as a plan administrator would):
 - Decision: the file must come from the claims administrator to the plan (ISA06 and
   ISA08 as set by the administrator on Administration, Trading partners); an 834 or
   another transaction is refused.
-- Decision: like the CSV import, claims are entered in chunks, each in its own
-  transaction, so that a large file never holds a family's lock for long; the checks
-  before refuse a file with any problem, so a stop between chunks only happens when
-  something changed meanwhile (e.g. a month was closed). The import is then "stopped":
-  importing the same interchange again resumes it (what was entered is skipped).
+- Decision: like the CSV import, claims are entered in chunks (5,000 claim payments),
+  each in its own transaction and set-based (``claims.services.claims_enter_many``:
+  what ``claim_enter`` does for each, in the file's order; a reversal is a void between
+  two runs of claims), so that a large file never holds the families' locks for long;
+  the checks before refuse a file with any problem, so a stop between chunks only
+  happens when something changed meanwhile (e.g. a month was closed). The import is
+  then "stopped": importing the same interchange again resumes it (what was entered is
+  skipped).
 """
 
 from __future__ import annotations

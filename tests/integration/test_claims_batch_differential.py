@@ -26,9 +26,7 @@ D = Decimal
 def families(tag: str):
     """A FULL family (spouse, child), a THREE_QUARTER employee and a child added late."""
     program = ProgramFactory()
-    full = hire(
-        program=program, hire_date=date(1983, 7, 1), number=f"{tag}1", last_name="Full"
-    )
+    full = hire(program=program, hire_date=date(1983, 7, 1), number=f"{tag}1", last_name="Full")
     spouse = members.dependent_add(
         employee=full, relationship="spouse", first_name="Ramon", last_name="F"
     )
