@@ -70,7 +70,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -209,8 +209,12 @@ def _amount(text: str) -> Decimal | None:
 
 
 def _x12_date(segment: x12.Segment) -> date | None:
+    """DTM02 (CCYYMMDD) as a date, None when it is not one (pyx12 names the problem)."""
+    text = segment.get(2)
+    if len(text) != 8 or not text.isdigit():
+        return None
     try:
-        return datetime.strptime(segment.get(2), "%Y%m%d").date()  # noqa: DTZ007 - a date
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         return None
 

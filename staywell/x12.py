@@ -94,12 +94,11 @@ class ValidationResult:
 
 
 def _segment_of(seg: Any, position: int, node: Any) -> Segment:
+    """pyx12's segment as a :class:`Segment` (its elements read in order: ``seg.get``
+    parses a reference designator each time, too slow for every element of a file)."""
     loops = getattr(getattr(node, "x12path", None), "loop_list", None) or [""]
-    values = [seg.get_seg_id() or ""]
-    for index in range(1, len(seg) + 1):
-        element = seg.get(f"{values[0]}{index:02d}")
-        values.append(element.format() if element is not None else "")
-    return Segment(position, values[0], loops[-1], tuple(values))
+    values = (seg.get_seg_id() or "", *(element.format() for element in seg.elements))
+    return Segment(position, values[0], loops[-1], values)
 
 
 def _problems_of(report: dict[str, Any]) -> list[Problem]:
