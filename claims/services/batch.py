@@ -175,16 +175,23 @@ def _lock_families(entries: Sequence[_Entry]) -> dict[tuple[int, int], tuple[int
         return {(e, y): (pk, absorbed) for pk, e, y, absorbed in cursor.fetchall()}
 
 
+# Two joins, each on its own index (the claim number; the family), not one join on an OR.
 _DUPLICATES_MANY_SQL = """
-SELECT q.ord, min(c.id)
-  FROM unnest(%(ords)s::int[], %(numbers)s::text[], %(employees)s::bigint[],
-              %(days)s::date[], %(allowed)s::numeric[], %(providers)s::text[])
-       AS q(ord, number, employee_id, day, allowed, provider)
-  JOIN claims_claim c
-    ON c.admin_claim_number = q.number
-    OR (c.employee_id = q.employee_id AND c.date_of_service = q.day AND c.allowed = q.allowed
-        AND UPPER(c.provider) = UPPER(q.provider) AND c.status <> 'voided')
- GROUP BY q.ord
+WITH q AS (
+    SELECT * FROM unnest(%(ords)s::int[], %(numbers)s::text[], %(employees)s::bigint[],
+                         %(days)s::date[], %(allowed)s::numeric[], %(providers)s::text[])
+           AS q(ord, number, employee_id, day, allowed, provider)
+)
+SELECT ord, min(id) FROM (
+    SELECT q.ord, c.id FROM q JOIN claims_claim c ON c.admin_claim_number = q.number
+    UNION ALL
+    SELECT q.ord, c.id
+      FROM q JOIN claims_claim c
+        ON c.employee_id = q.employee_id AND c.date_of_service = q.day
+       AND c.allowed = q.allowed AND UPPER(c.provider) = UPPER(q.provider)
+       AND c.status <> 'voided'
+) matches
+ GROUP BY ord
 """
 
 
