@@ -19,7 +19,7 @@ COPY reports ./reports
 COPY templates ./templates
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
-    && SECRET_KEY=build DATABASE_URL=postgres://build/build REDIS_URL=redis://build:6379/0 \
+    && SECRET_KEY=build FIELD_ENCRYPTION_KEY=build DATABASE_URL=postgres://build/build REDIS_URL=redis://build:6379/0 \
        python manage.py collectstatic --no-input \
     && useradd --create-home staywell
 USER staywell

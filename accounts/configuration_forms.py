@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from accounts import configuration, rules, services
+from accounts import configuration, exchange, rules, services
 from accounts.forms import ServiceForm
 from accounts.models import Employee, Employer, PlanYear, PremiumSchedule, Program
 from accounts.signals import plan_year_use
@@ -507,3 +507,108 @@ class UserPasswordForm(ServiceForm, _PasswordFields):
 
     def success_message(self, result: Any) -> str:
         return f"The password of {result.username} is set."
+
+
+# ---------------------------------------------------------------------------------------
+# Trading partners
+# ---------------------------------------------------------------------------------------
+
+
+def _qualifier(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=[(code, f"{code}: {name}") for code, name in exchange.QUALIFIERS.items()],
+        initial="ZZ",
+    )
+
+
+def _text(label: str, max_length: int, help_text: str = "") -> forms.CharField:
+    """A text of at most ``max_length`` (the file's field), checked by the service with
+    the other identifiers, so that every problem is listed at once."""
+    return forms.CharField(
+        label=label,
+        max_length=100,
+        required=False,
+        help_text=help_text or f"At most {max_length} characters.",
+    )
+
+
+class TradingPartnersForm(ServiceForm):
+    """The identifiers of the plan's X12 and ACH files (``accounts.exchange``)."""
+
+    title = "Trading partners"
+    intro = (
+        "The identifiers the plan's files carry: the 835 remittances from the claims "
+        "administrator, the 834 enrollment files for the carrier and the ACH files for the "
+        "bank. Each file refuses to be made until the identifiers it needs are set."
+    )
+    submit_label = "Save the identifiers"
+    columns = True
+
+    plan_qualifier = _qualifier("Qualifier of the plan's id")
+    plan_id = _text("The plan's interchange id", 15, "ISA06 of the files the plan sends.")
+    plan_name = _text("The plan's name", 60)
+    administrator_qualifier = _qualifier("Qualifier of the administrator's id")
+    administrator_id = _text(
+        "The claims administrator's interchange id", 15, "ISA06 of the 835s it sends."
+    )
+    administrator_name = _text("The claims administrator's name", 60)
+    carrier_qualifier = _qualifier("Qualifier of the carrier's id")
+    carrier_id = _text("The carrier's interchange id", 15, "ISA08 of the 834s.")
+    carrier_name = _text("The carrier's name", 60)
+    carrier_tax_id = _text("The carrier's federal tax id", 9, "Nine digits, no hyphen.")
+    group_policy_number = _text("Group policy number", 50, "The carrier's master policy (REF*38).")
+    bank_routing_number = _text(
+        "The bank's routing number", 9, "Nine digits (the immediate destination)."
+    )
+    bank_name = _text("The bank's name", 23)
+    immediate_origin = _text("Immediate origin", 10, "Nine or ten digits, as the bank gives it.")
+    origin_name = _text("Origin name", 23, "The plan's name as the bank knows it.")
+    company_name = _text("Company name", 16, "Printed on the receivers' statements.")
+    company_id = _text("Company id", 10, "Given by the bank, often 1 and the tax id.")
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(partners, name) for name in exchange.FIELDS})
+        super().__init__(*args, **kwargs)
+
+    def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        def group(*names: str) -> list[forms.BoundField]:
+            return [self[name] for name in names]
+
+        return [
+            ("The plan", "", group("plan_qualifier", "plan_id", "plan_name")),
+            (
+                "The claims administrator (sends the 835s)",
+                "",
+                group("administrator_qualifier", "administrator_id", "administrator_name"),
+            ),
+            (
+                "The major-medical carrier (receives the 834s)",
+                "",
+                group(
+                    "carrier_qualifier",
+                    "carrier_id",
+                    "carrier_name",
+                    "carrier_tax_id",
+                    "group_policy_number",
+                ),
+            ),
+            (
+                "The plan's bank (ACH files)",
+                "",
+                group(
+                    "bank_routing_number",
+                    "bank_name",
+                    "immediate_origin",
+                    "origin_name",
+                    "company_name",
+                    "company_id",
+                ),
+            ),
+        ]
+
+    def save(self, *, user: Any) -> Any:
+        return exchange.trading_partners_update(values=self.cleaned_data, user=user)
+
+    def success_message(self, result: Any) -> str:
+        return "The trading partners' identifiers are saved."

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from accounts import configuration, rules
+from accounts import configuration, exchange, rules
 from accounts import configuration_forms as forms
 from accounts.forms import ServiceForm
 from accounts.models import Employee, Employer, PlanYear, Program
@@ -61,6 +61,7 @@ def _plan_year(policy_year: str) -> PlanYear:
 
 
 PLAN_YEARS = ("Plan years", "accounts:plan_year_list")
+TRADING_PARTNERS = ("Trading partners", "accounts:trading_partners")
 EMPLOYERS = ("Employers and programs", "accounts:employer_list")
 USERS = ("Users", "accounts:user_list")
 
@@ -192,3 +193,15 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id)
     form = forms.UserPasswordForm(*_posted(request), user=user)
     return _form_page(request, form, section=USERS, done=_user_url)
+
+
+@role_required(*PLAN_CONFIGURATION_WRITERS)
+def trading_partners(request: HttpRequest) -> HttpResponse:
+    """The identifiers of the plan's X12 and ACH files (``accounts.exchange``)."""
+    form = forms.TradingPartnersForm(*_posted(request), partners=exchange.trading_partners())
+    return _form_page(
+        request,
+        form,
+        section=TRADING_PARTNERS,
+        done=lambda _row: reverse("accounts:trading_partners"),
+    )

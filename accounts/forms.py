@@ -23,10 +23,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import rules, selectors, services
+from accounts import exchange, rules, selectors, services
 from accounts.models import (
+    BankAccountType,
     BeneficiaryDesignation,
     Dependent,
+    DirectDeposit,
     Employee,
     Employer,
     Program,
@@ -803,3 +805,113 @@ class CensusUploadForm(UswdsForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     check_only = forms.BooleanField(label="Only check the file; save nothing", required=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Direct deposit (payouts by ACH)
+# ---------------------------------------------------------------------------------------
+
+
+class BankAccountFields(UswdsForm):
+    """Routing number, account number and type; the service checks them (the routing
+    number by its check digit). The account number is never shown back in full."""
+
+    routing_number = forms.CharField(
+        label="Routing number",
+        max_length=20,
+        help_text="Nine digits, the first number at the bottom of a check.",
+        error_messages={"required": "Enter the bank's routing number (nine digits)."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    account_number = forms.CharField(
+        label="Account number",
+        max_length=40,
+        help_text="Kept encrypted; shown afterwards as its last four digits only.",
+        error_messages={"required": "Enter the account number."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    account_type = forms.ChoiceField(
+        label="Account type", choices=BankAccountType.choices, initial=BankAccountType.CHECKING
+    )
+
+
+class DirectDepositForm(BankAccountFields, EmployeeForm):
+    """The employee's bank account: lump sums from the side account are paid by ACH."""
+
+    submit_label = "Save the bank account"
+
+    def __init__(self, *args: Any, employee: Employee, **kwargs: Any) -> None:
+        super().__init__(*args, employee=employee, **kwargs)
+        current = DirectDeposit.objects.filter(employee=employee).first()
+        self.title = f"Direct deposit for {employee.full_name}"
+        self.intro = (
+            f"Now to the account {current.account_masked} at {current.routing_number}; "
+            "saving replaces it."
+            if current
+            else "Payouts from the side account are paid by check until a bank account is set."
+        )
+
+    def save(self, *, user: Any) -> DirectDeposit:
+        data = self.cleaned_data
+        return exchange.direct_deposit_set(
+            employee=self.employee,
+            routing_number=data["routing_number"],
+            account_number=data["account_number"],
+            account_type=data["account_type"],
+            user=user,
+        )
+
+    def success_message(self, result: Any) -> str:
+        return f"Payouts go to the account {result.account_masked} by direct deposit."
+
+
+class DirectDepositRemoveForm(EmployeeForm):
+    title = "Stop direct deposit"
+    intro = "Payouts from the side account will be paid by check."
+    submit_label = "Stop direct deposit"
+
+    def save(self, *, user: Any) -> Any:
+        exchange.direct_deposit_remove(employee=self.employee)
+        return self.employee
+
+    def success_message(self, result: Any) -> str:
+        return "Direct deposit stopped: payouts go by check."
+
+
+# ---------------------------------------------------------------------------------------
+# The carrier's 834
+# ---------------------------------------------------------------------------------------
+
+
+class EnrollmentForm(UswdsForm):
+    """The month and kind of an 834; ``accounts.enrollment`` checks the rest."""
+
+    month = forms.CharField(
+        label="Month",
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text="The changes that take effect in it, or who is covered on its first day.",
+        error_messages={"required": "Choose the month, like 1986-09."},
+    )
+    kind = forms.ChoiceField(
+        label="File",
+        widget=forms.RadioSelect,
+        choices=[
+            ("changes", "Changes: the month's adds, terms, tier changes and dependents"),
+            ("full", "Full file: everyone covered on the month's first day"),
+        ],
+        initial="changes",
+    )
+    employer = forms.ModelChoiceField(
+        label="Employer",
+        queryset=Employer.objects.order_by("name"),
+        required=False,
+        empty_label="All employers (one transaction set each)",
+    )
+
+    def clean_month(self) -> date:
+        value = (self.cleaned_data.get("month") or "").strip()
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise ValidationError("Enter a month such as 1986-09.") from None

@@ -20,6 +20,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from accounts.rules import CoverageSource, Tier, policy_year_label
+from staywell.crypto import EncryptedTextField, masked
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 HOURS = {"max_digits": 5, "decimal_places": 2}  # weekly hours, 0.00 to 80.00
@@ -665,3 +666,88 @@ class BeneficiaryDesignation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relationship}) {self.share_percent}%"
+
+
+# ---------------------------------------------------------------------------------------
+# The plan's partners: the identifiers its files carry, and bank accounts
+# ---------------------------------------------------------------------------------------
+
+
+class BankAccountType(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    SAVINGS = "savings", "Savings"
+
+
+class TradingPartners(models.Model):
+    """The identifiers the plan's exchange files carry, set by an administrator (one row).
+
+    X12 (``accounts.exchange``): the plan receives 835 remittances from its claims
+    administrator and sends 834 enrollment to the major-medical carrier; each party is an
+    ISA qualifier and id. ACH (``staywell.nacha``): the plan's bank takes its NACHA files.
+    """
+
+    # The plan in X12 interchanges (ISA05/ISA06 as sender, ISA07/ISA08 as receiver; GS).
+    plan_qualifier = models.CharField(max_length=2, default="ZZ")
+    plan_id = models.CharField(max_length=15, blank=True, default="")
+    plan_name = models.CharField(max_length=60, blank=True, default="")
+    # The claims administrator, sender of the 835s (R-CL2).
+    administrator_qualifier = models.CharField(max_length=2, default="ZZ")
+    administrator_id = models.CharField(max_length=15, blank=True, default="")
+    administrator_name = models.CharField(max_length=60, blank=True, default="")
+    # The major-medical carrier, receiver of the 834s.
+    carrier_qualifier = models.CharField(max_length=2, default="ZZ")
+    carrier_id = models.CharField(max_length=15, blank=True, default="")
+    carrier_name = models.CharField(max_length=60, blank=True, default="")
+    carrier_tax_id = models.CharField(max_length=9, blank=True, default="")  # 834 N1*IN FI
+    group_policy_number = models.CharField(max_length=50, blank=True, default="")  # 834 REF*38
+    # The plan's bank (NACHA file header and batch headers).
+    bank_routing_number = models.CharField(max_length=9, blank=True, default="")  # destination
+    bank_name = models.CharField(max_length=23, blank=True, default="")
+    immediate_origin = models.CharField(max_length=10, blank=True, default="")
+    origin_name = models.CharField(max_length=23, blank=True, default="")
+    company_name = models.CharField(max_length=16, blank=True, default="")
+    company_id = models.CharField(max_length=10, blank=True, default="")
+    # ISA13 of the last interchange the plan wrote (the next one is one more).
+    last_interchange_number = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "trading partners"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="trading_partners_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Trading partners"
+
+
+class DirectDeposit(models.Model):
+    """An employee's bank account for payouts from the side account (R-VE7) by ACH.
+
+    The account number is stored encrypted and shown masked (``staywell.crypto``)."""
+
+    employee = models.OneToOneField(
+        Employee, on_delete=models.CASCADE, related_name="direct_deposit"
+    )
+    routing_number = models.CharField(max_length=9)  # ABA, nine digits, check digit checked
+    account_number = EncryptedTextField()  # encrypted at rest; never shown in full
+    account_type = models.CharField(
+        max_length=10, choices=BankAccountType.choices, default=BankAccountType.CHECKING
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Direct deposit of {self.employee_id} to {self.account_masked}"
+
+    def __repr__(self) -> str:
+        return f"<DirectDeposit {self.pk}: {self.routing_number} {self.account_masked}>"
+
+    @property
+    def account_masked(self) -> str:
+        return masked(self.account_number)

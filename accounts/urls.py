@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import configuration_views as configuration
-from accounts import views
+from accounts import enrollment_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -29,7 +29,16 @@ urlpatterns = [
         name="beneficiary_revoke",
     ),
     path("employees/<int:employee_id>/overrides/add/", views.override_add, name="override_add"),
+    path(
+        "employees/<int:employee_id>/direct-deposit/", views.direct_deposit, name="direct_deposit"
+    ),
+    path(
+        "employees/<int:employee_id>/direct-deposit/remove/",
+        views.direct_deposit_remove,
+        name="direct_deposit_remove",
+    ),
     path("census/", views.census_import, name="census_import"),
+    path("enrollment/", enrollment_views.enrollment_page, name="enrollment"),
     path("census/template.csv", views.census_template, name="census_template"),
     # The administrator's pages
     path("administration/plan-years/", configuration.plan_year_list, name="plan_year_list"),
@@ -61,6 +70,11 @@ urlpatterns = [
         "administration/programs/<int:program_id>/",
         configuration.program_edit,
         name="program_edit",
+    ),
+    path(
+        "administration/trading-partners/",
+        configuration.trading_partners,
+        name="trading_partners",
     ),
     path("administration/users/", configuration.user_list, name="user_list"),
     path("administration/users/new/", configuration.user_create, name="user_create"),

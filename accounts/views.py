@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 
 from accounts import census, forms, rules, selectors
-from accounts.models import BeneficiaryDesignation, Dependent, Employee
+from accounts.models import BeneficiaryDesignation, Dependent, DirectDeposit, Employee
 from staywell.csv import csv_response
 from staywell.roles import MEMBER_WRITERS, role_required
 from staywell.sorting import Sorting
@@ -122,6 +122,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
         "tier_today": rules.Tier(employee.current_tier or rules.Tier.NONE),
         "month_form": month_form,
         "premiums": month_form.premiums(employee),
+        "direct_deposit": DirectDeposit.objects.filter(employee=employee).first(),
     }
     partial = request.htmx and request.htmx.target == "premium-lines"
     template = "accounts/_premium_lines.html" if partial else "accounts/employee_detail.html"
@@ -146,6 +147,8 @@ marriage = _employee_form(forms.MarriageForm)
 dependent_add = _employee_form(forms.DependentAddForm)
 beneficiary_add = _employee_form(forms.BeneficiaryForm)
 override_add = _employee_form(forms.OverrideForm)
+direct_deposit = _employee_form(forms.DirectDepositForm)
+direct_deposit_remove = _employee_form(forms.DirectDepositRemoveForm)
 
 
 @role_required(*MEMBER_WRITERS)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,7 +32,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,7 +41,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Employee
 from accounts.rules import parse_policy_year, policy_year_label
-from claims import importer, selectors, services
+from claims import importer, remittance, selectors, services
 from claims.models import (
     Claim,
     ClaimAdjustment,
@@ -48,11 +49,19 @@ from claims.models import (
     ClaimEvent,
     ClaimLedgerEntry,
     PaymentRun,
+    Remittance,
 )
 from claims.selectors import ClaimFilters
-from staywell.api import StableOrderingFilter, query_date, query_int
+from staywell.api import (
+    AchFileSerializer,
+    AchRequestSerializer,
+    StableOrderingFilter,
+    query_date,
+    query_int,
+)
 from staywell.jobs import job_get_for_user
 from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole, has_role
+from staywell.views import ach_download
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -746,7 +755,50 @@ class ClaimImportViewSet(viewsets.GenericViewSet):
         return Response(ImportJobSerializer(job).data)
 
 
-class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentRunAchActions(viewsets.GenericViewSet):
+    """The ACH file (CCD) of a payment run: its figures (readers), made once and
+    downloaded by benefits clerks (it holds full account numbers)."""
+
+    @extend_schema(methods=["GET"], responses=AchFileSerializer)
+    @extend_schema(
+        methods=["POST"],
+        request=AchRequestSerializer,
+        responses={201: AchFileSerializer, 200: AchFileSerializer},
+        description="Make the run's ACH file for the payees with a bank account (once: "
+        "again, the same file answers 200).",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def ach(self, request: Request, number: str | None = None) -> Response:
+        run = self.get_object()
+        if request.method == "GET":
+            if run.ach_file is None:
+                raise NotFound("No ACH file was made for this run.")
+            return Response(AchFileSerializer(run.ach_file).data)
+        if not has_role(request.user, *CLAIM_WRITERS):
+            raise PermissionDenied("ACH files are made by benefits clerks.")
+        made_before = run.ach_file_id is not None
+        data = AchRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ach = services.payment_run_ach(
+            run=run, effective_date=data.validated_data.get("effective_date"), user=request.user
+        )
+        code = status.HTTP_200_OK if made_before else status.HTTP_201_CREATED
+        return Response(AchFileSerializer(ach).data, status=code)
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="ach/file")
+    def ach_file(self, request: Request, number: str | None = None) -> HttpResponse:
+        if not has_role(request.user, *CLAIM_WRITERS):
+            raise PermissionDenied("The ACH file is downloaded by benefits clerks.")
+        run = self.get_object()
+        if run.ach_file is None:
+            raise NotFound("No ACH file was made for this run.")
+        return ach_download(run.ach_file)
+
+
+class PaymentRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PaymentRunAchActions, viewsets.GenericViewSet
+):
     """Payment runs: the trust fund's claim payments grouped per payee for the county to
     cut checks; the register per employer and payee."""
 
@@ -755,7 +807,7 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     write_roles = CLAIM_WRITERS
     filter_backends: list = []
     lookup_field = "number"
-    queryset = PaymentRun.objects.select_related("created_by").order_by("-number")
+    queryset = PaymentRun.objects.select_related("created_by", "ach_file").order_by("-number")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return PaymentRunDetailSerializer if self.action == "retrieve" else PaymentRunSerializer
@@ -780,6 +832,106 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             created_by=request.user, paid_on=data.validated_data.get("paid_on")
         )
         return Response(PaymentRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class X12ProblemSerializer(serializers.Serializer):
+    segment = serializers.IntegerField(allow_null=True, help_text="Position in the file (ISA = 1)")
+    segment_id = serializers.CharField(help_text='e.g. "CLP"')
+    element = serializers.CharField(help_text='e.g. "CLP03"; "" for the segment')
+    message = serializers.CharField()
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+    status = serializers.CharField(read_only=True, help_text="|".join(Remittance.Status.values))
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "sender",
+            "control_number",
+            "file_name",
+            "status",
+            "claims",
+            "entered",
+            "voided",
+            "skipped",
+            "created_at",
+            "finished_at",
+            "job",
+            "progress",
+        ]
+
+    @extend_schema_field(ImportJobSerializer(allow_null=True))
+    def get_progress(self, row: Remittance) -> Any:
+        """The job's progress, and the problems by segment and element when refused."""
+        return ImportJobSerializer(row.job).data if row.job else None
+
+
+class RemittanceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The administrator's X12 835 (005010X221A1)")
+
+
+class RemittanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The claims administrator's 835 files: uploaded by benefits clerks, checked and
+    imported by a background job (``claims.remittance``); read by claim readers."""
+
+    permission_classes = [HasRole]
+    roles = CLAIM_READERS
+    write_roles = CLAIM_WRITERS
+    serializer_class = RemittanceSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends: list = []
+    queryset = Remittance.objects.select_related("job").order_by("-created_at", "-id")
+
+    @extend_schema(
+        request={"multipart/form-data": RemittanceUploadSerializer},
+        responses={
+            202: RemittanceSerializer,
+            400: inline_serializer(
+                "RemittanceProblems",
+                {
+                    "file": serializers.ListField(child=serializers.CharField()),
+                    "problems": X12ProblemSerializer(many=True),
+                },
+            ),
+            409: inline_serializer(
+                "RemittanceImportedBefore",
+                {"detail": serializers.CharField(), "remittance": RemittanceSerializer()},
+            ),
+        },
+        description="Upload an 835: refused at once (400) when it is no X12 interchange or "
+        "not from the claims administrator to the plan; 409 when the interchange (ISA06, "
+        "ISA13) was imported before; else 202: the job checks it (problems by segment and "
+        "element, nothing entered) and enters its claims. Follow `progress`.",
+    )
+    def create(self, request: Request) -> Response:
+        data = RemittanceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = remittance.remittance_upload(file=data.validated_data["file"], user=request.user)
+        if upload.duplicate is not None:
+            row = upload.duplicate
+            return Response(
+                {
+                    "detail": f"Interchange {row.control_number} from {row.sender} was "
+                    "received before: an interchange is imported once.",
+                    "remittance": RemittanceSerializer(row).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        if upload.problems or upload.remittance is None:
+            return Response(
+                {
+                    "file": ["The file was refused: nothing was entered."],
+                    "problems": [p.as_dict() for p in upload.problems],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            RemittanceSerializer(upload.remittance).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class FamilyDeductibleView(APIView):
@@ -825,3 +977,4 @@ def register(router: BaseRouter) -> None:
     router.register("claims", ClaimViewSet, basename="claim")
     router.register("claim-imports", ClaimImportViewSet, basename="claim-import")
     router.register("payment-runs", PaymentRunViewSet, basename="payment-run")
+    router.register("remittances", RemittanceViewSet, basename="remittance")

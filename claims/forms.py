@@ -15,7 +15,7 @@ from django import forms
 from django.urls import reverse
 
 from accounts.forms import date_field
-from accounts.models import Employee, Employer
+from accounts.models import BankAccountType, Employee, Employer
 from accounts.rules import parse_policy_year, policy_year_label
 from claims import selectors
 from claims.models import Claim, Payee
@@ -260,14 +260,49 @@ class PayeeForm(UswdsForm):
     active = forms.BooleanField(
         label="Active: offered when a claim is entered", required=False, initial=True
     )
+    routing_number = forms.CharField(
+        label="Bank routing number (for direct deposit)",
+        required=False,
+        max_length=20,
+        help_text="Nine digits. With a bank account the payee's checks are paid by ACH.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    account_number = forms.CharField(
+        label="Bank account number",
+        required=False,
+        max_length=40,
+        help_text="Kept encrypted and shown as its last four digits.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    account_type = forms.ChoiceField(
+        label="Account type",
+        choices=BankAccountType.choices,
+        initial=BankAccountType.CHECKING,
+        required=False,
+    )
+    remove_bank_account = forms.BooleanField(
+        label="Remove the bank account: pay this payee by check", required=False
+    )
 
     def __init__(self, *args: Any, instance: Payee | None = None, **kwargs: Any) -> None:
         if instance is not None:
             kwargs.setdefault(
                 "initial",
-                {"name": instance.name, "address": instance.address, "active": instance.active},
+                {
+                    "name": instance.name,
+                    "address": instance.address,
+                    "active": instance.active,
+                    "routing_number": instance.routing_number,
+                    "account_type": instance.account_type,
+                },
             )
         super().__init__(*args, **kwargs)
+        if instance is not None and instance.account_number:
+            hint = f"Now {instance.account_masked}; leave blank to keep it. Kept encrypted."
+            # The bound field read its hint already (UswdsForm links it): both change.
+            self.fields["account_number"].help_text = self["account_number"].help_text = hint
+        if instance is None or not instance.routing_number:
+            del self.fields["remove_bank_account"]
 
 
 class PaymentRunForm(UswdsForm):
@@ -297,3 +332,13 @@ def parse_date(value: Any) -> date | None:
         except ValueError:
             continue
     return None
+
+
+class RemittanceForm(UswdsForm):
+    mark_required = False  # its labels carry no "*"
+
+    file = forms.FileField(
+        label="The claims administrator's 835 (X12 text)",
+        help_text="An X12 835 of 005010X221A1, as the administrator sends it; at most 64 MB.",
+        error_messages={"required": "Choose the 835 file to import."},
+    )

@@ -19,9 +19,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import TIER_CHOICES, Dependent, Employee, Employer
+from accounts.models import TIER_CHOICES, BankAccountType, Dependent, Employee, Employer
 from accounts.rules import policy_year_label
-from vesting.models import Account, Transaction
+from staywell.crypto import EncryptedTextField, masked
+from vesting.models import Account, AchFile, Transaction
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -83,6 +84,18 @@ class Payee(models.Model):
     key = models.CharField(max_length=200, unique=True)  # provider_key(name): compares spellings
     address = models.TextField(blank=True, default="")  # mailing address, optional
     active = models.BooleanField(default=True)  # inactive: not offered for new claims
+    # The payee's bank account, for payment by ACH (CCD) instead of a check; "" = checks.
+    # (Database defaults too: the entry path inserts payees in SQL.)
+    routing_number = models.CharField(max_length=9, blank=True, default="", db_default="")  # ABA
+    account_number = EncryptedTextField(  # encrypted; shown masked
+        blank=True, default="", db_default=""
+    )
+    account_type = models.CharField(
+        max_length=10,
+        choices=BankAccountType.choices,
+        default=BankAccountType.CHECKING,
+        db_default=BankAccountType.CHECKING,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +103,14 @@ class Payee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def account_masked(self) -> str:
+        return masked(self.account_number)
+
+    @property
+    def paid_by_ach(self) -> bool:
+        return bool(self.routing_number and self.account_number)
 
 
 class PaymentRun(models.Model):
@@ -112,6 +133,10 @@ class PaymentRun(models.Model):
     # it (a claim's ``paid_on``).
     paid_on = models.DateField()
     issued_at = models.DateTimeField(null=True, blank=True)
+    # The ACH file (CCD) paying the checks of payees with a bank account, once made.
+    ach_file = models.OneToOneField(
+        AchFile, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_run"
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -135,6 +160,7 @@ class Claim(models.Model):
         ENTRY = "entry", "Entry page"
         API = "api", "API"
         IMPORT = "import", "Administrator's file"
+        REMITTANCE = "remittance", "Administrator's 835"
         DEMO = "demo", "Demonstration data"
         GENERATED = "generated", "Generated (benchmark)"
 
@@ -386,3 +412,48 @@ class ClaimAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Remittance(models.Model):
+    """An X12 835 interchange of the claims administrator, imported once
+    (``claims.remittance``): identified by its sender and control number (ISA06, ISA13).
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Being checked"
+        ENTERING = "entering", "Claims being entered"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Refused: nothing was entered"
+        STOPPED = "stopped", "Stopped: import it again to finish"
+
+    sender = models.CharField(max_length=15)  # ISA06, trimmed
+    control_number = models.CharField(max_length=9)  # ISA13
+    file = models.FileField(upload_to="remittances/%Y/")  # the file as received
+    file_name = models.CharField(max_length=200)  # as uploaded, for display
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    job = models.ForeignKey(
+        "staywell.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claims = models.PositiveIntegerField(default=0)  # CLP loops read
+    entered = models.PositiveIntegerField(default=0)  # claims entered
+    voided = models.PositiveIntegerField(default=0)  # reversals (CLP02 22) applied as voids
+    skipped = models.PositiveIntegerField(default=0)  # entered before, denied or not ours
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # An interchange is imported once; a refused one may be sent again corrected.
+            models.UniqueConstraint(
+                fields=["sender", "control_number"],
+                condition=~Q(status="refused"),
+                name="remittance_interchange_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"835 {self.control_number} from {self.sender}"

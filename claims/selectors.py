@@ -24,7 +24,7 @@ from django.http import Http404
 from accounts.models import Dependent, Employee, PlanYear
 from accounts.rules import Tier, policy_year_label
 from accounts.selectors import employee_list
-from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun
+from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun, Remittance
 from claims.services import FamilyDeductible, family_status
 from claims.services.payment_runs import check_of
 from staywell.money import ZERO
@@ -249,6 +249,7 @@ class RegisterLine:
 class RegisterPayee:
     name: str
     lines: list[RegisterLine] = field(default_factory=list)
+    payee_id: int | None = None  # the payee of the directory (None: a ledger account)
 
     @property
     def total(self) -> Decimal:
@@ -318,7 +319,7 @@ def payment_run_register(run: PaymentRun) -> Register:
         )
         payee = payees.get(key)
         if payee is None:
-            payee = payees[key] = RegisterPayee(entry.check_name)
+            payee = payees[key] = RegisterPayee(entry.check_name, payee_id=claim.payee_id)
             employer.payees.append(payee)
         payee.lines.append(
             RegisterLine(
@@ -361,6 +362,11 @@ def payment_runs() -> QuerySet[PaymentRun]:
     return PaymentRun.objects.select_related("created_by").order_by("-number")
 
 
+def remittances() -> QuerySet[Remittance]:
+    """The 835 interchanges received, newest first."""
+    return Remittance.objects.order_by("-created_at", "-id")
+
+
 def policy_year_choices() -> list[tuple[int, str]]:
     """The plan years set up, newest first, as (start year, "1984-85")."""
     years = PlanYear.objects.order_by("-start_year").values_list("start_year", flat=True)
@@ -389,4 +395,5 @@ __all__ = [
     "payment_runs",
     "payments_waiting",
     "policy_year_choices",
+    "remittances",
 ]

@@ -26,12 +26,19 @@ urlpatterns = [
     path("claims/payees/suggest/", payee_views.payee_suggest, name="payee_suggest"),
     path("claims/import/", views.claim_import, name="import"),
     path("claims/import/template.csv", views.import_template, name="import_template"),
+    path("claims/import/835/", views.remittance_import, name="remittance_import"),
     path("claims/payment-runs/", views.payment_runs, name="payment_runs"),
     path("claims/payment-runs/<int:number>/", views.payment_run, name="payment_run"),
     path(
         "claims/payment-runs/<int:number>/register.csv",
         views.payment_run_csv,
         name="payment_run_csv",
+    ),
+    path("claims/payment-runs/<int:number>/ach/", views.payment_run_ach, name="payment_run_ach"),
+    path(
+        "claims/payment-runs/<int:number>/payment-run.ach",
+        views.payment_run_ach_file,
+        name="payment_run_ach_file",
     ),
     path(
         "claims/payment-runs/<int:number>/register.pdf",

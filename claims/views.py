@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
 from accounts.rules import parse_policy_year, policy_year_label, policy_year_of
-from claims import importer, selectors, services
+from claims import importer, remittance, selectors, services
 from claims.forms import (
     AdjustForm,
     AttachmentForm,
@@ -38,12 +38,13 @@ from claims.forms import (
     ClaimFilterForm,
     ImportForm,
     PaymentRunForm,
+    RemittanceForm,
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
 from staywell.csv import csv_response
 from staywell.db import parse_id
-from staywell.forms import UswdsForm
+from staywell.forms import AchFileForm, UswdsForm
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
 from staywell.roles import (
@@ -54,6 +55,7 @@ from staywell.roles import (
     role_required,
 )
 from staywell.sorting import Sorting
+from staywell.views import ach_download
 
 PAGE_SIZE = 50
 
@@ -529,6 +531,29 @@ def claim_import(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*CLAIM_WRITERS)
+def remittance_import(request: HttpRequest) -> HttpResponse:
+    """The claims administrator's 835: upload, then the job's progress and problems."""
+    form = RemittanceForm(request.POST or None, request.FILES or None)
+    job = upload = None
+    if request.method == "POST" and form.is_valid():
+        upload = remittance.remittance_upload(file=form.cleaned_data["file"], user=request.user)
+        if upload.job is not None:
+            return redirect(f"{reverse('claims:remittance_import')}?job={upload.job.pk}")
+    elif request.GET.get("job"):
+        job = job_get_for_user(user=request.user, job_id=request.GET["job"])
+    context = {
+        "form": form,
+        "job": job,
+        "problems": upload.problems if upload else [],
+        "duplicate": upload.duplicate if upload else None,
+        "remittances": selectors.remittances()[:20],
+        "mapping": remittance.MAPPING,
+    }
+    status = 400 if (upload and upload.problems) or form.errors else 200
+    return render(request, "claims/remittance_import.html", context, status=status)
+
+
+@role_required(*CLAIM_WRITERS)
 def import_template(request: HttpRequest) -> HttpResponse:
     return csv_response("claims-template.csv", importer.COLUMNS, importer.EXAMPLE_ROWS)
 
@@ -586,7 +611,9 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 
 
 def _run(number: int) -> PaymentRun:
-    return get_object_or_404(PaymentRun.objects.select_related("created_by"), number=number)
+    return get_object_or_404(
+        PaymentRun.objects.select_related("created_by", "ach_file"), number=number
+    )
 
 
 @role_required(*CLAIM_READERS)
@@ -603,8 +630,48 @@ def payment_run(request: HttpRequest, number: int) -> HttpResponse:
             messages.success(request, f"The checks of payment run {run.number} are issued.")
         return redirect("claims:payment_run", run.number)
     register = selectors.payment_run_register(run)
-    context = {"run": run, "register": register, "writer": selectors.can_write(request.user)}
+    context = {
+        "run": run,
+        "register": register,
+        "writer": selectors.can_write(request.user),
+        "ach": run.ach_file,
+        "ach_payees": {e.get("payee") for e in (run.ach_file.entries if run.ach_file else [])},
+        "ach_form": AchFileForm(),
+    }
     return render(request, "claims/payment_run.html", context)
+
+
+@role_required(*CLAIM_WRITERS)
+@require_POST
+def payment_run_ach(request: HttpRequest, number: int) -> HttpResponse:
+    """Make the run's ACH file (CCD) for the payees with a bank account (once)."""
+    run = _run(number)
+    form = AchFileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("claims:payment_run", run.number)
+    try:
+        ach = services.payment_run_ach(
+            run=run, effective_date=form.cleaned_data["effective_date"], user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"ACH file {ach.file_name}: {ach.entry_count} payments, ${ach.total:,.2f}, "
+            f"effective {ach.effective_date:%B %-d, %Y}.",
+        )
+    return redirect("claims:payment_run", run.number)
+
+
+@role_required(*CLAIM_WRITERS)
+def payment_run_ach_file(request: HttpRequest, number: int) -> HttpResponse:
+    """The run's ACH file as made (full account numbers: benefits clerks only)."""
+    run = _run(number)
+    if run.ach_file is None:
+        raise Http404("No ACH file was made for this run.")
+    return ach_download(run.ach_file)
 
 
 @role_required(*CLAIM_READERS)

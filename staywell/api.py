@@ -79,3 +79,36 @@ class StableOrderingFilter(OrderingFilter):
         if ordering and not any(field.lstrip("-") in ("id", "pk") for field in ordering):
             ordering.append("-id" if str(ordering[0]).startswith("-") else "id")
         return ordering
+
+
+class AchEntrySerializer(serializers.Serializer):
+    employer = serializers.CharField(help_text="The employer's code (its batch)")
+    reference = serializers.CharField(help_text='e.g. "payee 7", "payout 12"')
+    name = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    account = serializers.CharField(help_text="The account, masked: ****6789")
+
+
+class AchFileSerializer(serializers.Serializer):
+    """An ACH file made (``vesting.models.AchFile``): its control figures and what it
+    pays, accounts masked; the file itself is at ``file``."""
+
+    kind = serializers.CharField(help_text="CCD (providers) | PPD (employees)")
+    title = serializers.CharField()
+    file_name = serializers.CharField()
+    effective_date = serializers.DateField(help_text="The day the bank credits the accounts")
+    created_at = serializers.DateTimeField()
+    file_id_modifier = serializers.CharField()
+    batch_count = serializers.IntegerField()
+    entry_count = serializers.IntegerField()
+    entry_hash = serializers.IntegerField(
+        help_text="Sum of the receiving banks' ids, last ten digits"
+    )
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    entries = AchEntrySerializer(many=True)
+
+
+class AchRequestSerializer(serializers.Serializer):
+    effective_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Default: the next weekday"
+    )

@@ -122,3 +122,15 @@ def add_service_errors(
         form.add_error(None, exc.messages)
     if isinstance(form, UswdsForm):
         form.mark_errors()
+
+
+class AchFileForm(UswdsForm):
+    """The effective date of an ACH file (the day the bank credits the accounts)."""
+
+    effective_date = forms.DateField(
+        label="Effective date",
+        required=False,
+        help_text="The day the bank credits the accounts; blank: the next weekday.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
+    )

@@ -1,7 +1,7 @@
 """Stay-Well settings, driven by environment variables.
 
 ``DJANGO_ENV=production`` (the docker-compose services) refuses to start without
-``SECRET_KEY``, ``DATABASE_URL`` and ``REDIS_URL``. Anywhere else, a missing
+``SECRET_KEY``, ``FIELD_ENCRYPTION_KEY``, ``DATABASE_URL`` and ``REDIS_URL``. Anywhere else, a missing
 ``DATABASE_URL`` / ``REDIS_URL`` starts embedded PostgreSQL / Redis (staywell.embedded)
 so that a newcomer needs no set-up. One database engine everywhere: PostgreSQL.
 """
@@ -51,7 +51,11 @@ def env_int(name: str, default: int) -> int:
 PRODUCTION = env_str("DJANGO_ENV", "development") == "production"
 
 if PRODUCTION:
-    missing = [n for n in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not env_str(n)]
+    missing = [
+        n
+        for n in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL")
+        if not env_str(n)
+    ]
     if missing:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production needs these environment variables: " + ", ".join(missing)
@@ -68,6 +72,21 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = env_str("SECRET_KEY") or _development_secret_key()
+
+
+def _development_encryption_key() -> str:
+    from cryptography.fernet import Fernet
+
+    path = LOCAL_DIR / "field_encryption_key"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode("ascii"))
+    return path.read_text().strip()
+
+
+# Bank account numbers are stored encrypted with these Fernet keys (staywell.crypto): the
+# first encrypts, all decrypt (rotation: FIELD_ENCRYPTION_KEY=new,old). Development keeps
+# a generated key in .local/.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY") or [_development_encryption_key()]
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -291,5 +310,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # pyx12 logs each problem of an X12 file with its value (names, member ids): the
+    # import shows the problems to the clerk instead.
+    "loggers": {"pgserver": {"level": "WARNING"}, "pyx12": {"level": "CRITICAL"}},
 }

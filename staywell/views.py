@@ -7,6 +7,8 @@ an unknown path there is a JSON 404 with DEBUG on or off (:func:`api_not_found`,
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -107,3 +109,14 @@ def job_download(request: HttpRequest, job_id: str) -> FileResponse:
     if job is None or not job.result:
         raise Http404("No file for this job")
     return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_filename)
+
+
+def ach_download(ach: Any) -> HttpResponse:
+    """An ACH file made (``vesting.models.AchFile``) as a download: the bank's format is
+    plain text, 94-character lines ended by CRLF."""
+    response = HttpResponse(
+        ach.content.encode("ascii"), content_type="text/plain; charset=us-ascii"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{ach.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response

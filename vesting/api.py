@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -35,6 +36,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -43,7 +45,13 @@ from rest_framework.routers import BaseRouter
 
 from accounts.models import Employer
 from accounts.rules import parse_policy_year
-from staywell.api import MoneyField, query_date, query_int
+from staywell.api import (
+    AchFileSerializer,
+    AchRequestSerializer,
+    MoneyField,
+    query_date,
+    query_int,
+)
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
@@ -53,9 +61,10 @@ from staywell.roles import (
     HasRole,
     Role,
 )
-from vesting import golive_api, payouts, revest, rollover, selectors
+from staywell.views import ach_download
+from vesting import bank_files, golive_api, payouts, revest, rollover, selectors
 from vesting.ledger import api as ledger_api
-from vesting.models import Payout, VestingLine, VestingRun, VestingRunEmployerStep
+from vesting.models import Payout, PayoutRegister, VestingLine, VestingRun, VestingRunEmployerStep
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -701,8 +710,74 @@ class RevestApplyView(GenericAPIView):
         return Response(RevestPreviewSerializer(applied).data)
 
 
+class PayoutRegisterAchView(GenericAPIView):
+    """The ACH file (PPD) of a payout register: its figures (payout viewers); made once by
+    the payout writers."""
+
+    permission_classes = [HasRole]
+    roles = PAYOUT_VIEW_ROLES
+    write_roles = PAYOUT_WRITE_ROLES
+    serializer_class = AchFileSerializer
+
+    def _register(self, register_id: int) -> PayoutRegister:
+        register = PayoutRegister.objects.select_related("ach_file").filter(pk=register_id).first()
+        if register is None:
+            raise NotFound("No such payout register.")
+        return register
+
+    @extend_schema(responses=AchFileSerializer)
+    def get(self, request: Request, register_id: int) -> Response:
+        register = self._register(register_id)
+        if register.ach_file is None:
+            raise NotFound("No ACH file was made for this register.")
+        return Response(AchFileSerializer(register.ach_file).data)
+
+    @extend_schema(
+        request=AchRequestSerializer,
+        responses={201: AchFileSerializer, 200: AchFileSerializer},
+        description="Make the register's ACH file for the lump sums to employees with direct "
+        "deposit (once: again, the same file answers 200).",
+    )
+    def post(self, request: Request, register_id: int) -> Response:
+        register = self._register(register_id)
+        made_before = register.ach_file_id is not None
+        data = AchRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ach = bank_files.payout_register_ach(
+            register=register,
+            effective_date=data.validated_data.get("effective_date"),
+            user=request.user,
+        )
+        code = status.HTTP_200_OK if made_before else status.HTTP_201_CREATED
+        return Response(AchFileSerializer(ach).data, status=code)
+
+
+class PayoutRegisterAchFileView(GenericAPIView):
+    """The ACH file itself (full account numbers: the payout writers)."""
+
+    permission_classes = [HasRole]
+    roles = PAYOUT_WRITE_ROLES
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request: Request, register_id: int) -> HttpResponse:
+        register = PayoutRegister.objects.select_related("ach_file").filter(pk=register_id).first()
+        if register is None or register.ach_file is None:
+            raise NotFound("No ACH file was made for this register.")
+        return ach_download(register.ach_file)
+
+
 urlpatterns = [
     *ledger_api.urlpatterns,
+    path(
+        "payout-registers/<int:register_id>/ach/",
+        PayoutRegisterAchView.as_view(),
+        name="payout-register-ach",
+    ),
+    path(
+        "payout-registers/<int:register_id>/ach/file/",
+        PayoutRegisterAchFileView.as_view(),
+        name="payout-register-ach-file",
+    ),
     path("revest/preview/", RevestPreviewView.as_view(), name="revest-preview"),
     path("revest/apply/", RevestApplyView.as_view(), name="revest-apply"),
     path(

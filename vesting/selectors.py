@@ -268,7 +268,7 @@ def beneficiary_flags() -> QuerySet[Payout]:
 
 
 def payout_registers() -> QuerySet[PayoutRegister]:
-    return PayoutRegister.objects.select_related("created_by").order_by("-date", "-id")
+    return PayoutRegister.objects.select_related("created_by", "ach_file").order_by("-date", "-id")
 
 
 def payout_register_rows(register: PayoutRegister) -> QuerySet[Payout]:

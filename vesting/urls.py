@@ -35,6 +35,14 @@ urlpatterns = [
         views.register_csv,
         name="register_csv",
     ),
+    path(
+        "vesting/payouts/registers/<int:register_id>/ach/", views.register_ach, name="register_ach"
+    ),
+    path(
+        "vesting/payouts/registers/<int:register_id>.ach",
+        views.register_ach_file,
+        name="register_ach_file",
+    ),
     path("vesting/payouts/flags/", views.beneficiary_flags, name="beneficiary_flags"),
     # Go-live: an existing plan brought in as of a cut-over date.
     path("vesting/go-live/", golive_views.golive_page, name="golive"),

@@ -19,15 +19,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.rules import policy_year_label, policy_year_of
 from staywell.csv import csv_response
 from staywell.db import parse_id
-from staywell.forms import add_service_errors
+from staywell.forms import AchFileForm, add_service_errors
 from staywell.roles import (
     PAYOUT_VIEW_ROLES,
     PAYOUT_WRITE_ROLES,
@@ -39,7 +40,8 @@ from staywell.roles import (
     role_required,
 )
 from staywell.sorting import Sorting
-from vesting import payouts, revest, rollover, selectors
+from staywell.views import ach_download
+from vesting import bank_files, payouts, revest, rollover, selectors
 from vesting.forms import (
     ContinuationPaymentForm,
     FlagResolveForm,
@@ -258,6 +260,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
             "register_form": RegisterForm(initial={"date": today}, today=today),
             "can_register": has_role(request.user, *PAYOUT_WRITE_ROLES),
             "registers": selectors.payout_registers()[:10],
+            "ach_form": AchFileForm(),
             "flag_count": selectors.beneficiary_flags().count(),
             "due_count": selectors.payouts_list(due_by=today).count(),
         },
@@ -306,6 +309,41 @@ def register_csv(request: HttpRequest, register_id: int) -> HttpResponse:
         ],
         rows,
     )
+
+
+@role_required(*PAYOUT_WRITE_ROLES)
+@require_POST
+def register_ach(request: HttpRequest, register_id: int) -> HttpResponse:
+    """Make the register's ACH file (PPD): lump sums to employees with direct deposit."""
+    register = get_object_or_404(PayoutRegister, pk=register_id)
+    form = AchFileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("vesting:payout_list")
+    try:
+        ach = bank_files.payout_register_ach(
+            register=register,
+            effective_date=form.cleaned_data["effective_date"],
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"ACH file {ach.file_name}: {ach.entry_count} payouts, ${ach.total:,.2f}, "
+            f"effective {ach.effective_date:%B %-d, %Y}.",
+        )
+    return redirect("vesting:payout_list")
+
+
+@role_required(*PAYOUT_WRITE_ROLES)
+def register_ach_file(request: HttpRequest, register_id: int) -> HttpResponse:
+    """The register's ACH file as made (full account numbers: the payout writers)."""
+    register = get_object_or_404(PayoutRegister.objects.select_related("ach_file"), pk=register_id)
+    if register.ach_file is None:
+        raise Http404("No ACH file was made for this register.")
+    return ach_download(register.ach_file)
 
 
 def _register_row(register: PayoutRegister, payout: Payout) -> list[Any]:

@@ -11,17 +11,20 @@ schedules, and users (``users``: administrators only, reading too).
 
 One module per resource: ``employers``, ``programs``, ``plan_years``, ``users``, ``marriages`` and
 ``employees``, whose endpoints of hours and continuations (``employment``), family
-(``family``) and coverage and premiums (``coverage``) live in their own modules; what they
+(``family``), coverage and premiums (``coverage``) and direct deposit (``exchange``, with the
+trading partners' identifiers, administrators only) live in their own modules; what they
 share is in ``common``.
 """
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import BaseRouter
 
 from accounts.api.common import parse_month
 from accounts.api.employees import EmployeeViewSet
 from accounts.api.employers import EmployerViewSet
+from accounts.api.exchange import EnrollmentFileDetailView, EnrollmentFileView, TradingPartnersView
 from accounts.api.marriages import MarriageViewSet
 from accounts.api.plan_years import PlanYearViewSet
 from accounts.api.programs import ProgramViewSet
@@ -30,16 +33,27 @@ from accounts.api.users import UserViewSet
 __all__ = [
     "EmployeeViewSet",
     "EmployerViewSet",
+    "EnrollmentFileDetailView",
+    "EnrollmentFileView",
     "MarriageViewSet",
     "PlanYearViewSet",
     "ProgramViewSet",
+    "TradingPartnersView",
     "UserViewSet",
     "parse_month",
     "register",
     "urlpatterns",
 ]
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("trading-partners/", TradingPartnersView.as_view(), name="trading-partners"),
+    path("enrollment-files/", EnrollmentFileView.as_view(), name="enrollment-files"),
+    path(
+        "enrollment-files/<uuid:job_id>/",
+        EnrollmentFileDetailView.as_view(),
+        name="enrollment-file",
+    ),
+]
 
 
 def register(router: BaseRouter) -> None:

@@ -24,6 +24,7 @@ from accounts import rules, selectors, services
 from accounts.api.common import actor
 from accounts.api.coverage import CoverageActions
 from accounts.api.employment import EmploymentActions
+from accounts.api.exchange import DirectDepositActions
 from accounts.api.family import FamilyActions
 from accounts.models import Employee
 from staywell.api import query_date, query_int
@@ -129,6 +130,7 @@ class EmployeeViewSet(
     EmploymentActions,
     FamilyActions,
     CoverageActions,
+    DirectDepositActions,
     viewsets.GenericViewSet,
 ):
     """Members of the plan, their history, family, beneficiaries, coverage and premiums.

@@ -1,5 +1,5 @@
 """The only code that writes claims: enter (adjudicate and pay), void, adjust, attach,
-payment runs. Money moves only through ``vesting.ledger`` (R-FU3).
+payment runs and their ACH files. Money moves only through ``vesting.ledger`` (R-FU3).
 
 How a claim is entered (:func:`claim_enter`), in one database transaction:
 
@@ -64,6 +64,7 @@ Decisions (the issue is silent; chosen as a plan administrator would):
   own cost was most of it. Voids and adjustments, which are rare, use the ORM.
 """
 
+from claims.services.ach import payment_run_ach
 from claims.services.adjustments import claim_adjust, claim_void
 from claims.services.attachments import (
     ATTACHMENT_MAX_BYTES,
@@ -71,6 +72,7 @@ from claims.services.attachments import (
     attachment_type,
     claim_attachment_add,
 )
+from claims.services.batch import BatchClaim, BatchClaimError, claims_enter_many
 from claims.services.checking import (
     NOT_ON_POLICY,
     adjudicate,
@@ -95,6 +97,8 @@ __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
     "NOT_ON_POLICY",
+    "BatchClaim",
+    "BatchClaimError",
     "ClaimDraft",
     "ClaimPreview",
     "DuplicateClaimError",
@@ -108,11 +112,13 @@ __all__ = [
     "claim_preview",
     "claim_validate",
     "claim_void",
+    "claims_enter_many",
     "correction_date",
     "entry_dates",
     "family_status",
     "find_duplicates",
     "parse_amount",
+    "payment_run_ach",
     "payment_run_create",
     "payment_run_mark_issued",
     "received_error",

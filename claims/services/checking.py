@@ -315,21 +315,53 @@ def claim_validate(
     Two queries (the clerk's screen previews on every keystroke): the family, then the
     tier on the date of service with the plan year.
     """
+    fields = ClaimFields(
+        employee, patient, date_of_service, provider, admin_claim_number, billed, allowed
+    )
+    patient_id = fields.patient_id
+    employee_id = fields.employee_id
+    rows = _family_rows(employee_id, patient_id, date_of_service) if employee_id is not None else []
+    return _draft(fields, rows, today)
+
+
+@dataclass(frozen=True)
+class ClaimFields:
+    """A claim's input as given (``claim_validate``'s keywords)."""
+
+    employee: Employee | int | str | None
+    patient: Dependent | int | str | None
+    date_of_service: date | None
+    provider: str
+    admin_claim_number: str
+    billed: Decimal | str | None
+    allowed: Decimal | str | None
+
+    @property
+    def patient_id(self) -> int | None:
+        patient = self.patient
+        return patient.pk if isinstance(patient, Dependent) else parse_int(patient)
+
+    @property
+    def employee_id(self) -> int | None:
+        employee = self.employee
+        return employee.pk if isinstance(employee, Employee) else parse_int(employee)
+
+
+def _draft(fields: ClaimFields, rows: list[dict[str, Any]], today: date | None) -> ClaimDraft:
+    """The checked claim from its input and its family query's rows (``_FAMILY_SQL``)."""
     errors: dict[str, str] = {}
-    patient_id = patient.pk if isinstance(patient, Dependent) else parse_int(patient)
+    patient, patient_id = fields.patient, fields.patient_id
     if patient not in (None, "") and patient_id is None:
         errors["patient"] = f"Unknown patient {patient}."
-    employee_id = employee.pk if isinstance(employee, Employee) else parse_int(employee)
-    day = date_of_service
-    rows = _family_rows(employee_id, patient_id, day) if employee_id is not None else []
-    chosen, dependents = _family_of(employee, rows)
+    day = fields.date_of_service
+    chosen, dependents = _family_of(fields.employee, rows)
     if chosen is None:
-        errors["employee"] = _employee_error(employee)
+        errors["employee"] = _employee_error(fields.employee)
     date_error = _date_error(day, chosen, today)
     if date_error is not None:
         errors["date_of_service"] = date_error
-    provider = normalized_text(provider)
-    number = normalized_text(admin_claim_number)
+    provider = normalized_text(fields.provider)
+    number = normalized_text(fields.admin_claim_number)
     errors.update(_text_errors(provider, number))
 
     whose: _Patient | None = None
@@ -347,7 +379,7 @@ def claim_validate(
                 f"The plan year {policy_year_label(policy_year_of(day))} is not set up; an "
                 "administrator must add it (deductible, carrier maximum) first."
             )
-    errors.update(_amount_errors(billed, allowed, coverage))
+    errors.update(_amount_errors(fields.billed, fields.allowed, coverage))
     if errors:
         raise ValidationError(errors)
     assert whose is not None and day is not None and coverage.deductible is not None
@@ -360,12 +392,74 @@ def claim_validate(
         policy_year=policy_year_of(day),
         provider=provider,
         admin_claim_number=number,
-        billed=amount_in_cents(billed),
-        allowed=amount_in_cents(allowed),
+        billed=amount_in_cents(fields.billed),
+        allowed=amount_in_cents(fields.allowed),
         tier=tier,
         deductible=coverage.deductible,
         denied_reason=_denied_reason(tier, whose, day),
     )
+
+
+# ``_FAMILY_SQL`` for many claims at once: each claim's family rows, by its position.
+_FAMILY_MANY_SQL = """
+SELECT q.ord AS q_ord,
+       e.id AS e_id, e.employer_id AS e_employer_id, e.number AS e_number,
+       e.first_name AS e_first_name, e.last_name AS e_last_name, e.hire_date AS e_hire_date,
+       d.id AS d_id, d.employee_id AS d_employee_id, d.first_name AS d_first_name,
+       d.last_name AS d_last_name, d.covered_from AS d_covered_from,
+       d.ended_on AS d_ended_on, d.relationship AS d_relationship,
+       d.spouse_employee_id AS d_spouse_employee_id,
+       p.id AS p_id, p.employer_id AS p_employer_id, p.number AS p_number,
+       p.first_name AS p_first_name, p.last_name AS p_last_name, p.hire_date AS p_hire_date,
+       (SELECT s.tier FROM accounts_coveragesegment s
+         WHERE s.employee_id = e.id AND s.start_date <= q.day
+           AND (s.end_date IS NULL OR s.end_date >= q.day)
+         ORDER BY s.start_date DESC LIMIT 1) AS tier,
+       y.deductible, y.carrier_maximum
+  FROM unnest(%(ords)s::int[], %(employees)s::bigint[], %(patients)s::bigint[],
+              %(days)s::date[], %(years)s::int[]) AS q(ord, employee_id, patient_id, day, year)
+  JOIN accounts_employee e ON e.id = q.employee_id
+  LEFT JOIN accounts_dependent d ON d.id = q.patient_id OR d.spouse_employee_id = e.id
+  LEFT JOIN accounts_employee p ON p.id = d.employee_id
+  LEFT JOIN accounts_planyear y ON y.start_year = q.year
+"""
+
+
+def claim_validate_many(
+    claims: list[ClaimFields], *, today: date | None = None
+) -> list[ClaimDraft | ValidationError]:
+    """:func:`claim_validate` for many claims (the imports): one query for every family,
+    then each claim checked alike; each answer a draft or its ``ValidationError``."""
+    params: dict[str, list[Any]] = {
+        "ords": [],
+        "employees": [],
+        "patients": [],
+        "days": [],
+        "years": [],
+    }
+    for ord_, fields in enumerate(claims):
+        if fields.employee_id is None:
+            continue
+        day = fields.date_of_service
+        params["ords"].append(ord_)
+        params["employees"].append(fields.employee_id)
+        params["patients"].append(fields.patient_id)
+        params["days"].append(day)
+        params["years"].append(policy_year_of(day) if day else None)
+    by_claim: dict[int, list[dict[str, Any]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_FAMILY_MANY_SQL, params)
+        names = [column.name for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            by_claim.setdefault(row["q_ord"], []).append(row)
+    answers: list[ClaimDraft | ValidationError] = []
+    for ord_, fields in enumerate(claims):
+        try:
+            answers.append(_draft(fields, by_claim.get(ord_, []), today))
+        except ValidationError as exc:
+            answers.append(exc)
+    return answers
 
 
 def adjudicate(draft: ClaimDraft, absorbed: Decimal) -> ClaimSplit:

@@ -30,6 +30,7 @@ Decisions (the plan is silent; chosen as a plan administrator would):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -37,9 +38,12 @@ from django.utils import timezone
 
 from vesting import ledger
 
+ClosedCheck = Callable[[int, date], bool]  # (employer id, day) -> the month is closed
 
-def _closed(employer_id: int | None, day: date) -> str | None:
-    if employer_id is not None and ledger.month_is_closed(employer_id, day):
+
+def _closed(employer_id: int | None, day: date, is_closed: ClosedCheck | None = None) -> str | None:
+    closed = is_closed or ledger.month_is_closed
+    if employer_id is not None and closed(employer_id, day):
         return (
             f"{day:%B %Y} is closed in the employer's ledger (its month close is done); "
             "use a date in an open month."
@@ -66,6 +70,7 @@ def _paid_error(
     date_of_service: date | None,
     employer_id: int | None,
     today: date,
+    is_closed: ClosedCheck | None = None,
 ) -> str | None:
     if paid > today:
         return "The date paid cannot be in the future."
@@ -73,7 +78,7 @@ def _paid_error(
         return f"The date paid is before the date of service ({date_of_service.isoformat()})."
     if received is not None and paid < received:
         return f"The date paid is before the date received ({received.isoformat()})."
-    return _closed(employer_id, paid)
+    return _closed(employer_id, paid, is_closed)
 
 
 def entry_date_errors(
@@ -83,9 +88,12 @@ def entry_date_errors(
     received_on: date | None,
     paid_on: date | None,
     today: date,
+    is_closed: ClosedCheck | None = None,
 ) -> dict[str, str]:
     """The problems of a new claim's dates, by field (``received_on``, ``paid_on``);
-    ``employer_id`` None (the employee unknown) skips the closed-month check."""
+    ``employer_id`` None (the employee unknown) skips the closed-month check
+    (``is_closed``: ``vesting.ledger.month_is_closed`` unless another, e.g. remembered
+    for many claims, is given)."""
     errors: dict[str, str] = {}
     if received_on is not None:
         problem = received_error(received_on, date_of_service, today)
@@ -100,9 +108,10 @@ def entry_date_errors(
             date_of_service=date_of_service,
             employer_id=employer_id,
             today=today,
+            is_closed=is_closed,
         )
         if paid_on is not None
-        else _closed(employer_id, today)
+        else _closed(employer_id, today, is_closed)
     )
     if paid_problem:
         errors["paid_on"] = paid_problem
@@ -116,6 +125,7 @@ def entry_dates(
     received_on: date | None,
     paid_on: date | None,
     today: date | None = None,
+    is_closed: ClosedCheck | None = None,
 ) -> tuple[date, date]:
     """The claim's (date received, date paid), checked; raises ``ValidationError`` by field."""
     today = today or timezone.localdate()
@@ -125,6 +135,7 @@ def entry_dates(
         received_on=received_on,
         paid_on=paid_on,
         today=today,
+        is_closed=is_closed,
     )
     if errors:
         raise ValidationError(errors)

@@ -81,7 +81,7 @@ def split_words(split: ClaimSplit) -> str:
     )
 
 
-def _new_claim(
+def new_claim(
     draft: ClaimDraft,
     split: ClaimSplit,
     family: FamilyYear,
@@ -122,7 +122,7 @@ def _new_claim(
     )
 
 
-def _entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
+def entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
     return (
         ClaimEvent.Action.ENTERED,
         f"Entered ({claim.get_source_display().lower()}) for {draft.patient_name}, service "
@@ -137,7 +137,7 @@ def _entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
     )
 
 
-def _split_events(draft: ClaimDraft, split: ClaimSplit) -> list[tuple[str, str]]:
+def split_events(draft: ClaimDraft, split: ClaimSplit) -> list[tuple[str, str]]:
     """The audit events of a claim paid (R-CL3): its split, and what the carrier gets."""
     events: list[tuple[str, str]] = [
         (
@@ -205,7 +205,7 @@ def claim_enter(
     split = adjudicate(draft, family.absorbed)
     user = acting_user(entered_by)
     now = timezone.now()
-    claim = _new_claim(
+    claim = new_claim(
         draft,
         split,
         family,
@@ -217,7 +217,7 @@ def claim_enter(
         received_on=received_on,
     )
     claim.payee = paid_to
-    events = [_entered_event(claim, draft)]
+    events = [entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
     if split.denied:
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
@@ -228,7 +228,7 @@ def claim_enter(
                 claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
             )
             claim.payment_transaction = payment[0]
-        events.extend(_split_events(draft, split))
+        events.extend(split_events(draft, split))
     if not _insert_claim(claim, family, split, events, payment, user, now):
         # A concurrent entry took the claim number (the payment is rolled back with this).
         raise DuplicateClaimError(find_duplicates(draft))
@@ -359,7 +359,7 @@ def _insert_claim(
     return bool(prepared_rows(_INSERT_CLAIM_SQL.format(events=", ".join(values)), params))
 
 
-def _payee(employer_id: int, name: str) -> Account:
+def payee_account(employer_id: int, name: str) -> Account:
     """The provider's payee account of the employer (one query; created on first use)."""
     rows = prepared_rows(
         "SELECT a.id, a.fund_id, a.name FROM vesting_account a "
@@ -380,7 +380,7 @@ def _post_payment(
 ) -> tuple[Transaction, Account]:
     """Trust fund -> the provider's payee account, with the policyholder and service date
     (``vesting.ledger.post_claim_payment``)."""
-    payee = _payee(claim.employer_id, payee_name_of(claim))
+    payee = payee_account(claim.employer_id, payee_name_of(claim))
     tx = ledger.post_claim_payment(
         employer=claim.employer_id,
         amount=amount,
@@ -391,12 +391,12 @@ def _post_payment(
         reference=f"claim {claim.pk}",
         idempotency_key=key,
         posted_by=user,
-        memo=_memo(claim, "Payment of"),
+        memo=claim_memo(claim, "Payment of"),
     )
     return tx, payee
 
 
-def _memo(claim: Claim, what: str) -> str:
+def claim_memo(claim: Claim, what: str) -> str:
     return f"{what} claim {claim.pk} ({claim.admin_claim_number}), {claim.patient_name}"[:300]
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from psycopg.rows import dict_row
 
+from accounts.exchange import bank_account_errors
 from claims.models import Payee
 from claims.services.checking import model_from_row, normalized_text
 from staywell.db import parse_id, prepared_rows
@@ -81,35 +82,87 @@ def _same_key_error(key: str, exclude: int | None = None) -> ValidationError | N
     )
 
 
+def _bank(
+    payee: Payee | None, routing_number: str, account_number: str, account_type: str, remove: bool
+) -> dict[str, str]:
+    """The payee's bank fields after the change: removed, kept (nothing typed; an
+    existing account number is kept when only the routing number or type is typed), or
+    the typed ones checked (the routing number by its check digit)."""
+    if remove:
+        return {"routing_number": "", "account_number": "", "account_type": "checking"}
+    routing = str(routing_number or "").strip()
+    account = str(account_number or "").strip()
+    kind = str(account_type or "").strip() or "checking"
+    if payee is not None and not account and payee.account_number and routing:
+        account = payee.account_number
+    if not routing and not account:
+        if payee is None:
+            return {}
+        return {
+            "routing_number": payee.routing_number,
+            "account_number": payee.account_number,
+            "account_type": kind if payee.routing_number else payee.account_type,
+        }
+    errors = bank_account_errors(routing, account, kind)
+    if errors:
+        raise ValidationError(errors)
+    return {"routing_number": routing, "account_number": account, "account_type": kind}
+
+
 @transaction.atomic
-def payee_create(*, name: str, address: str = "", active: bool = True) -> Payee:
-    """A new payee of the directory; a name with the key of another payee is refused."""
+def payee_create(
+    *,
+    name: str,
+    address: str = "",
+    active: bool = True,
+    routing_number: str = "",
+    account_number: str = "",
+    account_type: str = "checking",
+    remove_bank_account: bool = False,
+) -> Payee:
+    """A new payee of the directory; a name with the key of another payee is refused.
+    With a bank account (routing and account numbers), its checks are paid by ACH."""
     text, key = _checked_name(name)
     error = _same_key_error(key)
     if error:
         raise error
+    bank = _bank(None, routing_number, account_number, account_type, remove_bank_account)
     try:
         with transaction.atomic():
             return Payee.objects.create(
-                name=text, key=key, address=str(address or "").strip(), active=active
+                name=text, key=key, address=str(address or "").strip(), active=active, **bank
             )
     except IntegrityError:  # created meanwhile by an entry with that name
         raise _same_key_error(key) or ValidationError({"name": "This payee exists."}) from None
 
 
 @transaction.atomic
-def payee_update(*, payee: Payee, name: str, address: str = "", active: bool = True) -> Payee:
+def payee_update(
+    *,
+    payee: Payee,
+    name: str,
+    address: str = "",
+    active: bool = True,
+    routing_number: str = "",
+    account_number: str = "",
+    account_type: str = "checking",
+    remove_bank_account: bool = False,
+) -> Payee:
     """Rename a payee (the checks of later payment runs print the new name), change its
-    address, or make it inactive (no longer offered when a claim is entered)."""
+    address, its bank account (``_bank``), or make it inactive (no longer offered when a
+    claim is entered)."""
     text, key = _checked_name(name)
     payee = Payee.objects.select_for_update().get(pk=payee.pk)
     error = _same_key_error(key, exclude=payee.pk)
     if error:
         raise error
+    bank = _bank(payee, routing_number, account_number, account_type, remove_bank_account)
     payee.name, payee.key = text, key
     payee.address = str(address or "").strip()
     payee.active = bool(active)
-    payee.save(update_fields=["name", "key", "address", "active"])
+    for field, value in bank.items():
+        setattr(payee, field, value)
+    payee.save(update_fields=["name", "key", "address", "active", *bank])
     return payee
 
 

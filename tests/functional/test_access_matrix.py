@@ -34,6 +34,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import exchange
 from claims.services.attachments import claim_attachment_add
 from tests.factories import (
     BeneficiaryDesignationFactory,
@@ -59,6 +60,15 @@ ACCESS: dict[str, str] = {
     "accounts:dependent_add": "clerk administrator",
     "accounts:dependent_remove": "clerk administrator",
     "accounts:employee_detail": "clerk administrator",
+    "accounts:direct_deposit": "clerk administrator",
+    "accounts:direct_deposit_remove": "clerk administrator",
+    "accounts:enrollment": "clerk administrator",
+    "accounts:trading_partners": "administrator",
+    "claims:payment_run_ach": "clerk",
+    "claims:payment_run_ach_file": "clerk",
+    "claims:remittance_import": "clerk",
+    "vesting:register_ach": "clerk administrator",
+    "vesting:register_ach_file": "clerk administrator",
     "accounts:employee_hire": "clerk administrator",
     "accounts:employee_list": "clerk administrator",
     "accounts:employer_create": "administrator",
@@ -195,6 +205,24 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/me/": "employee",
     "GET /api/v1/payment-runs/": "clerk superintendent administrator",
     "GET /api/v1/payment-runs/{number}/": "clerk superintendent administrator",
+    "GET /api/v1/employees/{id}/direct-deposit/": (
+        "clerk superintendent payroll employee:own administrator"
+    ),
+    "POST /api/v1/employees/{id}/direct-deposit/": "clerk administrator",
+    "POST /api/v1/employees/{id}/direct-deposit/removal/": "clerk administrator",
+    "GET /api/v1/enrollment-files/{job_id}/": "clerk administrator",
+    "POST /api/v1/enrollment-files/": "clerk administrator",
+    "GET /api/v1/payment-runs/{number}/ach/": "clerk superintendent administrator",
+    "POST /api/v1/payment-runs/{number}/ach/": "clerk",
+    "GET /api/v1/payment-runs/{number}/ach/file/": "clerk",
+    "GET /api/v1/payout-registers/{register_id}/ach/": "clerk superintendent administrator",
+    "POST /api/v1/payout-registers/{register_id}/ach/": "clerk administrator",
+    "GET /api/v1/payout-registers/{register_id}/ach/file/": "clerk administrator",
+    "GET /api/v1/remittances/": "clerk superintendent administrator",
+    "GET /api/v1/remittances/{id}/": "clerk superintendent administrator",
+    "POST /api/v1/remittances/": "clerk",
+    "GET /api/v1/trading-partners/": "administrator",
+    "PUT /api/v1/trading-partners/": "administrator",
     "GET /api/v1/payouts/": "clerk superintendent administrator",
     "GET /api/v1/payroll/charges/": "payroll",
     "GET /api/v1/plan-years/": "clerk superintendent payroll administrator",
@@ -353,6 +381,10 @@ def build_world() -> World:
         )
         for claim in (own_claim, other_claim)
     )
+    for employee in (own, other):  # payouts by ACH (removed by a POST of the matrix)
+        exchange.direct_deposit_set(
+            employee=employee, routing_number="121000358", account_number="000123456789"
+        )
     own_account = ledger.side_account_for(own)
     other_account = ledger.side_account_for(other)
     accounts = ledger.ledger_accounts_for_employer(own.employer_id)

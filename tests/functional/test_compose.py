@@ -24,6 +24,7 @@ def test_docker_compose_file_is_valid_and_has_exactly_one_beat():
             "POSTGRES_PASSWORD": "y",
             "DB_OWNER_PASSWORD": "o",
             "DB_APP_PASSWORD": "a",
+            "FIELD_ENCRYPTION_KEY": "z",
             "PATH": "/usr/bin:/bin",
         },
         capture_output=True,
@@ -88,6 +89,6 @@ def test_production_refuses_to_start_without_its_secrets():
     )
     assert result.returncode != 0
     assert (
-        "DJANGO_ENV=production needs these environment variables: SECRET_KEY, DATABASE_URL, REDIS_URL"
-        in result.stderr
+        "DJANGO_ENV=production needs these environment variables: SECRET_KEY, "
+        "FIELD_ENCRYPTION_KEY, DATABASE_URL, REDIS_URL" in result.stderr
     )

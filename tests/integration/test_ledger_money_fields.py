@@ -40,6 +40,8 @@ MONEY_FIELDS = (
     "Overpayment.amount",
     "RevestPending.increase",
     "RevestPending.decrease",
+    # The ACH files made for the bank: the dollars each credits.
+    "AchFile.total",
 )
 
 

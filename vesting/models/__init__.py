@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vesting.models.bank import AchFile
 from vesting.models.golive import GoLive, GoLiveEmployer
 from vesting.models.ledger import (
     MONEY,
@@ -47,6 +48,7 @@ __all__ = [
     "Account",
     "AccountBalance",
     "AccountDayTotal",
+    "AchFile",
     "Direction",
     "Fund",
     "FundDayTotal",

@@ -267,6 +267,10 @@ class PayoutRegister(models.Model):
     date = models.DateField()  # the day the register was made; its payouts are dated so
     total = models.DecimalField(**MONEY, default=0)  # dollars, sum of its payouts
     count = models.PositiveIntegerField(default=0)  # payouts in the register
+    # The ACH file (PPD) paying the lump sums of employees with a direct deposit, once made.
+    ach_file = models.OneToOneField(
+        "vesting.AchFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
