@@ -122,3 +122,31 @@ def add_service_errors(
         form.add_error(None, exc.messages)
     if isinstance(form, UswdsForm):
         form.mark_errors()
+
+
+class SecondFactorForm(UswdsForm):
+    """A code of the authenticator app (six digits), or one of the recovery codes."""
+
+    mark_required = False
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The six digits your authenticator app shows now, or one recovery code.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class AppCodeForm(UswdsForm):
+    """The first code of an authenticator app being set up."""
+
+    mark_required = False
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=20,
+        help_text="After adding Stay-Well to the app, type the six digits it shows.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
