@@ -32,3 +32,55 @@ def history(model_name: str) -> Callable[[Any], Any]:
         append_only=True,
         obj_field=pghistory.ObjForeignKey(related_name="history"),
     )
+
+
+# Field names of no interest to a reader of the history (kept in the snapshots).
+HIDDEN_FIELDS = {"id", "updated_at", "search_vector"}
+LABELS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
+
+
+def history_rows(*, references: Any = None, tracks: Any = None, limit: int = 500) -> list[dict]:
+    """The history of an object, latest first: each event's time, who (the user of the
+    request that wrote, when known), the record (model and id) and what changed (field:
+    before -> after; the whole row when it was created or deleted). ``references``: every
+    tracked row pointing to the object too (an employee's dependents, marriages, ...);
+    ``tracks``: the object's own rows only. Two queries."""
+    from django.contrib.auth.models import User
+    from pghistory.models import Events
+
+    events = Events.objects.all()
+    events = events.references(references) if references is not None else events.tracks(tracks)
+    events = list(events.order_by("-pgh_created_at")[:limit])
+    user_ids = {
+        (event.pgh_context or {}).get("user")
+        for event in events
+        if (event.pgh_context or {}).get("user")
+    }
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    return [_row(event, names) for event in events]
+
+
+def _row(event: Any, names: dict[int, str]) -> dict[str, Any]:
+    context = event.pgh_context or {}
+    changes: list[tuple[str, Any, Any]] = []
+    if event.pgh_diff:
+        changes = [
+            (name.replace("_", " "), before, after)
+            for name, (before, after) in sorted(event.pgh_diff.items())
+            if name not in HIDDEN_FIELDS
+        ]
+    elif event.pgh_data:
+        changes = [
+            (name.replace("_", " "), None, value)
+            for name, value in sorted(event.pgh_data.items())
+            if name not in HIDDEN_FIELDS and not name.startswith("pgh_")
+        ]
+    label = event.pgh_label.split(".")[-1]
+    return {
+        "at": event.pgh_created_at,
+        "what": f"{LABELS.get(label, label)}: {event.pgh_obj_model.split('.')[-1]} "
+        f"{event.pgh_obj_id}",
+        "who": names.get(context.get("user"), ""),
+        "url": context.get("url", ""),
+        "changes": changes,
+    }

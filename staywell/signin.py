@@ -104,6 +104,11 @@ def has_second_factor(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def users_with_second_factor() -> set[int]:
+    """The ids of the users with a confirmed authenticator app (one query)."""
+    return set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+
+
 def totp_device_start(*, user: User) -> TOTPDevice:
     """The authenticator app being set up (unconfirmed until its first code is typed)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
@@ -165,7 +170,9 @@ def second_factor_verify(*, user: User, code: str) -> Any:
         allowed, _why = device.verify_is_allowed()
         if not allowed:
             raise ValidationError(
-                {"code": "Too many wrong codes in a row: wait a minute, then try again."}
+                {
+                    "code": "Too many wrong codes in a row: wait a moment, then type the code the app shows."
+                }
             )
         candidate = _digits(token) if isinstance(device, TOTPDevice) else token
         if candidate and device.verify_token(candidate):

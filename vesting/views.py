@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.rules import policy_year_label, policy_year_of
+from staywell.access_log import Kind, record_read
 from staywell.csv import csv_response
 from staywell.db import parse_id
 from staywell.forms import add_service_errors
@@ -145,6 +146,7 @@ def _side_account_page(
     status: int = 200,
 ) -> HttpResponse:
     employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    record_read(request, Kind.SIDE_ACCOUNT, object_id=employee.pk, employee_id=employee.pk)
     summary = selectors.side_account_summary(employee)
     return render(
         request,
