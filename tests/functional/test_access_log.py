@@ -281,7 +281,7 @@ def test_claim_writes_keep_their_history(clerk_client, family):
 def test_history_events_cannot_be_rewritten(family):
     from claims.models import ClaimHistory
 
-    with pytest.raises(Exception, match="Cannot update|Cannot delete|protect"):
+    with pytest.raises(Exception, match=r"Cannot update|Cannot delete|protect"):
         with transaction.atomic():
             ClaimHistory.objects.all().delete()
     assert ClaimHistory.objects.exists()
