@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
@@ -72,3 +73,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
                 "Two-factor sign-in is required: finish signing in on the sign-in page."
             )
         return result
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    """The schema's description of :class:`SessionAuthentication` (a cookie session)."""
+
+    target_class = "staywell.authentication.SessionAuthentication"

@@ -318,6 +318,11 @@ SPECTACULAR_SETTINGS = {
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets of fields named "tier": every tier, and the tiers a schedule lists.
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "accounts.models.TIER_CHOICES",
+        "ScheduleTierEnum": "accounts.configuration.SCHEDULE_TIERS",
+    },
 }
 
 # Celery: reliable delivery (acks late, one task at a time per worker process, tasks
