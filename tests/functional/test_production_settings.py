@@ -133,7 +133,7 @@ def test_pages_carry_the_csp_and_permissions_policy(clerk_client):
     response = clerk_client.get("/employees/")
     policy = response["Content-Security-Policy"]
     directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+        ([*part.strip().split(" ", 1), ""])[:2] for part in policy.split(";") if part.strip()
     )
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self'"
