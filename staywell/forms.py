@@ -124,10 +124,21 @@ def add_service_errors(
         form.mark_errors()
 
 
-class SecondFactorForm(UswdsForm):
-    """A code of the authenticator app (six digits), or one of the recovery codes."""
+class CodeForm(UswdsForm):
+    """A form of one code, focused when the page opens; after a refusal the focus goes to
+    the error summary instead (``site.js``)."""
 
     mark_required = False
+
+    def mark_errors(self) -> None:
+        super().mark_errors()
+        if self.errors:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class SecondFactorForm(CodeForm):
+    """A code of the authenticator app (six digits), or one of the recovery codes."""
+
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -138,10 +149,9 @@ class SecondFactorForm(UswdsForm):
     )
 
 
-class AppCodeForm(UswdsForm):
+class AppCodeForm(CodeForm):
     """The first code of an authenticator app being set up."""
 
-    mark_required = False
     code = forms.CharField(
         label="Code from the app",
         max_length=20,
