@@ -16,6 +16,7 @@ pghistory refuses their UPDATE and DELETE).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -84,3 +85,23 @@ def _row(event: Any, names: dict[int, str]) -> dict[str, Any]:
         "url": context.get("url", ""),
         "changes": changes,
     }
+
+
+_CONTEXT_SQL = (
+    "SELECT set_config('pghistory.context_id', %s, true), "
+    "set_config('pghistory.context_metadata', %s, true)"
+)
+
+
+def history_context_for_prepared_sql() -> None:
+    """The request's history context (user, URL) for the writes of this transaction that
+    bypass Django's cursor (``staywell.db.prepared_rows``: pghistory adds its context to
+    the statements of Django's cursor only). One statement; call it inside the
+    transaction, before those writes."""
+    from pghistory import config
+
+    from staywell.db import prepared_rows
+
+    with pghistory.context() as current:
+        metadata = json.dumps(current.metadata, cls=config.json_encoder())
+        prepared_rows(_CONTEXT_SQL, [str(current.id), metadata])

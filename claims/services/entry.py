@@ -34,6 +34,7 @@ from claims.services.dates import entry_date_errors, entry_dates
 from claims.services.payees import payee_for_claim, payee_name_of
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
+from staywell.history import history_context_for_prepared_sql
 from staywell.money import ZERO
 from vesting import ledger, payouts, revest
 from vesting.models import Account, FundKind, Transaction
@@ -217,6 +218,7 @@ def claim_enter(
         received_on=received_on,
     )
     claim.payee = paid_to
+    history_context_for_prepared_sql()  # the claim's history names the request's user
     events = [_entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
     if split.denied:

@@ -285,3 +285,26 @@ def test_history_events_cannot_be_rewritten(family):
         with transaction.atomic():
             ClaimHistory.objects.all().delete()
     assert ClaimHistory.objects.exists()
+
+
+def test_a_claim_entered_through_the_api_keeps_its_author_in_the_history(clerk_client, family):
+    from claims.models import ClaimHistory
+
+    employee, _spouse, _claim = family
+    response = clerk_client.post(
+        "/api/v1/claims/",
+        {
+            "employee": employee.pk,
+            "date_of_service": "1984-10-17",
+            "provider": "Mendocino Pharmacy",
+            "admin_claim_number": "LOG-3",
+            "billed": "30.00",
+            "allowed": "30.00",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    event = ClaimHistory.objects.get(pgh_obj_id=response.json()["id"])
+    assert event.pgh_label == "insert"
+    assert event.pgh_context.metadata["url"] == "/api/v1/claims/"
+    assert event.pgh_context.metadata["user"] == response.wsgi_request.user.pk
