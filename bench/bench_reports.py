@@ -362,7 +362,6 @@ def _dashboards(args, employers, rng):
     from django.contrib.auth.models import User
     from django.db.models import Count
     from django.test import Client
-
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from accounts.models import Employer
