@@ -218,7 +218,6 @@ def claim_enter(
         received_on=received_on,
     )
     claim.payee = paid_to
-    history_context_for_prepared_sql()  # the claim's history names the request's user
     events = [_entered_event(claim, draft)]
     payment: tuple[Transaction, Account] | None = None
     if split.denied:
@@ -322,6 +321,7 @@ def _insert_claim(
 ) -> bool:
     """Write the claim with everything that goes with it; False when the claim number was
     taken meanwhile (the unique index: nothing written)."""
+    history_context_for_prepared_sql()  # the claim's history names the request's user
     params: dict[str, Any] = {
         "id": claim.pk,
         "employer": claim.employer_id,
