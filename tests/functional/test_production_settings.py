@@ -205,3 +205,6 @@ def test_the_api_schema_and_docs_are_for_staff(client, path, role, status):
         assert "'unsafe-inline'" not in re.search(
             r"script-src[^;]*", response["Content-Security-Policy"]
         ).group(0)
+        # Redoc styles the page at run time and parses the schema in a worker.
+        assert "style-src 'self' 'unsafe-inline'" in response["Content-Security-Policy"]
+        assert "worker-src blob:" in response["Content-Security-Policy"]
