@@ -163,18 +163,22 @@ def recovery_codes_left(user: User) -> int:
 
 
 def second_factor_verify(*, user: User, code: str) -> Any:
-    """The device that accepts ``code`` (the app's code, or a recovery code, which is then
-    used up). ``ValidationError`` on a wrong code, or while wrong codes are held back."""
+    """The device that accepts ``code``: six digits are the app's code, a code of the
+    recovery codes' shape (``1234-5678``) is one of them (then used up). A wrong code
+    counts against that device only. ``ValidationError`` on a wrong code, or while wrong
+    codes are held back (django-otp's throttle)."""
     token = code.strip()
+    recovery = len(_digits(token)) == 8
+    kind = StaticDevice if recovery else TOTPDevice
+    candidate = token if recovery else _digits(token)
     for device in devices_for_user(user, confirmed=True):
+        if not isinstance(device, kind):
+            continue
         allowed, _why = device.verify_is_allowed()
         if not allowed:
             raise ValidationError(
-                {
-                    "code": "Too many wrong codes in a row: wait a moment, then type the code the app shows."
-                }
+                {"code": "Too many wrong codes in a row: wait a moment, then try again."}
             )
-        candidate = _digits(token) if isinstance(device, TOTPDevice) else token
         if candidate and device.verify_token(candidate):
             return device
     raise ValidationError({"code": "That code is not right. Type the code the app shows now."})
