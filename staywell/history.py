@@ -87,21 +87,12 @@ def _row(event: Any, names: dict[int, str]) -> dict[str, Any]:
     }
 
 
-_CONTEXT_SQL = (
-    "SELECT set_config('pghistory.context_id', %s, true), "
-    "set_config('pghistory.context_metadata', %s, true)"
-)
-
-
-def history_context_for_prepared_sql() -> None:
-    """The request's history context (user, URL) for the writes of this transaction that
-    bypass Django's cursor (``staywell.db.prepared_rows``: pghistory adds its context to
-    the statements of Django's cursor only). One statement; call it inside the
-    transaction, before those writes."""
+def history_context_values() -> tuple[str, str]:
+    """The request's history context (id, metadata as JSON) for writes that bypass
+    Django's cursor (``staywell.db.prepared_rows``: pghistory adds its context to the
+    statements of Django's cursor only). Such a statement sets them itself, before its
+    rows' history triggers fire (``set_config('pghistory.context_id', ..., true)``)."""
     from pghistory import config
 
-    from staywell.db import prepared_rows
-
     with pghistory.context() as current:
-        metadata = json.dumps(current.metadata, cls=config.json_encoder())
-        prepared_rows(_CONTEXT_SQL, [str(current.id), metadata])
+        return str(current.id), json.dumps(current.metadata, cls=config.json_encoder())
