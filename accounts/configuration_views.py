@@ -15,12 +15,14 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts import configuration, exchange, rules
 from accounts import configuration_forms as forms
 from accounts.forms import ServiceForm
 from accounts.models import Employee, Employer, PlanYear, Program
 from accounts.signals import plan_year_use
+from staywell import signin
 from staywell.roles import (
     PLAN_CONFIGURATION_WRITERS,
     USER_ADMINISTRATORS,
@@ -163,7 +165,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "groups", Prefetch("employee", queryset=Employee.objects.select_related("employer"))
         )
     )
+    locked = signin.locked_usernames()
+    second_factor = signin.users_with_second_factor()
     for user in users:
+        user.locked = user.username in locked
+        user.second_factor = user.pk in second_factor
         remember_roles(user, [group.name for group in user.groups.all()])
         role = primary_role(user)
         user.role_label = role.label if role else "No role"
@@ -186,6 +192,29 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id)
     form = forms.UserEditForm(*_posted(request), user=user)
     return _form_page(request, form, section=USERS, done=_user_url)
+
+
+@require_POST
+@role_required(*USER_ADMINISTRATORS)
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Lift a lockout after wrong passwords (``staywell.signin``)."""
+    user = get_object_or_404(User, pk=user_id)
+    signin.user_unlock(user=user)
+    messages.success(request, f"{user.username} can sign in again.")
+    return redirect("accounts:user_list")
+
+
+@require_POST
+@role_required(*USER_ADMINISTRATORS)
+def user_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A lost phone: the user's app and recovery codes are removed; they set up a new
+    app at their next sign-in (a staff role must)."""
+    user = get_object_or_404(User, pk=user_id)
+    signin.second_factor_remove(user=user)
+    messages.success(
+        request, f"The two-factor sign-in of {user.username} is reset: they set it up again."
+    )
+    return redirect("accounts:user_list")
 
 
 @role_required(*USER_ADMINISTRATORS)

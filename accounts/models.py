@@ -21,6 +21,7 @@ from django.db import models
 
 from accounts.rules import CoverageSource, Tier, policy_year_label
 from staywell.crypto import EncryptedTextField, masked
+from staywell.history import history
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 HOURS = {"max_digits": 5, "decimal_places": 2}  # weekly hours, 0.00 to 80.00
@@ -72,6 +73,7 @@ class Program(models.Model):
         return f"{self.code} {self.name}"
 
 
+@history("EmployeeHistory")
 class Employee(models.Model):
     class Status(models.TextChoices):
         REGULAR = "regular", "Regular"
@@ -327,6 +329,7 @@ class PremiumSchedule(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
+@history("HoursChangeHistory")
 class HoursChange(models.Model):
     """An effective-dated status and weekly hours (R-EL1..R-EL8).
 
@@ -359,6 +362,7 @@ class HoursChange(models.Model):
         return f"{self.employee_id} {self.effective_date}: {self.status} {self.weekly_hours} h"
 
 
+@history("ContinuationElectionHistory")
 class ContinuationElection(models.Model):
     """R-EL8: the employee elected to keep the prior coverage to June 30 after a
     reduction effective October 1 to May 31, paying what the employer no longer pays."""
@@ -380,6 +384,7 @@ class ContinuationElection(models.Model):
         return f"Continuation elected {self.elected_on} by employee {self.employee_id}"
 
 
+@history("SeparationContinuationHistory")
 class SeparationContinuation(models.Model):
     """R-VE8 / R-VE9: coverage continued after separation, the person paying the premium.
 
@@ -401,6 +406,7 @@ class SeparationContinuation(models.Model):
         return f"Continuation of employee {self.employee_id} until {self.until or 'further notice'}"
 
 
+@history("MarriageHistory")
 class Marriage(models.Model):
     """R-EL11: two employees of the plan married; one policy between them.
 
@@ -471,6 +477,7 @@ class Marriage(models.Model):
         return self.employee_b_id if self.retained_id == self.employee_a_id else self.employee_a_id
 
 
+@history("CoverageOverrideHistory")
 class CoverageOverride(models.Model):
     """R-EL10: a clerk's override of the computed coverage (a transfer, a correction).
 
@@ -512,6 +519,7 @@ class CoverageOverride(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
+@history("CoverageSegmentHistory")
 class CoverageSegment(models.Model):
     """A stretch of an employee's computed coverage, ``start`` to ``end`` inclusive.
 
@@ -601,6 +609,7 @@ class CoverageSegment(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
+@history("DependentHistory")
 class Dependent(models.Model):
     """A spouse or child covered on the employee's policy; the family shares one
     deductible (IV.A). A spouse who is also an employee of the plan (R-EL11) links to
@@ -638,6 +647,7 @@ class Dependent(models.Model):
         return f"{self.first_name} {self.last_name} ({self.get_relationship_display()})"
 
 
+@history("BeneficiaryDesignationHistory")
 class BeneficiaryDesignation(models.Model):
     """III.D.7: a beneficiary named on the employee's signed beneficiary statement.
 

@@ -35,6 +35,7 @@ from accounts.models import (
     PremiumSchedule,
     source_from_db,
 )
+from staywell.models import AccessRecord
 from staywell.money import ZERO
 from staywell.roles import STAFF_ROLES, Role, has_role
 
@@ -667,3 +668,38 @@ def coverage_by_month(segments: Sequence[CoverageSegment]) -> list[PlanYearRow]:
             )
         rows.append(PlanYearRow(rules.policy_year_label(start_year), cells))
     return rows
+
+
+def access_records(
+    *,
+    username: str = "",
+    employee: str = "",
+    kind: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AccessRecord]:
+    """The access log of health data (``staywell.access_log``), filtered, each row with
+    its reader and the family's name and number (read with the page: no query a row).
+    ``employee`` is an employee's id or number; dates are the local days of the reads."""
+    records = AccessRecord.objects.select_related("user")
+    if username.strip():
+        records = records.filter(user__username__iexact=username.strip())
+    text = employee.strip()
+    if text:
+        by_number = Employee.objects.filter(number=text).values("pk")
+        match = Q(employee_id__in=by_number)
+        if text.isascii() and text.isdigit() and len(text) < 19:
+            match |= Q(employee_id=int(text))
+        records = records.filter(match)
+    if kind:
+        records = records.filter(kind=kind)
+    if date_from is not None:
+        records = records.filter(at__date__gte=date_from)
+    if date_to is not None:
+        records = records.filter(at__date__lte=date_to)
+    family = Employee.objects.filter(pk=OuterRef("employee_id"))
+    return records.annotate(
+        employee_number=Subquery(family.values("number")[:1]),
+        employee_last_name=Subquery(family.values("last_name")[:1]),
+        employee_first_name=Subquery(family.values("first_name")[:1]),
+    )

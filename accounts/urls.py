@@ -1,7 +1,7 @@
 from django.urls import path
 
+from accounts import access_log_views, enrollment_views, views
 from accounts import configuration_views as configuration
-from accounts import enrollment_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("employees/hire/", views.employee_hire, name="employee_hire"),
     path("employees/hire/programs/", views.program_options, name="program_options"),
     path("employees/<int:employee_id>/", views.employee_detail, name="employee_detail"),
+    path("employees/<int:employee_id>/history/", views.employee_history, name="employee_history"),
     path("employees/<int:employee_id>/hours/", views.hours_change, name="hours_change"),
     path("employees/<int:employee_id>/separation/", views.separation, name="separation"),
     path("employees/<int:employee_id>/marriage/", views.marriage, name="marriage"),
@@ -76,7 +77,17 @@ urlpatterns = [
         configuration.trading_partners,
         name="trading_partners",
     ),
+    path("administration/access-log/", access_log_views.access_log, name="access_log"),
+    path("administration/access-log.csv", access_log_views.access_log_csv, name="access_log_csv"),
     path("administration/users/", configuration.user_list, name="user_list"),
+    path(
+        "administration/users/<int:user_id>/unlock/", configuration.user_unlock, name="user_unlock"
+    ),
+    path(
+        "administration/users/<int:user_id>/two-factor-reset/",
+        configuration.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
     path("administration/users/new/", configuration.user_create, name="user_create"),
     path("administration/users/<int:user_id>/", configuration.user_edit, name="user_edit"),
     path(

@@ -19,11 +19,14 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from accounts import census, forms, rules, selectors
 from accounts.models import BeneficiaryDesignation, Dependent, DirectDeposit, Employee
+from staywell.access_log import Kind, record_read
 from staywell.csv import csv_response
+from staywell.history import history_rows
 from staywell.roles import MEMBER_WRITERS, role_required
 from staywell.sorting import Sorting
 
@@ -112,6 +115,7 @@ def program_options(request: HttpRequest) -> HttpResponse:
 @role_required(*MEMBER_WRITERS)
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = selectors.employee_get_for_user(request.user, employee_id)
+    record_read(request, Kind.EMPLOYEE, object_id=employee.pk, employee_id=employee.pk)
     month_form = forms.MonthForm(request.GET)
     file = selectors.employee_file(employee)
     context = {
@@ -127,6 +131,21 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     partial = request.htmx and request.htmx.target == "premium-lines"
     template = "accounts/_premium_lines.html" if partial else "accounts/employee_detail.html"
     return render(request, template, context)
+
+
+@role_required(*MEMBER_WRITERS)
+def employee_history(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """Every write to the employee's records (``staywell.history``): the employee, hours,
+    marriages, dependents, beneficiaries, coverage."""
+    employee = selectors.employee_get_for_user(request.user, employee_id)
+    record_read(request, Kind.EMPLOYEE, object_id=employee.pk, employee_id=employee.pk)
+    context = {
+        "title": f"{employee.last_name}, {employee.first_name}",
+        "scope": "the employee's record, family, beneficiaries and coverage",
+        "back_url": reverse("accounts:employee_detail", args=[employee.pk]),
+        "rows": history_rows(references=employee),
+    }
+    return render(request, "history.html", context)
 
 
 def _employee_form(form_class: type[forms.EmployeeForm]) -> Any:

@@ -52,6 +52,7 @@ from claims.models import (
     Remittance,
 )
 from claims.selectors import ClaimFilters
+from staywell.access_log import Kind, record_read
 from staywell.api import (
     AchFileSerializer,
     AchRequestSerializer,
@@ -564,11 +565,20 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.claim_list(request.user, filters)
 
     def get_object(self) -> Claim:
-        return selectors.claim_get_for_user(self.request.user, self.kwargs["pk"])
+        """The claim (404 unless the caller may see it); a read (GET) is noted in the
+        access log."""
+        claim = selectors.claim_get_for_user(self.request.user, self.kwargs["pk"])
+        if self.request.method in ("GET", "HEAD"):
+            record_read(self.request, Kind.CLAIM, object_id=claim.pk, employee_id=claim.employee_id)
+        return claim
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        family = query_int(request, "employee")
+        if family is not None:  # one family's claims
+            record_read(request, Kind.FAMILY_CLAIMS, object_id=family, employee_id=family)
+        return response
 
     @extend_schema(
         request=ClaimCreateSerializer,
@@ -964,6 +974,7 @@ class FamilyDeductibleView(APIView):
             visible = visible.filter(user=request.user)
         if not visible.exists():
             raise NotFound("No such employee.")
+        record_read(request, Kind.FAMILY_CLAIMS, object_id=employee_id, employee_id=employee_id)
         return Response(_family(selectors.family_deductible(employee_id, year)))
 
 

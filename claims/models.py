@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import TIER_CHOICES, BankAccountType, Dependent, Employee, Employer
 from accounts.rules import policy_year_label
 from staywell.crypto import EncryptedTextField, masked
+from staywell.history import history
 from vesting.models import Account, AchFile, Transaction
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -72,6 +73,7 @@ class FamilyYear(models.Model):
         return policy_year_label(self.policy_year)
 
 
+@history("PayeeHistory")
 class Payee(models.Model):
     """A provider in the payee directory: whom the trust fund's checks are made out to.
 
@@ -145,6 +147,7 @@ class PaymentRun(models.Model):
         return f"Payment run {self.number}"
 
 
+@history("ClaimHistory")
 class Claim(models.Model):
     """A medical claim as the claims administrator reported it, and its split (R-CL2, R-CL3)."""
 
@@ -279,6 +282,7 @@ class Claim(models.Model):
         return self.status == self.Status.VOIDED
 
 
+@history("ClaimAdjustmentHistory")
 class ClaimAdjustment(models.Model):
     """A change to a paid claim's split (R-CL5): its void, a changed allowed amount, or the
     re-split of a later claim of the family's year. Deltas are new minus old."""
@@ -390,6 +394,7 @@ def _attachment_path(instance: ClaimAttachment, filename: str) -> str:
     return f"claims/{timezone.now():%Y}/{uuid.uuid4().hex}.{extension}"
 
 
+@history("ClaimAttachmentHistory")
 class ClaimAttachment(models.Model):
     """The administrator's explanation of benefits or the bill (PDF, PNG or JPEG).
 

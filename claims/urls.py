@@ -9,6 +9,7 @@ urlpatterns = [
     path("claims/enter/employees/", views.entry_employees, name="entry_employees"),
     path("claims/enter/preview/", views.entry_preview, name="entry_preview"),
     path("claims/<int:claim_id>/", views.claim_detail, name="detail"),
+    path("claims/<int:claim_id>/history/", views.claim_history, name="history"),
     path("claims/<int:claim_id>/void/", views.claim_void, name="void"),
     path("claims/<int:claim_id>/void/form/", views.claim_void_form, name="void_form"),
     path("claims/<int:claim_id>/adjust/form/", views.claim_adjust_form, name="adjust_form"),

@@ -42,9 +42,11 @@ from claims.forms import (
     VoidForm,
 )
 from claims.models import Claim, ClaimAttachment, PaymentRun
+from staywell.access_log import Kind, record_read
 from staywell.csv import csv_response
 from staywell.db import parse_id
 from staywell.forms import AchFileForm, UswdsForm
+from staywell.history import history_rows
 from staywell.jobs import job_get_for_user
 from staywell.pdf import render_pdf
 from staywell.roles import (
@@ -133,6 +135,7 @@ def _entry_context(
         family = context.get("family")
         year = saved.policy_year if saved else (family.policy_year if family else None)
         context["family_claims"] = family_claims_context(request.user, employee.pk, year)
+        record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
         focus = extra.get("focus")
         first_error = next((name for name in form.errors if name in form.fields), None)
         if focus == "date":
@@ -264,6 +267,7 @@ def _claim_page(
 ) -> HttpResponse:
     writer = selectors.can_write(request.user)
     staff = has_role(request.user, *CLAIM_READERS)
+    record_read(request, Kind.CLAIM, object_id=claim.pk, employee_id=claim.employee_id)
     context = {
         "claim": claim,
         "writer": writer,
@@ -280,6 +284,20 @@ def _claim_page(
 @role_required(*CLAIM_VIEWERS)
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, selectors.claim_get_for_user(request.user, claim_id))
+
+
+@role_required(*CLAIM_READERS)
+def claim_history(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Every write to the claim, its adjustments and attachments (``staywell.history``)."""
+    claim = selectors.claim_get_for_user(request.user, claim_id)
+    record_read(request, Kind.CLAIM, object_id=claim.pk, employee_id=claim.employee_id)
+    context = {
+        "title": f"claim {claim.pk}",
+        "scope": "the claim, its adjustments and attachments",
+        "back_url": reverse("claims:detail", args=[claim.pk]),
+        "rows": history_rows(references=claim),
+    }
+    return render(request, "history.html", context)
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,6 +330,7 @@ def family_claims(request: HttpRequest, employee_id: int) -> HttpResponse:
     except ValueError:
         year = None
     context = {"fc": family_claims_context(request.user, employee.pk, year)}
+    record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
     return render(request, "claims/_family_claims.html", context)
 
 
@@ -489,8 +508,12 @@ CLAIM_COLUMNS = {
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
     sort = Sorting(request.GET, CLAIM_COLUMNS, default="-claim", tiebreak=("id",))
-    queryset = sort.apply(selectors.claim_list(request.user, form.filters()))
+    filters = form.filters()
+    queryset = sort.apply(selectors.claim_list(request.user, filters))
     totals = selectors.claim_totals(queryset)
+    if filters.employee_id is not None:  # one family's claims
+        family = filters.employee_id
+        record_read(request, Kind.FAMILY_CLAIMS, object_id=family, employee_id=family)
     page = TotalPaginator(queryset, PAGE_SIZE, totals["count"]).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -38,6 +38,7 @@ from accounts.models import Employer
 from accounts.rules import parse_policy_year_param, policy_year_label
 from reports import selectors, services
 from reports.forms import parse_month
+from staywell.access_log import Kind, record_read
 from staywell.db import parse_id
 from staywell.roles import REPORT_READERS, HasRole, Role
 
@@ -180,6 +181,7 @@ class MeView(APIView):
         employee = selectors.employee_for_self_service(request.user)
         if employee is None:
             raise NotFound("Your login is not linked to an employee record.")
+        record_read(request, Kind.STATEMENT, object_id=employee.pk, employee_id=employee.pk)
         return Response(self_service_payload(selectors.self_service(employee)))
 
 

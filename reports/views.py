@@ -22,6 +22,7 @@ from accounts.rules import parse_policy_year_param, policy_year_label
 from reports import selectors, services
 from reports.forms import FundReportForm, GenerateForm, PayrollAllForm, PayrollForm, ScopeForm
 from reports.models import FundReportDocument
+from staywell.access_log import Kind, record_read
 from staywell.forms import add_service_errors
 from staywell.models import Job
 from staywell.roles import REPORT_READERS, Role, role_required
@@ -233,6 +234,8 @@ def payroll_all(request: HttpRequest) -> HttpResponse:
 def my_account(request: HttpRequest) -> HttpResponse:
     employee = selectors.employee_for_self_service(request.user)
     data = selectors.self_service(employee) if employee else None
+    if employee is not None:
+        record_read(request, Kind.STATEMENT, object_id=employee.pk, employee_id=employee.pk)
     return render(request, "reports/my_account.html", {"employee": employee, "data": data})
 
 
@@ -242,5 +245,6 @@ def my_statement(request: HttpRequest) -> HttpResponse:
     if employee is None:
         raise Http404("Your login is not linked to an employee record.")
     content = services.statement_pdf(employee=employee)
+    record_read(request, Kind.STATEMENT, object_id=employee.pk, employee_id=employee.pk)
     name = f"stay-well-statement-{timezone.localdate():%Y-%m-%d}.pdf"
     return _attachment(content, "application/pdf", name)

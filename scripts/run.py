@@ -62,6 +62,11 @@ def main() -> None:
     print("Demo logins (password for all: staywell-demo):")
     for username, what in DEMO_LOGINS:
         print(f"  {username:<15} {what}")
+    print(
+        "Staff users sign in with a second factor: add the demo's authenticator key "
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP to an authenticator app, or print the current "
+        "code with `.venv/bin/python manage.py demo_code clerk`."
+    )
     print("Press Ctrl-C to stop the web server, the Celery worker and Celery beat.\n", flush=True)
 
     def stop(*_: object) -> None:

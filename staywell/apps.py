@@ -12,6 +12,7 @@ class StaywellConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(grant_app_role, dispatch_uid="staywell.grant_app_role")
+        from staywell import signals  # noqa: F401 - connects the receivers
 
 
 def grant_app_role(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:

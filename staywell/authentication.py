@@ -1,4 +1,6 @@
-"""API authentication: DRF's token scheme, with the user's roles read in the same query."""
+"""API authentication: DRF's token scheme, with the user's roles read in the same query
+and the token's age (tokens expire, ``staywell.signin``); a session counts once its user
+has passed the second factor where one is required."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from staywell import signin
 from staywell.db import prepared_dicts
 from staywell.roles import remember_roles
 
@@ -22,7 +26,7 @@ def _token_sql() -> tuple[str, list[str]]:
     groups = user_model._meta.get_field("groups").remote_field.through._meta.db_table
     columns = ", ".join(f'u."{f.column}" AS "{f.attname}"' for f in fields)
     sql = f"""
-        SELECT {columns},
+        SELECT {columns}, t.created AS token_created,
                ARRAY(SELECT g.name FROM auth_group g JOIN {groups} ug ON ug.group_id = g.id
                       WHERE ug.user_id = u.id) AS group_names
           FROM {Token._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id
@@ -44,7 +48,34 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user = get_user_model().from_db(connection.alias, names, [row[name] for name in names])
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        if signin.token_expired(row["token_created"]):
+            raise exceptions.AuthenticationFailed(
+                "Token expired. Make a new one on your account page (/account/)."
+            )
         remember_roles(user, row["group_names"])
-        token = Token(key=key, user=user)
+        token = Token(key=key, user=user, created=row["token_created"])
         token._state.adding = False
         return user, token
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, counting a session only once its user has passed the
+    second factor where one is required (``signin.second_factor_required``)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        verified = getattr(user, "is_verified", None)
+        if (verified is None or not verified()) and signin.second_factor_required(user):
+            raise exceptions.NotAuthenticated(
+                "Two-factor sign-in is required: finish signing in on the sign-in page."
+            )
+        return result
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    """The schema's description of :class:`SessionAuthentication` (a cookie session)."""
+
+    target_class = "staywell.authentication.SessionAuthentication"

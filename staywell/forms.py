@@ -134,3 +134,41 @@ class AchFileForm(UswdsForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
     )
+
+
+class CodeForm(UswdsForm):
+    """A form of one code, focused when the page opens; after a refusal the focus goes to
+    the error summary instead (``site.js``)."""
+
+    mark_required = False
+
+    def mark_errors(self) -> None:
+        super().mark_errors()
+        if self.errors:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class SecondFactorForm(CodeForm):
+    """A code of the authenticator app (six digits), or one of the recovery codes."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The six digits your authenticator app shows now, or one recovery code.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class AppCodeForm(CodeForm):
+    """The first code of an authenticator app being set up."""
+
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=20,
+        help_text="After adding Stay-Well to the app, type the six digits it shows.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

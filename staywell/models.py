@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Job(models.Model):
@@ -59,3 +60,45 @@ class Job(models.Model):
         if self.status == self.Status.SUCCEEDED:
             return 100
         return min(100, (self.done * 100) // self.total) if self.total else 0
+
+
+class AccessRecord(models.Model):
+    """One read of health data: who read what, when and from where (HIPAA's audit
+    controls, 45 CFR 164.312(b)). Append-only: a database trigger refuses UPDATE and
+    DELETE (``staywell/sql/0004_access_log.sql``). Written by
+    :class:`staywell.middleware.AccessLogMiddleware`, one INSERT per request at most."""
+
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", "Employee record"
+        FAMILY_CLAIMS = "family_claims", "Family's claims"
+        CLAIM = "claim", "Claim"
+        STATEMENT = "statement", "Statement"
+        SIDE_ACCOUNT = "side_account", "Side account"
+
+    class Via(models.TextChoices):
+        PAGE = "page", "Page"
+        API = "api", "API"
+
+    at = models.DateTimeField(db_default=Now())  # when the request read it (database clock)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )  # who read it (users are deactivated, never deleted)
+    kind = models.CharField(max_length=20, choices=Kind.choices)  # what kind of record
+    object_id = models.BigIntegerField()  # the record's id (employee, claim, ...)
+    # The policyholder whose data it is. A plain id, not a foreign key: the log keeps
+    # every read whatever becomes of the record.
+    employee_id = models.BigIntegerField()
+    via = models.CharField(max_length=4, choices=Via.choices)  # page or API
+    path = models.CharField(max_length=300)  # the URL read, with its query string
+    ip = models.GenericIPAddressField(null=True)  # the client's address (behind the proxies)
+    user_agent = models.CharField(max_length=300, blank=True)  # the client's browser or tool
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="staywell_access_at"),
+            models.Index(fields=["employee_id", "-at"], name="staywell_access_employee"),
+            models.Index(fields=["user", "-at"], name="staywell_access_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.kind} {self.object_id} at {self.at}"

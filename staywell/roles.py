@@ -133,6 +133,16 @@ class HasRole(BasePermission):
         return has_role(request.user, *roles)
 
 
+class IsStaff(BasePermission):
+    """DRF permission: any staff role (the API schema and its documentation)."""
+
+    message = "The API schema and its documentation are for the staff roles."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = getattr(request, "user", None)
+        return bool(user and user.is_authenticated and has_role(user, *STAFF_ROLES))
+
+
 def _denied_message(roles: Iterable[Role]) -> str:
     names = ", ".join(role.label for role in roles)
     return f"This page is for: {names}."

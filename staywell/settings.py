@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from staywell import embedded
@@ -103,9 +105,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc served by the app (no CDN)
     "django_filters",
     "django_htmx",
     "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "staywell",
     "accounts",
     "vesting",
@@ -115,16 +125,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response the app renders (static files keep their caching).
+    "staywell.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # NUL and other control characters in a query string or a field: a clear 400.
     "staywell.middleware.ControlCharacterMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "staywell.middleware.SignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "staywell.middleware.AccessLogMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "staywell.urls"
@@ -196,6 +216,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
+# A staff role's session ends after this many seconds without a request (employees keep
+# theirs for SESSION_COOKIE_AGE): staff pages show every family's health data.
+STAYWELL_STAFF_IDLE_TIMEOUT = env_int("STAYWELL_STAFF_IDLE_TIMEOUT", 15 * 60)
+# API tokens expire this many seconds after they were made (a new one is made on the
+# user's page, /account/).
+STAYWELL_TOKEN_TTL = env_int("STAYWELL_TOKEN_TTL", 30 * 24 * 60 * 60)
+
+# Sign-in lockout (django-axes): a username is locked, from the address that tried, after
+# AXES_FAILURE_LIMIT wrong passwords in a row, until AXES_COOLOFF_TIME passes or an
+# administrator unlocks it (Administration > Users). /login/ and /admin/login/ alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("STAYWELL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAYWELL_LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "staywell.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = env_int("STAYWELL_PROXY_COUNT", 0)  # proxies in front of the app
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Two-factor sign-in (django-otp): TOTP apps, and recovery codes (static tokens).
+OTP_TOTP_ISSUER = env_str("STAYWELL_OTP_ISSUER", "Stay-Well")
+STAYWELL_RECOVERY_CODES = 10  # recovery codes made at enrolment, each usable once
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/Los_Angeles")
@@ -221,17 +270,64 @@ WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves straight from the 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# HTTPS. In production the app is served behind a proxy that ends TLS and says so in
+# X-Forwarded-Proto (SECURE_PROXY_HEADER=false when nothing sets that header).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if env_bool("SECURE_PROXY_HEADER", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check, over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the app only;
+# no inline script or style anywhere (data for scripts goes in json_script or data-
+# attributes). data: images are the icons inside USWDS's stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page uses these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so that a bad token answers 401 with WWW-Authenticate.
         "staywell.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # A session of a user who must pass two-factor sign-in counts once they have.
+        "staywell.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -240,7 +336,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "staywell.api.exception_handler",
+    # Per user and per address (staywell.throttling); a refusal is a 429 in JSON.
+    "DEFAULT_THROTTLE_CLASSES": ["staywell.throttling.UserAndAddressThrottle"],
 }
+# Requests to the API a minute: by one user (session or token), and from one address.
+STAYWELL_API_RATE_USER = env_int("STAYWELL_API_RATE_USER", 120)
+STAYWELL_API_RATE_ADDRESS = env_int("STAYWELL_API_RATE_ADDRESS", 600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stay-Well API",
     "DESCRIPTION": (
@@ -250,8 +351,19 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and its documentation are for the staff roles (staywell.roles).
+    "SERVE_PERMISSIONS": ["staywell.roles.IsStaff"],
+    "SERVE_AUTHENTICATION": [
+        "staywell.authentication.TokenAuthentication",
+        "staywell.authentication.SessionAuthentication",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
+    "REDOC_DIST": "SIDECAR",
+    # Two choice sets of fields named "tier": every tier, and the tiers a schedule lists.
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "accounts.models.TIER_CHOICES",
+        "ScheduleTierEnum": "accounts.configuration.SCHEDULE_TIERS",
+    },
 }
 
 # Celery: reliable delivery (acks late, one task at a time per worker process, tasks
@@ -305,6 +417,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
+# History of member and claim writes (staywell.history): the user and URL of the request
+# that wrote, for the methods that write.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -312,5 +428,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # pyx12 logs each problem of an X12 file with its value (names, member ids): the
     # import shows the problems to the clerk instead.
-    "loggers": {"pgserver": {"level": "WARNING"}, "pyx12": {"level": "CRITICAL"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "pyx12": {"level": "CRITICAL"},
+        "axes": {"level": "WARNING"},
+    },
 }

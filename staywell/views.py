@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from drf_spectacular.views import SpectacularRedocView
 
 from staywell.health import health_report
 from staywell.jobs import job_get_for_user
@@ -120,3 +123,12 @@ def ach_download(ach: Any) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{ach.file_name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@method_decorator(csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}), "get")
+class ApiDocsView(SpectacularRedocView):
+    """The API's documentation (Redoc, served by the app) for the staff roles. Redoc
+    styles its page at run time and parses the schema in a worker: this page's policy
+    allows inline styles and blob: workers, still no inline or foreign script."""
+
+    template_name = "api_docs.html"

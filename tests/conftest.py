@@ -7,6 +7,9 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import EmployeeFactory, UserFactory
 
@@ -44,6 +47,67 @@ def django_db_setup(django_db_setup):
 def _media_root(settings, tmp_path_factory):
     """Uploaded and produced files of a test go to a folder of its own."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+# The authenticator secret of every test user's device (tests.e2e.conftest.login types
+# its current code at the second step of the sign-in page).
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test secret, hex
+
+
+def verified_device(user) -> TOTPDevice:
+    """The user's confirmed authenticator app (made with the test secret if missing)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True, key=TEST_TOTP_KEY
+    )
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The six digits the device's authenticator app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(client: Client, username: str, password: str) -> bool:
+    """Sign in through the pages, as a person does: the password, then (where the user
+    has an authenticator app: ``verified_device`` makes one for any user) its code.
+    Whether the session is signed in and verified."""
+    from django.contrib.auth.models import User
+
+    response = client.post("/login/", {"username": username, "password": password})
+    if response.status_code != 302:
+        return False
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        response = client.post("/account/two-factor/verify/", {"code": current_code(device)})
+        if response.status_code != 302:
+            return False
+    return "_auth_user_id" in client.session
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``Client.force_login`` stands for a whole sign-in, second factor included: the
+    session is marked verified with the user's device (made if missing), as django-otp's
+    ``login`` marks it. Tests of the second factor itself sign in through the pages or
+    call ``Client.login`` ... then nothing else."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = verified_device(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _api_rates(settings):
+    """The API's rate limits out of the way (their counters live in Redis across tests);
+    the throttle's own tests set them low."""
+    settings.STAYWELL_API_RATE_USER = 10**9
+    settings.STAYWELL_API_RATE_ADDRESS = 10**9
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,7 @@ from rest_framework.routers import BaseRouter
 
 from accounts.models import Employer
 from accounts.rules import parse_policy_year
+from staywell.access_log import Kind, record_read
 from staywell.api import (
     AchFileSerializer,
     AchRequestSerializer,
@@ -451,6 +452,7 @@ class SideAccountView(_EmployeeSideAccountMixin, GenericAPIView):
     def get(self, request: Request, employee_id: int) -> Response:
         employee = self._employee(request, employee_id)
         summary = selectors.side_account_summary(employee, on=query_date(request, "on"))
+        record_read(request, Kind.SIDE_ACCOUNT, object_id=employee.pk, employee_id=employee.pk)
         return Response(SideAccountSerializer(summary).data)
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.rules import policy_year_label, policy_year_of
+from staywell.access_log import Kind, record_read
 from staywell.csv import csv_response
 from staywell.db import parse_id
 from staywell.forms import AchFileForm, add_service_errors
@@ -147,6 +148,7 @@ def _side_account_page(
     status: int = 200,
 ) -> HttpResponse:
     employee = selectors.side_account_employee_for_user(request.user, employee_id)
+    record_read(request, Kind.SIDE_ACCOUNT, object_id=employee.pk, employee_id=employee.pk)
     summary = selectors.side_account_summary(employee)
     return render(
         request,

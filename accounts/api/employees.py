@@ -27,6 +27,7 @@ from accounts.api.employment import EmploymentActions
 from accounts.api.exchange import DirectDepositActions
 from accounts.api.family import FamilyActions
 from accounts.models import Employee
+from staywell.access_log import Kind, record_read
 from staywell.api import query_date, query_int
 from staywell.roles import MEMBER_WRITERS, STAFF_ROLES, HasRole, Role
 
@@ -164,7 +165,12 @@ class EmployeeViewSet(
         )
 
     def get_object(self) -> Employee:
-        return selectors.employee_get_for_user(self.request.user, self.kwargs["pk"])
+        """The employee (404 unless the caller may see them); a read (GET) of the record
+        or of its family, coverage or history is noted in the access log."""
+        employee = selectors.employee_get_for_user(self.request.user, self.kwargs["pk"])
+        if self.request.method in ("GET", "HEAD"):
+            record_read(self.request, Kind.EMPLOYEE, object_id=employee.pk, employee_id=employee.pk)
+        return employee
 
     @extend_schema(
         request=EmployeeHireSerializer,

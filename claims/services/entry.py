@@ -34,6 +34,7 @@ from claims.services.dates import entry_date_errors, entry_dates
 from claims.services.payees import payee_for_claim, payee_name_of
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import prepared_rows
+from staywell.history import history_context_values
 from staywell.money import ZERO
 from vesting import ledger, payouts, revest
 from vesting.models import Account, FundKind, Transaction
@@ -266,9 +267,14 @@ def _checked(
     return draft, received, paid
 
 
-# The claim, its payment entry, its events and the family's new totals: one statement.
+# The claim, its payment entry, its events and the family's new totals: one statement. It
+# sets the request's history context first (``ctx``): the claim's history row, written by
+# its AFTER INSERT trigger at the statement's end, names the user and URL.
 _INSERT_CLAIM_SQL = """
-WITH c AS (
+WITH ctx AS (
+    SELECT set_config('pghistory.context_id', %(ctx_id)s, true),
+           set_config('pghistory.context_metadata', %(ctx_metadata)s, true)
+), c AS (
     INSERT INTO claims_claim (
         id, employer_id, employee_id, family_year_id, patient_id, patient_name,
         date_of_service, policy_year, provider, payee_id, admin_claim_number, billed, allowed, status,
@@ -305,7 +311,7 @@ WITH c AS (
            updated_at = %(now)s
      WHERE id = %(family)s AND EXISTS (SELECT 1 FROM c)
 )
-SELECT id FROM c
+SELECT c.id FROM c CROSS JOIN ctx
 """
 
 
@@ -351,6 +357,7 @@ def _insert_claim(
         "received_on": claim.received_on,
         "absorbed": split.absorbed,
     }
+    params["ctx_id"], params["ctx_metadata"] = history_context_values()
     values = []
     for index, (action, message) in enumerate(events):
         values.append(f"({index}, %(action{index})s, %(message{index})s)")

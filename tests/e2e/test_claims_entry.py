@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from claims.models import Claim
 from tests.e2e.conftest import login
@@ -83,15 +84,13 @@ def enter_first_claim(page) -> None:
         billed="240.00",
         allowed="200.00",
     )
-    page.wait_for_function("document.querySelector('#split-trust-fund')?.textContent === '$200.00'")
+    expect(page.locator("#split-trust-fund")).to_have_text("$200.00")
     page.keyboard.press("Enter")
     saved = page.locator("#saved-claim")
     saved.wait_for()
     assert "trust fund $200.00, employee $0.00, carrier $0.00" in saved.inner_text()
     # Ready for the next claim of the same family: focus on the date, fields cleared.
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'id_date_of_service'"
-    )
+    expect(page.locator("#id_date_of_service")).to_be_focused()
     assert page.locator("#id_allowed").input_value() == ""
     assert page.locator("#deductible-used").inner_text() == "$200.00"
 
@@ -109,7 +108,7 @@ def enter_second_claim(page) -> None:
         allowed="250.00",
     )
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#saved-claim')?.textContent.includes('MC-2')")
+    expect(page.locator("#saved-claim")).to_contain_text("MC-2")
     assert "trust fund $250.00" in page.locator("#saved-claim").inner_text()
     assert page.locator("#deductible-remaining").inner_text() == "$50.00"
 
@@ -126,12 +125,12 @@ def enter_third_claim(page, screenshot, axe_violations) -> None:
         billed="130.00",
         allowed="120.00",
     )
-    page.wait_for_function("document.querySelector('#split-carrier')?.textContent === '$70.00'")
+    expect(page.locator("#split-carrier")).to_have_text("$70.00")
     assert page.locator("#split-trust-fund").inner_text() == "$50.00"
     assert axe_violations(page) == []
     screenshot(page, "claims-entry-preview")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#saved-claim')?.textContent.includes('MC-3')")
+    expect(page.locator("#saved-claim")).to_contain_text("MC-3")
     assert (
         "trust fund $50.00, employee $0.00, carrier $70.00"
         in page.locator("#saved-claim").inner_text()

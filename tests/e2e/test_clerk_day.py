@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from claims.models import Claim
 from tests.e2e.conftest import login
@@ -69,7 +70,7 @@ def enter_claim_by_keyboard(page, base_url: str, employee) -> Claim:
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.locator("#saved-claim").wait_for()
-    page.wait_for_function("document.activeElement?.id === 'id_date_of_service'")
+    expect(page.locator("#id_date_of_service")).to_be_focused()
     assert page.locator("#deductible-remaining").inner_text() == "$300.00"
     return Claim.objects.get(admin_claim_number="MC-9")
 
@@ -87,7 +88,7 @@ def test_R_CL5_clerk_voids_the_claim_just_entered_in_15_keystrokes_or_fewer(
         keys.press("Shift+Tab")
     assert focused_id(page) == "void-saved"
     keys.press("Enter")
-    page.wait_for_function(f"document.activeElement?.id === 'id_void-{claim.pk}-reason'")
+    expect(page.locator(f"#id_void-{claim.pk}-reason")).to_be_focused()
     assert axe_violations(page) == []
     keys.type("Duplicate")
     keys.press("Enter")
@@ -100,9 +101,7 @@ def test_R_CL5_clerk_voids_the_claim_just_entered_in_15_keystrokes_or_fewer(
     assert "Claim" in page.locator("#family-claims-done").inner_text()
     # The family's deductible is whole again, in the list and in the preview panel.
     assert "$500.00 remains" in page.locator("#family-claims-deductible").inner_text()
-    page.wait_for_function(
-        "document.querySelector('#deductible-remaining')?.textContent === '$500.00'"
-    )
+    expect(page.locator("#deductible-remaining")).to_have_text("$500.00")
     assert "Voided" in page.locator(f"#family-claim-{claim.pk}").inner_text()
     assert axe_violations(page) == []
     screenshot(page, "claims-entry-voided-in-place")
@@ -117,14 +116,14 @@ def test_an_inline_form_opens_focused_and_escape_cancels_it(
     page.goto(f"{live_server.url}/claims/enter/?employee={employee.pk}")
     page.locator(f"#adjust-open-{claim.pk}").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.activeElement?.id === 'id_adjust-{claim.pk}-allowed'")
+    expect(page.locator(f"#id_adjust-{claim.pk}-allowed")).to_be_focused()
     page.keyboard.type("abc")
     page.keyboard.press("Escape")
     assert page.locator(".sw-inline-form-row").count() == 0
     assert focused_id(page) == f"adjust-open-{claim.pk}"
     # A wrong value answers in place, with the message next to the field.
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.activeElement?.id === 'id_adjust-{claim.pk}-allowed'")
+    expect(page.locator(f"#id_adjust-{claim.pk}-allowed")).to_be_focused()
     page.keyboard.type("100.00")
     page.keyboard.press("Enter")
     page.locator(f"#id_adjust-{claim.pk}-reason-error").wait_for()

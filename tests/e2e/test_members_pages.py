@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts import services
 from tests.e2e.conftest import login
@@ -71,7 +72,7 @@ def test_clerk_finds_an_employee_by_typing_and_reads_the_timeline(
     page.wait_for_url("**/employees/?*q=rivera*")
     results = page.locator("#employee-results tbody tr")
     results.first.wait_for()
-    page.wait_for_function("document.querySelectorAll('#employee-results tbody tr').length === 1")
+    expect(page.locator("#employee-results tbody tr")).to_have_count(1)
     assert page.locator("#result-count").inner_text() == "1 employee matches."
     assert results.first.locator("th a").inner_text() == "Rivera, Ana"
     assert axe_violations(page) == []

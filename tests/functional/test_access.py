@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, current_code, verified_device
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,19 @@ ROLE_HOMES = {
 
 @pytest.mark.parametrize(("role", "home"), ROLE_HOMES.items())
 def test_each_role_lands_on_its_own_page_after_login(client, role, home):
-    UserFactory(username=f"{role}-user", role=role)
+    user = UserFactory(username=f"{role}-user", role=role)
+    staff = role != "employee"
+    if staff:
+        device = verified_device(user)
     response = client.post("/login/", {"username": f"{role}-user", "password": PASSWORD})
     assert response.status_code == 302
     landing = client.get(response["Location"])
     assert landing.status_code == 302
+    if staff:  # the second factor first (an employee without one goes straight on)
+        assert landing["Location"] == "/account/two-factor/verify/"
+        verified = client.post(landing["Location"], {"code": current_code(device)})
+        assert verified.status_code == 302
+        landing = client.get(verified["Location"])
     assert landing["Location"] == home
     assert client.get(home).status_code == 200
 

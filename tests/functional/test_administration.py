@@ -18,6 +18,7 @@ from django.test import Client
 from accounts.models import Employee, Employer, PlanYear, PremiumSchedule, Program
 from accounts.rules import Tier
 from accounts.selectors import monthly_premium_charges, plan_year_rates
+from tests.conftest import sign_in, verified_device
 from tests.factories import EmployerFactory, PlanYearFactory, ProgramFactory, hire
 from vesting.models import MonthClose, VestingRun, VestingRunEmployerStep
 
@@ -452,7 +453,8 @@ def test_administrator_creates_a_user_with_a_role_who_can_log_in(administrator_c
     user = User.objects.get(username="mgarcia")
     assert list(user.groups.values_list("name", flat=True)) == ["clerk"]
     client = Client()
-    assert client.login(username="mgarcia", password="trust-fund-1986")
+    verified_device(user)  # the new clerk has set up their authenticator app
+    assert sign_in(client, "mgarcia", "trust-fund-1986")
     assert client.get("/").headers["Location"] == "/employees/"
     listing = administrator_client.get("/administration/users/").content.decode()
     assert "mgarcia" in listing
@@ -524,7 +526,7 @@ def test_administrator_changes_a_role_deactivates_and_sets_a_password(
     assert response.status_code == 302
     clerk_user.refresh_from_db()
     assert clerk_user.check_password("new-password-1986")
-    assert not Client().login(username=clerk_user.username, password="new-password-1986")
+    assert not sign_in(Client(), clerk_user.username, "new-password-1986")
 
 
 def test_an_administrator_cannot_demote_themself(administrator_client, administrator_user):
@@ -626,7 +628,7 @@ def test_the_demo_administrator_reaches_every_page(db):
 
     seed_users()
     client = Client()
-    assert client.login(username="administrator", password=DEMO_PASSWORD)
+    assert sign_in(client, "administrator", DEMO_PASSWORD)
     for url in PAGES:
         assert client.get(url).status_code == 200, url
 

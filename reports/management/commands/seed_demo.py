@@ -25,6 +25,7 @@ from accounts.models import Employer
 from accounts.rules import policy_year_of
 from staywell import db
 from staywell.roles import role_group
+from staywell.signin import demo_second_factor
 
 DEMO_PASSWORD = "staywell-demo"  # noqa: S105 - the demo's published password
 DEMO_USERS = ["clerk", "superintendent", "payroll", "employee", "administrator"]
@@ -73,6 +74,8 @@ def seed_users() -> dict[str, User]:
         user.is_staff = name == "administrator"  # the administrator uses the Django admin
         user.save()
         user.groups.add(role_group(name))
+        if name != "employee":  # the staff roles sign in with the demo's authenticator
+            demo_second_factor(user=user)
         users[name] = user
     return users
 
