@@ -903,8 +903,8 @@ class RemittanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             400: inline_serializer(
                 "RemittanceProblems",
                 {
-                    "file": serializers.ListField(child=serializers.CharField()),
-                    "problems": X12ProblemSerializer(many=True),
+                    "file": serializers.ListField(child=serializers.CharField(), required=False),
+                    "problems": X12ProblemSerializer(many=True, required=False),
                 },
             ),
             409: inline_serializer(

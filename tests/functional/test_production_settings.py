@@ -29,6 +29,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(60),
+        FIELD_ENCRYPTION_KEY="5_C-mqgn0fNyNaO3CF7x8a2L2m3R8sS2nLxHkGGw-hk=",
         DATABASE_URL="postgres://staywell:secret@127.0.0.1:5432/staywell",
         REDIS_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="benefits.example.k12.ca.us",
