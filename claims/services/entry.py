@@ -22,7 +22,7 @@ from claims.models import (
     ClaimLedgerEntry,
     FamilyYear,
 )
-from claims.rules import ClaimSplit
+from claims.rules import ClaimSplit, parse_service_category
 from claims.services.checking import (
     acting_user,
     adjudicate,
@@ -92,6 +92,7 @@ def _new_claim(
     user: Any,
     now: Any,
     received_on: date,
+    service_category: str = "",
 ) -> Claim:
     """The claim to insert, with its split (not saved)."""
     return Claim(
@@ -105,6 +106,7 @@ def _new_claim(
         policy_year=draft.policy_year,
         provider=draft.provider,
         admin_claim_number=draft.admin_claim_number,
+        service_category=service_category,
         billed=draft.billed,
         allowed=draft.allowed,
         status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
@@ -172,6 +174,7 @@ def claim_enter(
     source: str = Claim.Source.ENTRY,
     today: date | None = None,
     payee: Any = None,
+    service_category: str | None = None,
 ) -> Claim:
     """Enter a claim: check it, split it under the family's lock, pay the trust fund's
     share and record the carrier's (module doc). Returns the saved claim (status paid or
@@ -182,7 +185,11 @@ def claim_enter(
     by default the claim was received on its date paid, and paid today.
 
     ``payee``: the payee picked; by default the provider's (``services.payees``).
+
+    ``service_category``: optional, a ``claims.rules.ServiceCategory`` value (blank: not
+    given); anything else is refused with the other fields' errors.
     """
+    category, category_error = parse_service_category(service_category)
     draft, received_on, paid_on = _checked(
         dict(
             employee=employee,
@@ -196,6 +203,7 @@ def claim_enter(
         received_on=received_on,
         paid_on=paid_on,
         today=today or timezone.localdate(),
+        category_error=category_error,
     )
     paid_to = payee_for_claim(payee=payee, provider=draft.provider)
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
@@ -215,6 +223,7 @@ def claim_enter(
         user=user,
         now=now,
         received_on=received_on,
+        service_category=category,
     )
     claim.payee = paid_to
     events = [_entered_event(claim, draft)]
@@ -239,10 +248,17 @@ def claim_enter(
 
 
 def _checked(
-    fields: dict[str, Any], *, received_on: date | None, paid_on: date | None, today: date
+    fields: dict[str, Any],
+    *,
+    received_on: date | None,
+    paid_on: date | None,
+    today: date,
+    category_error: str | None = None,
 ) -> tuple[ClaimDraft, date, date]:
     """The claim's input checked (``claim_validate``) and its (date received, date paid)
-    (``entry_dates``); a refusal of the input names the bad dates too."""
+    (``entry_dates``); a refusal of the input names the bad dates and a bad service
+    category too."""
+    extra = {"service_category": category_error} if category_error else {}
     try:
         draft = claim_validate(**fields, today=today)
     except ValidationError as error:
@@ -253,16 +269,21 @@ def _checked(
             paid_on=paid_on,
             today=today,
         )
-        if not date_errors:
+        if not date_errors and not extra:
             raise
-        raise ValidationError({**error.message_dict, **date_errors}) from None
-    received, paid = entry_dates(
-        employer_id=draft.policyholder.employer_id,
-        date_of_service=draft.date_of_service,
-        received_on=received_on,
-        paid_on=paid_on,
-        today=today,
-    )
+        raise ValidationError({**error.message_dict, **date_errors, **extra}) from None
+    try:
+        received, paid = entry_dates(
+            employer_id=draft.policyholder.employer_id,
+            date_of_service=draft.date_of_service,
+            received_on=received_on,
+            paid_on=paid_on,
+            today=today,
+        )
+    except ValidationError as error:
+        raise ValidationError({**error.message_dict, **extra}) from None
+    if extra:
+        raise ValidationError(extra)
     return draft, received, paid
 
 
@@ -271,13 +292,15 @@ _INSERT_CLAIM_SQL = """
 WITH c AS (
     INSERT INTO claims_claim (
         id, employer_id, employee_id, family_year_id, patient_id, patient_name,
-        date_of_service, policy_year, provider, payee_id, admin_claim_number, billed, allowed, status,
+        date_of_service, policy_year, provider, payee_id, admin_claim_number, service_category,
+        billed, allowed, status,
         denied_reason, tier, trust_fund_amount, employee_amount, carrier_amount, forwarded_at,
         payment_transaction_id, duplicate_of_id, source, entered_by_id, entered_at, paid_on,
         void_reason, voided_by_id, voided_at, received_on
     )
     VALUES (%(id)s, %(employer)s, %(employee)s, %(family)s, %(patient)s, %(patient_name)s,
-            %(day)s, %(year)s, %(provider)s, %(payee_id)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
+            %(day)s, %(year)s, %(provider)s, %(payee_id)s, %(number)s, %(category)s,
+            %(billed)s, %(allowed)s, %(status)s,
             %(denied)s, %(tier)s, %(trust_fund)s, %(employee_amount)s, %(carrier)s,
             %(forwarded)s, %(tx)s, %(duplicate_of)s, %(source)s, %(user)s, %(now)s,
             %(paid_on)s, '', NULL, NULL, %(received_on)s)
@@ -332,6 +355,7 @@ def _insert_claim(
         "provider": claim.provider,
         "payee_id": claim.payee_id,
         "number": claim.admin_claim_number,
+        "category": claim.service_category,
         "billed": claim.billed,
         "allowed": claim.allowed,
         "status": claim.status,
