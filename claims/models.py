@@ -252,10 +252,10 @@ class Claim(models.Model):
             models.Index(fields=["admin_claim_number"], name="claim_admin_number_idx"),
             models.Index(fields=["policy_year", "employer"], name="claim_year_employer_idx"),
             # The utilization watch counts preventive care per family and year (small: only
-            # the preventive claims are in it).
+            # the preventive claims paid are in it).
             models.Index(
                 fields=["policy_year", "employer", "employee"],
-                condition=Q(service_category="preventive"),
+                condition=Q(service_category="preventive", status="paid"),
                 name="claim_preventive_idx",
             ),
         ]

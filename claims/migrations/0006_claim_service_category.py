@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(condition=models.Q(('service_category', 'preventive')), fields=['policy_year', 'employer', 'employee'], name='claim_preventive_idx'),
+            index=models.Index(condition=models.Q(('service_category', 'preventive'), ('status', 'paid')), fields=['policy_year', 'employer', 'employee'], name='claim_preventive_idx'),
         ),
         migrations.AddConstraint(
             model_name='claim',

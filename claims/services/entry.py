@@ -92,7 +92,6 @@ def _new_claim(
     user: Any,
     now: Any,
     received_on: date,
-    service_category: str = "",
 ) -> Claim:
     """The claim to insert, with its split (not saved)."""
     return Claim(
@@ -106,7 +105,6 @@ def _new_claim(
         policy_year=draft.policy_year,
         provider=draft.provider,
         admin_claim_number=draft.admin_claim_number,
-        service_category=service_category,
         billed=draft.billed,
         allowed=draft.allowed,
         status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
@@ -185,12 +183,9 @@ def claim_enter(
     by default the claim was received on its date paid, and paid today.
 
     ``payee``: the payee picked; by default the provider's (``services.payees``).
-
-    ``service_category``: optional, a ``claims.rules.ServiceCategory`` value (blank: not
-    given); anything else is refused with the other fields' errors.
+    ``service_category``: optional (``claims.rules.ServiceCategory``; blank: not given).
     """
-    category, category_error = parse_service_category(service_category)
-    draft, received_on, paid_on = _checked(
+    draft, received_on, paid_on, category = _checked(
         dict(
             employee=employee,
             patient=patient,
@@ -203,7 +198,7 @@ def claim_enter(
         received_on=received_on,
         paid_on=paid_on,
         today=today or timezone.localdate(),
-        category_error=category_error,
+        service_category=service_category,
     )
     paid_to = payee_for_claim(payee=payee, provider=draft.provider)
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
@@ -223,20 +218,13 @@ def claim_enter(
         user=user,
         now=now,
         received_on=received_on,
-        service_category=category,
     )
-    claim.payee = paid_to
+    claim.payee, claim.service_category = paid_to, category
     events = [_entered_event(claim, draft)]
-    payment: tuple[Transaction, Account] | None = None
+    payment = None if split.denied else _pay_trust_fund(claim, split, paid_on, user)
     if split.denied:
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
     else:
-        if split.trust_fund > ZERO:
-            claim.paid_on = paid_on
-            payment = _post_payment(
-                claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
-            )
-            claim.payment_transaction = payment[0]
         events.extend(_split_events(draft, split))
     if not _insert_claim(claim, family, split, events, payment, user, now):
         # A concurrent entry took the claim number (the payment is rolled back with this).
@@ -247,17 +235,30 @@ def claim_enter(
     return claim
 
 
+def _pay_trust_fund(
+    claim: Claim, split: ClaimSplit, paid_on: date, user: Any
+) -> tuple[Transaction, Account] | None:
+    """The trust fund's share paid on ``paid_on`` (none when it has no share)."""
+    if split.trust_fund <= ZERO:
+        return None
+    claim.paid_on = paid_on
+    payment = _post_payment(claim, split.trust_fund, paid_on, user, key=f"claim:{claim.pk}:pay")
+    claim.payment_transaction = payment[0]
+    return payment
+
+
 def _checked(
     fields: dict[str, Any],
     *,
     received_on: date | None,
     paid_on: date | None,
     today: date,
-    category_error: str | None = None,
-) -> tuple[ClaimDraft, date, date]:
-    """The claim's input checked (``claim_validate``) and its (date received, date paid)
-    (``entry_dates``); a refusal of the input names the bad dates and a bad service
-    category too."""
+    service_category: str | None = None,
+) -> tuple[ClaimDraft, date, date, str]:
+    """The claim's input checked (``claim_validate``), its (date received, date paid)
+    (``entry_dates``) and its service category; a refusal of the input names the bad
+    dates and a bad service category too."""
+    category, category_error = parse_service_category(service_category)
     extra = {"service_category": category_error} if category_error else {}
     try:
         draft = claim_validate(**fields, today=today)
@@ -284,7 +285,7 @@ def _checked(
         raise ValidationError({**error.message_dict, **extra}) from None
     if extra:
         raise ValidationError(extra)
-    return draft, received, paid
+    return draft, received, paid, category
 
 
 # The claim, its payment entry, its events and the family's new totals: one statement.
