@@ -25,11 +25,13 @@ completed policy year), per FULL-tier family N_t = round(employees x (1 + growth
 FULL-tier share), with every family's allowed claims of the base history grown by the
 claims trend, G_t = (1 + trend)^t:
 
-- Decision (pricing from the history): the carrier's premium for a deductible D is the
-  base premium times E[(X - D)+] / E[(X - D_base)+] over the history's families' yearly
-  allowed claims X: a carrier prices the claims above the deductible with the same
-  loading whatever the deductible (no claim above it in the history: the base premium).
-  The high-deductible plan's premium is priced the same way.
+- Decision (pricing from the history): a carrier's premium is one-fifth fixed (its own
+  costs and the catastrophic risk that a group's few years of claims cannot show) and
+  four-fifths the claims it expects to pay above the deductible, with the same loading
+  whatever the deductible. So the premium for a deductible D is the base premium times
+  (1/5 + 4/5 x E[(X - D)+] / E[(X - D_base)+]) over the history's families' yearly
+  allowed claims X (no claim above D_base in the history: the base premium). The
+  high-deductible plan's premium is priced the same way.
 - Decision: full coverage's monthly premium starts at the base year's carrier premium plus
   the trust-fund line (the Mendocino equivalence: both cost the same the first year) and
   rises with the carrier's premium inflation, all of it (so the sheltering shows).
@@ -61,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from accounts.rules import policy_year_label
 from staywell.money import ZERO, money
 
 __all__ = [
@@ -149,8 +152,14 @@ class ResultYear:
     payouts: Decimal  # lump sums, continuation premiums, beneficiary payments (R-VE6..R-VE10)
     vested_liability: Decimal  # the Vested Trust Fund at the year's end (or as of today)
     sheltered: Decimal = ZERO  # estimate (module Decision)
+    trust_funds: Decimal = ZERO  # the General and Vested Trust Funds at the year's end
     families: int | None = None  # FULL-tier families all year (completed years)
     families_under: int | None = None  # of them, trust-fund claims below the deductible
+
+    @property
+    def label(self) -> str:
+        """R-PY1: "1985-86"."""
+        return policy_year_label(self.policy_year)
 
     @property
     def full_coverage_cost(self) -> Decimal:
@@ -236,10 +245,28 @@ class UtilizationYear:
     claims: int  # claims paid (not denied or voided)
     preventive_claims: int  # of them, preventive care
     preventive_families: int  # families with at least one preventive claim
-    categorized_claims: int  # claims with a service category given
+    categorized_claims: int  # claims paid in the year (all families) with a service category
+    paid_claims: int = 0  # claims paid in the year (all families)
 
     def share(self, count: int) -> Decimal | None:
         return percent_of(count, self.families)
+
+    @property
+    def share_no_claims(self) -> Decimal | None:
+        return self.share(self.no_claims)
+
+    @property
+    def share_under(self) -> Decimal | None:
+        return self.share(self.under)
+
+    @property
+    def share_over(self) -> Decimal | None:
+        return self.share(self.over)
+
+    @property
+    def label(self) -> str:
+        """R-PY1: "1985-86"."""
+        return policy_year_label(self.policy_year)
 
     @property
     def claims_per_family(self) -> Decimal | None:
@@ -299,12 +326,14 @@ class ClaimsDistribution:
 
     def priced(self, premium: Decimal, deductible: Decimal, base_deductible: Decimal) -> Decimal:
         """The carrier's monthly premium at ``deductible`` when it is ``premium`` at
-        ``base_deductible`` (module Decision), to the cent; ``premium`` itself when the
-        history has no claim above ``base_deductible``."""
+        ``base_deductible`` (module Decision: one-fifth fixed, four-fifths the expected
+        claims above the deductible), to the cent; ``premium`` itself when the history has
+        no claim above ``base_deductible``."""
         base = self.weighted(lambda x: max(x - base_deductible, ZERO))
         if not base:
             return premium
-        return money(premium * self.weighted(lambda x: max(x - deductible, ZERO)) / base)
+        above = self.weighted(lambda x: max(x - deductible, ZERO))
+        return money(premium * (base + 4 * above) / (5 * base))
 
 
 @dataclass(frozen=True)
@@ -419,35 +448,50 @@ def average_growth(values: Sequence[Decimal]) -> Decimal:
     return (yearly * HUNDRED).quantize(PERCENT_STEP, ROUND_HALF_UP)
 
 
+PLAUSIBLE = {
+    "inflation": (Decimal(-10), Decimal(20)),
+    "claims_trend": (Decimal(-10), Decimal(15)),
+    "interest": (Decimal(0), Decimal(15)),
+    "turnover": (Decimal(0), Decimal(50)),
+}
+
+
 def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
     return min(max(value, low), high)
 
 
 def default_assumptions(history: History) -> Assumptions:
     """The assumptions the history suggests (module Decisions): the observed inflation,
-    interest, turnover, claims trend (each kept within the fields' bounds), headcount and
+    interest, turnover and claims trend, headcount and
     tier mix of the base year, the plan's deductible and maximum vest of the first
     projected year; a high-deductible plan at six times the deductible with the employer
     depositing in the HSA what it now contributes to the trust fund; the state pool at
     this group's own first-dollar cost in the first projected year (its carrier premium
     plus its claims under the deductible and its administrative cost, per month), rising
-    like the carrier's premium."""
-    inflation = _clamp(history.major_medical_inflation, Decimal(-50), HUNDRED)
+    like the carrier's premium.
+
+    Decision: a few years of a small group's history swing widely, so the suggested
+    yearly rates stay within a band a plan administrator would defend for ten years
+    (:data:`PLAUSIBLE`: inflation -10% to 20%, claims trend -10% to 15%, interest 0 to
+    15%, payouts 0 to 50% of the liability); the page shows what was observed beside it.
+    """
+    inflation = _clamp(history.major_medical_inflation, *PLAUSIBLE["inflation"])
+    trend = _clamp(history.claims_trend, *PLAUSIBLE["claims_trend"])
     first_premium = money(history.major_medical * (ONE + inflation / HUNDRED))
-    growth = ONE + _clamp(history.claims_trend, Decimal(-50), HUNDRED) / HUNDRED
+    growth = ONE + trend / HUNDRED
     claims_under = history.claims.trust_fund(history.deductible, growth)
     pool = money((first_premium * TWELVE + claims_under + history.admin_per_family) / TWELVE)
     return Assumptions(
         major_medical_inflation=inflation,
-        dental_inflation=_clamp(history.dental_inflation, Decimal(-50), HUNDRED),
-        interest_rate=_clamp(history.interest_rate, ZERO, Decimal(50)),
-        claims_trend=_clamp(history.claims_trend, Decimal(-50), HUNDRED),
+        dental_inflation=_clamp(history.dental_inflation, *PLAUSIBLE["inflation"]),
+        interest_rate=_clamp(history.interest_rate, *PLAUSIBLE["interest"]),
+        claims_trend=trend,
         covered_employees=history.covered_employees,
         headcount_growth=ZERO,
         full_tier_share=history.full_tier_share,
         deductible=history.next_deductible,
         maximum_vest=min(history.next_maximum_vest, history.next_deductible),
-        turnover=_clamp(history.turnover, ZERO, HUNDRED),
+        turnover=_clamp(history.turnover, *PLAUSIBLE["turnover"]),
         admin_per_family=history.admin_per_family,
         hdhp_deductible=history.next_deductible * 6,
         hsa_contribution=history.next_deductible,
@@ -490,6 +534,11 @@ class ProjectionYear:
     other_liability: Decimal  # the other options: the liability already built, still owed
 
     @property
+    def label(self) -> str:
+        """R-PY1: "1985-86"."""
+        return policy_year_label(self.policy_year)
+
+    @property
     def savings(self) -> Decimal:
         """Against full coverage, as the results count them (unspent allotments in)."""
         stay_well = self.options["stay_well"]
@@ -525,6 +574,27 @@ class Projection:
 
     def total_cost(self, option: str) -> Decimal:
         return sum((year.options[option].cost for year in self.years), ZERO)
+
+    def total_out_of_pocket(self, option: str) -> Decimal:
+        return sum((year.options[option].out_of_pocket for year in self.years), ZERO)
+
+    def cost_rows(self) -> list[tuple[ProjectionYear, list[Decimal]]]:
+        """Each year with the four options' costs, in ``OPTIONS`` order."""
+        return [(year, [year.options[key].cost for key in OPTIONS]) for year in self.years]
+
+    def difference_rows(self) -> list[tuple[ProjectionYear, list[Decimal]]]:
+        """Each year with the cumulative differences from Stay-Well of the three other
+        options, then Stay-Well's vested liability."""
+        others = [self.cumulative_difference(key) for key in OPTIONS[1:]]
+        return [
+            (year, [*(values[i] for values in others), year.vested_liability])
+            for i, year in enumerate(self.years)
+        ]
+
+    @property
+    def other_liability(self) -> Decimal:
+        """Under the other options, what is still owed of the liability at the end."""
+        return self.years[-1].other_liability if self.years else ZERO
 
 
 def _renewed(rate: Decimal, inflation: Decimal) -> Decimal:

@@ -12,7 +12,8 @@ administrative cost per family; the history's families' yearly allowed claims X 
     E[(X - 500)+]            = (0 + 0 + 500 + 2,500) / 4        = 750     (carrier)
     E[min(500-min(X,500),500)] = (500 + 300 + 0 + 0) / 4        = 200     (vests, R-VE2)
     E[(X - 2,000)+]          = (0 + 0 + 0 + 1,000) / 4          = 250     (HDHP's carrier)
-    HDHP premium ratio       = 250 / 750                        = 1/3
+    HDHP premium: one-fifth fixed, four-fifths the claims above its deductible:
+                   1/5 + 4/5 x 250/750 = (750 + 4 x 250) / (5 x 750) = 1,750 / 3,750
     E[max(min(X,2000)-500,0)] = (0 + 0 + 500 + 1,500) / 4       = 500     (own, after HSA)
 
 Case 2 (two years): case 1 with 10% carrier inflation, a 10% claims trend, 5% interest,
@@ -25,7 +26,7 @@ rising 5% a year. The claims grown by 1.1 (year 1) and 1.21 (year 2):
             unused = (500 + 258)/4 = 189.5    own = (0 + 0 + 710 + 1,500)/4 = 552.5
     carrier:      100.00 -> 110.00 -> 121.00
     full cover:   100.00 + 41.67 = 141.67 -> 155.837 = 155.84 -> 171.424 = 171.42
-    HDHP carrier: 110.00 / 3 = 36.67;  121.00 / 3 = 40.33
+    HDHP carrier: 110.00 x 1,750/3,750 = 51.33;  121.00 x 1,750/3,750 = 56.47
     state pool:   140.00 (first year's quote) -> 147.00
 """
 
@@ -203,11 +204,11 @@ def test_full_coverage_case_2_rises_with_the_whole_premium():
 
 def test_hdhp_case_1_is_priced_from_the_claims_above_its_deductible():
     hdhp = case_1().years[0].options["hdhp"]
-    # premium: 100.00 x 250 / 750 = 33.33; 10 x 12 x (33.33 + 10.00) = 5,199.60
-    assert hdhp.premiums == D("5199.60")
-    # the employer's HSA deposits: 10 x 500.00 = 5,000.00; cost 10,199.60
+    # premium: 100.00 x 1,750 / 3,750 = 46.67; 10 x 12 x (46.67 + 10.00) = 6,800.40
+    assert hdhp.premiums == D("6800.40")
+    # the employer's HSA deposits: 10 x 500.00 = 5,000.00; cost 11,800.40
     assert hdhp.to_employees == D("5000.00")
-    assert hdhp.cost == D("10199.60")
+    assert hdhp.cost == D("11800.40")
     # the families' own: 10 x 500 = 5,000.00
     assert hdhp.out_of_pocket == D("5000.00")
 
@@ -215,15 +216,15 @@ def test_hdhp_case_1_is_priced_from_the_claims_above_its_deductible():
 def test_hdhp_case_2_two_years():
     projection = case_2()
     first, second = (year.options["hdhp"] for year in projection.years)
-    # year 1: 110.00 / 3 = 36.67; 10 x 12 x 46.67 = 5,600.40 + 5,000.00 - 47.50 = 10,552.90
-    assert first.premiums == D("5600.40")
-    assert first.cost == D("10552.90")
+    # year 1: 51.33; 10 x 12 x 61.33 = 7,359.60 + 5,000.00 - 47.50 = 12,312.10
+    assert first.premiums == D("7359.60")
+    assert first.cost == D("12312.10")
     assert first.out_of_pocket == D("5250.00")  # 10 x 525
-    # year 2: 121.00 / 3 = 40.33; 10 x 12 x 50.33 = 6,039.60 + 5,000.00 - 42.75 = 10,996.85
-    assert second.cost == D("10996.85")
+    # year 2: 56.47; 10 x 12 x 66.47 = 7,976.40 + 5,000.00 - 42.75 = 12,933.65
+    assert second.cost == D("12933.65")
     assert second.out_of_pocket == D("5525.00")  # 10 x 552.5
-    # cumulative: 21,549.75 - 40,241.00 = -18,691.25 (the HDHP costs the employer less)
-    assert projection.cumulative_difference("hdhp")[-1] == D("-18691.25")
+    # cumulative: 25,245.75 - 40,241.00 = -14,995.25 (the HDHP costs the employer less)
+    assert projection.cumulative_difference("hdhp")[-1] == D("-14995.25")
 
 
 # --- State pool ---------------------------------------------------------------------------
@@ -265,21 +266,23 @@ def test_a_ten_year_projection_names_the_policy_years():
 # --- The sensitivity ----------------------------------------------------------------------
 #
 # A constructed history: one family-year each of X = 0, 600, 1,100 and 5,000; the carrier
-# charges 325.00 a month at the $500 deductible, so 12 x 325 = 3,900 for E[(X-500)+] =
-# (0 + 100 + 600 + 4,500)/4 = 1,300 (a loading of 3). One family, one year, nothing else.
-# Full coverage: 325.00 + 41.67 = 366.67 a month, 4,400.04 a year. With the maximum vest
-# equal to the deductible, the trust-fund claims and the vested amount add up to D, so
-# the employer keeps 4,400.04 - 12 x P(D) - D, with P(D) = 325.00 x E[(X-D)+] / 1,300:
+# charges 325.00 a month at the $500 deductible, so 12 x 325 = 3,900 for claims above it
+# of (0 + 100 + 600 + 4,500) = 5,200 in the four family-years (1,300 a year). One family,
+# one year, nothing else. Full coverage: 325.00 + 41.67 = 366.67 a month, 4,400.04 a year.
+# With the maximum vest equal to the deductible, the trust-fund claims and the vested
+# amount add up to D, so the employer keeps 4,400.04 - 12 x P(D) - D, where the carrier's
+# premium P(D) = 325.00 x (5,200 + 4 x S(D)) / (5 x 5,200) = 65 + S(D) / 20, S(D) the
+# claims above D in the four family-years:
 #
-#   D       E[(X-D)+]                      P(D)     12 P(D)    kept
-#   250     (0+350+850+4750)/4 = 1487.5    371.88   4462.56    -312.52
-#   500     1300                           325.00   3900.00       0.04
-#   750     (350+4250)/4      = 1150       287.50   3450.00     200.04
-#   1000    (100+4000)/4      = 1025       256.25   3075.00     325.04
-#   1250    3750/4            = 937.5      234.38   2812.56     337.48   <- best
-#   1500    3500/4            = 875        218.75   2625.00     275.04
-#   1750    3250/4            = 812.5      203.13   2437.56     212.48
-#   2000    3000/4            = 750        187.50   2250.00     150.04
+#   D       S(D)                       P(D)     12 P(D)    kept
+#   250     0+350+850+4750 = 5950      362.50   4350.00    -199.96
+#   500     5200                       325.00   3900.00       0.04
+#   750     350+4250       = 4600      295.00   3540.00     110.04
+#   1000    100+4000       = 4100      270.00   3240.00     160.04   <- best
+#   1250    3750                       252.50   3030.00     120.04
+#   1500    3500                       240.00   2880.00      20.04
+#   1750    3250                       227.50   2730.00     -79.96
+#   2000    3000                       215.00   2580.00    -179.96
 
 SKEWED = ClaimsDistribution(((D(0), 1), (D(600), 1), (D(1100), 1), (D(5000), 1)))
 
@@ -295,23 +298,26 @@ def test_sensitivity_finds_the_best_deductible_on_a_constructed_history():
         D(250), D(500), D(750), D(1000), D(1250), D(1500), D(1750), D(2000)
     ]  # fmt: skip
     assert [point.kept for point in result.points] == [
-        D("-312.52"), D("0.04"), D("200.04"), D("325.04"),
-        D("337.48"), D("275.04"), D("212.48"), D("150.04"),
+        D("-199.96"), D("0.04"), D("110.04"), D("160.04"),
+        D("120.04"), D("20.04"), D("-79.96"), D("-179.96"),
     ]  # fmt: skip
-    assert [point.carrier_premium for point in result.points][:2] == [D("371.88"), D("325.00")]
-    assert result.best is not None and result.best.deductible == D(1250)
+    assert [point.carrier_premium for point in result.points][:3] == [
+        D("362.50"), D("325.00"), D("295.00")
+    ]  # fmt: skip
+    assert result.best is not None and result.best.deductible == D(1000)
     # the maximum vest moves with the deductible (here equal to it, R-VE2)
     assert [point.maximum_vest for point in result.points][-1] == D(2000)
 
 
 def test_sensitivity_with_a_cheap_carrier_keeps_the_lowest_deductible():
-    # The carrier charges 100.00 (12 x 100 = 1,200 for 1,300 of claims: a loading under 1).
-    # Full coverage 12 x 141.67 = 1,700.04. D = 250: P = 100 x 1487.5/1300 = 114.42,
-    # kept 1,700.04 - 1,373.04 - 250 = 77.00; D = 500: 0.04; D = 750: P = 88.46,
-    # kept 1,700.04 - 1,061.52 - 750 = -111.48: the lowest deductible is best.
+    # The carrier charges 100.00 (12 x 100 = 1,200 for 1,300 of claims a year: under cost).
+    # P(D) = 100 x (5,200 + 4 S(D)) / 26,000 = 20 + S(D)/65. Full coverage 12 x 141.67 =
+    # 1,700.04. D = 250: P = 20 + 91.538 = 111.54, kept 1,700.04 - 1,338.48 - 250 = 111.56;
+    # D = 500: 0.04; D = 750: P = 20 + 70.769 = 90.77, kept 1,700.04 - 1,089.24 - 750 =
+    # -139.20: the lowest deductible is best.
     data = history(claims=SKEWED, major_medical=D("100.00"), dental=D(0))
     result = sensitivity(data, one_family())
-    assert [point.kept for point in result.points][:3] == [D("77.00"), D("0.04"), D("-111.48")]
+    assert [point.kept for point in result.points][:3] == [D("111.56"), D("0.04"), D("-139.20")]
     assert result.best is not None and result.best.deductible == D(250)
 
 
@@ -379,6 +385,16 @@ def test_default_assumptions_follow_the_history():
     # pool: (12 x 108.00 + E[min(X,500)] 300 + 20.00 admin) / 12 = (1,296 + 320)/12 = 134.67
     assert defaults.pool_premium == D("134.67")
     assert defaults.pool_inflation == D("8.0")
+
+
+def test_default_assumptions_stay_within_a_defensible_band():
+    # Three years of a small group rising 28% a year is not ten years' trend.
+    defaults = default_assumptions(
+        history(claims_trend=D("28.1"), major_medical_inflation=D("-30"), turnover=D("80"))
+    )
+    assert defaults.claims_trend == D(15)
+    assert defaults.major_medical_inflation == D(-10)
+    assert defaults.turnover == D(50)
 
 
 def values(**changes):
