@@ -154,7 +154,7 @@ class ResultsView(EconomicsView):
     )
     def get(self, request: Request) -> Response:
         employer_id = _employer_id(request.query_params)
-        data = selectors.results_since_inception(employer_id=employer_id)
+        data = selectors.results_cached(employer_id=employer_id)
         if request.accepted_renderer.format == "csv":
             code = Employer.objects.filter(pk=employer_id).values_list("code", flat=True).first()
             name = services.file_stem(code, data.as_of)
@@ -283,7 +283,7 @@ class ProjectionView(EconomicsView):
     )
     def get(self, request: Request) -> Response:
         employer_id = _employer_id(request.query_params)
-        results = selectors.results_since_inception(employer_id=employer_id)
+        results = selectors.results_cached(employer_id=employer_id)
         base = selectors.projection_page(employer_id=employer_id, results=results)
         if base is None:
             raise NotFound("No plan year has been completed yet.")

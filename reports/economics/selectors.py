@@ -4,15 +4,19 @@ utilization watch and the history the projection starts from (section 8).
 Every money figure of the results comes from the ledger (R-FU3), read without touching
 the claim postings, so that the pool's page is fast whatever their number:
 
-- the contributions, and the General and Vested Trust Funds' changes, from the fund month
-  totals the posting trigger keeps (``vesting_fundmonthtotal``; this month's from the day
-  totals up to the reporting date), grouped by employer, fund and policy year;
-- the kinds of money that move seldom (interest, administrative costs, unvested
-  transfers, payouts, run-out recoveries, go-live figures, overpayments) from their own
-  transactions, by the transaction-kind index, reversals counted as their original;
-- the rest is what remains of each fund's change: of the Vested Trust Fund, the vesting
-  transfers (net of their reversals); of the General Trust Fund, the claims paid (the only
-  other kind that moves it: contributions in, claims, vesting and the seldom kinds out).
+- the contributions (the employer budget), the interest (the bank: only interest comes
+  from it, R-FU2), and the General and Vested Trust Funds' and the district account's
+  changes, from the fund month totals the posting trigger keeps
+  (``vesting_fundmonthtotal``; this month's from the day totals up to the reporting
+  date), grouped by employer, fund and policy year;
+- the kinds of money that move seldom (unvested transfers, payouts, run-out recoveries,
+  go-live figures, overpayments) from their own transactions, by the transaction-kind
+  index, reversals counted as their original;
+- the rest is what remains of each fund's change: of the district account, the
+  administrative costs (interest in, unvested transfers in, costs out); of the Vested
+  Trust Fund, the vesting transfers (net of their reversals); of the General Trust Fund,
+  the claims paid (the only other kind that moves it: contributions in, claims, vesting
+  and the seldom kinds out).
 
 Decision: a year's figures are those of its effective dates (the day money moved), as
 on the year-end report (R-FU4) and the dashboard; a reversal falls in its own year.
@@ -21,6 +25,11 @@ flows: they are left out of every flow and show only in the balances (the vested
 liability). Decision: the "families under the deductible" of a year are read from its
 vesting lines once it is rolled over (R-VE2, as the dashboard), else not shown.
 
+Decision (speed): the pages read the results and the projection's history through
+``results_cached`` and ``history_cached``, kept a minute under keys that any new ledger
+transaction, vesting line, claim, coverage change or schedule changes, as the dashboard
+does; the selectors themselves always compute.
+
 The utilization watch reads the claims (``claims_familyyear``, one row per family and
 year, and the preventive claims' own index); for the pool it runs as a job with a progress
 bar and is kept in the cache (``utilization_cached``).
@@ -28,6 +37,7 @@ bar and is kept in the cache (``utilization_cached``).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,14 +78,14 @@ from reports.selectors import reporting_date
 from staywell.money import ZERO, money
 from vesting.models import TransactionKind
 
+logger = logging.getLogger(__name__)
+
 HUNDRED = Decimal(100)
 
 # The kinds that move seldom (one transaction per employee and event, or per employer
 # and month): read from their own transactions. Every other kind that moves the General
 # or Vested Trust Fund is a contribution, a claim payment or a vesting transfer.
 SELDOM_KINDS = (
-    TransactionKind.INTEREST.value,
-    TransactionKind.ADMINISTRATIVE_EXPENSE.value,
     TransactionKind.UNVESTED_TRANSFER.value,
     TransactionKind.RUNOUT_RECOVERY.value,
     TransactionKind.LUMP_SUM_PAYOUT.value,
@@ -89,7 +99,7 @@ PAYOUT_KINDS = (
     TransactionKind.CONTINUATION_PREMIUM.value,
     TransactionKind.BENEFICIARY_PAYMENT.value,
 )
-TOTAL_FUNDS = ("employer_budget", "general_trust", "vested_trust")
+TOTAL_FUNDS = ("employer_budget", "bank", "general_trust", "vested_trust", "district")
 HISTORY_YEARS = 3  # completed years the projection's claims and rates are read from
 
 
@@ -136,20 +146,21 @@ def full_tier_rates(first: date, last: date) -> list[MonthRate]:
 # The three funds' net changes by employer and policy year; for the employer budget (the
 # contributions) also the FULL-tier months they stand for (contributions / the month's
 # trust-fund rate, rounded per employer and month) and the carrier premiums of those
-# months. Months before the reporting date's from the month totals, its own month from
-# the day totals up to the date.
+# months. Months before the reporting date's from the month totals (one row per fund and
+# month already), its own month from the day totals up to the date, summed per fund.
 _TOTALS_SQL = """
-WITH changes AS (
-    SELECT f.employer_id, f.kind, m.month, m.net_change
+WITH monthly AS (
+    SELECT f.employer_id, f.kind, m.month, m.net_change AS net
       FROM vesting_fundmonthtotal m JOIN vesting_fund f ON f.id = m.fund_id
      WHERE f.kind = ANY(%(funds)s) AND m.month < %(this_month)s {employer}
     UNION ALL
-    SELECT f.employer_id, f.kind, %(this_month)s::date, d.net_change
-      FROM vesting_fund f JOIN vesting_funddaytotal d ON d.fund_id = f.id
-     WHERE f.kind = ANY(%(funds)s) AND d.day BETWEEN %(this_month)s AND %(as_of)s {employer}
-), monthly AS (
-    SELECT employer_id, kind, month, sum(net_change) AS net
-      FROM changes GROUP BY 1, 2, 3
+    SELECT f.employer_id, f.kind, %(this_month)s::date, later.net
+      FROM vesting_fund f
+     CROSS JOIN LATERAL (
+           SELECT sum(d.net_change) AS net FROM vesting_funddaytotal d
+            WHERE d.fund_id = f.id AND d.day BETWEEN %(this_month)s AND %(as_of)s
+     ) later
+     WHERE f.kind = ANY(%(funds)s) AND later.net IS NOT NULL {employer}
 ), rates AS (
     SELECT * FROM unnest(%(months)s::date[], %(major_medical)s::numeric[],
                          %(trust_fund)s::numeric[]) AS r(month, major_medical, trust_fund)
@@ -169,7 +180,8 @@ SELECT employer_id, kind,
 
 # The seldom kinds' postings on the three plan funds, by employer, fund, kind (a reversal
 # as its original) and policy year of the effective date: their transactions by the
-# (kind, effective date) index, the reversals of such transactions likewise.
+# (kind, effective date) index, the reversals of such transactions likewise; each one's
+# postings by the transaction index (OFFSET 0 keeps the planner from hashing every posting).
 _SELDOM_SQL = """
 WITH moved AS (
     SELECT t.id FROM vesting_transaction t
@@ -186,7 +198,10 @@ SELECT t.employer_id, f.kind, coalesce(o.kind, t.kind),
   FROM moved
   JOIN vesting_transaction t ON t.id = moved.id
   LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
-  JOIN vesting_posting p ON p.transaction_id = t.id
+ CROSS JOIN LATERAL (
+       SELECT p.account_id, p.direction, p.amount, p.effective_date FROM vesting_posting p
+        WHERE p.transaction_id = t.id OFFSET 0
+ ) p
   JOIN vesting_account a ON a.id = p.account_id
   JOIN vesting_fund f ON f.id = a.fund_id
  WHERE f.kind IN ('general_trust', 'vested_trust', 'district')
@@ -213,8 +228,9 @@ class _Year:
     """One employer's (or the pool's) year, as the queries add it up."""
 
     funds: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
-    seldom: dict[tuple[str, str], Decimal] = field(
-        default_factory=lambda: defaultdict(lambda: ZERO)
+    # fund kind -> transaction kind -> net change
+    seldom: dict[str, dict[str, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: ZERO))
     )
     full_months: int = 0
     carrier_premiums: Decimal = ZERO
@@ -222,16 +238,17 @@ class _Year:
     def add(self, other: _Year) -> None:
         for kind, value in other.funds.items():
             self.funds[kind] += value
-        for key, value in other.seldom.items():
-            self.seldom[key] += value
+        for fund, kinds in other.seldom.items():
+            for kind, value in kinds.items():
+                self.seldom[fund][kind] += value
         self.full_months += other.full_months
         self.carrier_premiums += other.carrier_premiums
 
     def seldom_sum(self, fund: str, kinds: Iterable[str] | None = None) -> Decimal:
-        return sum(
-            (v for (f, k), v in self.seldom.items() if f == fund and (kinds is None or k in kinds)),
-            ZERO,
-        )
+        values = self.seldom.get(fund, {})
+        if kinds is None:
+            return sum(values.values(), ZERO)
+        return sum((values.get(kind, ZERO) for kind in kinds), ZERO)
 
 
 def _years_by_employer(
@@ -259,7 +276,7 @@ def _years_by_employer(
                 entry.carrier_premiums += premiums or ZERO
         cursor.execute(_SELDOM_SQL.format(employer=_employer_sql(employer_id, "t")), params)
         for employer, fund, kind, year, net in cursor.fetchall():
-            years[employer][year].seldom[(fund, kind)] += net
+            years[employer][year].seldom[fund][kind] += net
     return years
 
 
@@ -287,6 +304,7 @@ def _result_year(
     general_rest = data.funds["general_trust"] - data.seldom_sum("general_trust")
     contributions = data.funds["employer_budget"]
     runout = -data.seldom_sum("vested_trust", [TransactionKind.RUNOUT_RECOVERY.value])
+    interest = data.funds["bank"]  # credit-normal: what the bank paid in
     return ResultYear(
         policy_year=year,
         complete=complete,
@@ -294,8 +312,8 @@ def _result_year(
         carrier_premiums=money(data.carrier_premiums),
         contributions=contributions,
         claims=contributions - vested_fund - general_rest,
-        admin_costs=-data.seldom_sum("district", [TransactionKind.ADMINISTRATIVE_EXPENSE.value]),
-        interest=data.seldom_sum("district", [TransactionKind.INTEREST.value]),
+        admin_costs=interest + data.seldom_sum("district") - data.funds["district"],
+        interest=interest,
         vested=vested_fund - runout,
         to_district=data.seldom_sum("district", [TransactionKind.UNVESTED_TRANSFER.value]),
         payouts=-data.seldom_sum("vested_trust", PAYOUT_KINDS),
@@ -344,9 +362,31 @@ def _results(
     return Results(tuple(result))
 
 
+def _since_inception(years: dict[int, _Year]) -> Results:
+    """All the years of an employer added into one (its totals and its liability now)."""
+    total = _Year()
+    for data in years.values():
+        total.add(data)
+    liability = total.funds["vested_trust"]
+    held = liability + total.funds["general_trust"]
+    first = min(years)
+    line = _result_year(
+        first,
+        total,
+        complete=True,
+        liability=liability,
+        held=held,
+        first=None,
+        opening=None,
+        families=None,
+    )
+    return Results((line,))
+
+
 @dataclass(frozen=True)
 class EmployerResults:
-    """One employer's results since inception (the pool's page lists them)."""
+    """One employer's results since inception, all its years as one (the pool's page
+    lists them: ``results.totals`` and ``results.vested_liability``)."""
 
     employer_id: int
     name: str
@@ -374,17 +414,18 @@ class EconomicsResults:
 
 
 def results_since_inception(
-    *, employer_id: int | None = None, today: date | None = None
+    *, employer_id: int | None = None, today: date | None = None, families: bool = True
 ) -> EconomicsResults:
     """Section 8, year by year since the first entry of the ledger, to the reporting date
-    (``reports.selectors.reporting_date``): three queries for the ledger figures, one for
-    the schedules, one for the families under the deductible (module docstring)."""
+    (``reports.selectors.reporting_date``): two queries for the ledger figures, one for
+    the schedules, one for the families under the deductible (module docstring; without
+    ``families``, not read: the projection does not show them)."""
     as_of = reporting_date(employer_id=employer_id, today=today)
     first_year = PlanYear.objects.order_by("start_year").values_list("start_year", flat=True)
     start = policy_year_start(first_year.first() or policy_year_of(as_of))
     rates = full_tier_rates(start, as_of)
     by_employer = _years_by_employer(employer_id, as_of, rates)
-    families = _families_by_year(employer_id, policy_year_of(as_of))
+    under = _families_by_year(employer_id, policy_year_of(as_of)) if families else {}
     pool: dict[int, _Year] = defaultdict(_Year)
     for years in by_employer.values():
         for year, data in years.items():
@@ -393,8 +434,7 @@ def results_since_inception(
     if employer_id is None:
         for pk, name, code in Employer.objects.order_by("name").values_list("pk", "name", "code"):
             if pk in by_employer:
-                results = _results(by_employer[pk], as_of, rates, {})
-                employers.append(EmployerResults(pk, name, code, results))
+                employers.append(EmployerResults(pk, name, code, _since_inception(by_employer[pk])))
         name = "All employers of the pool"
     else:
         name = Employer.objects.filter(pk=employer_id).values_list("name", flat=True).first() or ""
@@ -402,7 +442,7 @@ def results_since_inception(
         employer_id=employer_id,
         employer_name=name,
         as_of=as_of,
-        results=_results(pool, as_of, rates, families),
+        results=_results(pool, as_of, rates, under),
         employers=employers,
     )
 
@@ -504,22 +544,82 @@ def utilization(*, employer_id: int | None, as_of: date) -> list[UtilizationYear
 UTILIZATION_CACHE_SECONDS = 24 * 3600
 
 
-def utilization_cache_key(*, employer_id: int | None, as_of: date) -> str:
-    """Changes with any new claim, adjustment (voids too), vesting line or coverage
-    change (their last ids: index-only lookups)."""
-    tables = (
-        "claims_claim",
-        "claims_claimadjustment",
-        "vesting_vestingline",
-        "accounts_coveragesegment",
-    )
+CLAIM_TABLES = ("claims_claim", "claims_claimadjustment", "accounts_coveragesegment")
+LEDGER_TABLES = (
+    "vesting_transaction",
+    "vesting_vestingline",
+    "accounts_premiumschedule",
+    "accounts_planyear",
+    "accounts_employer",
+)
+
+
+def cache_key(name: str, *, employer_id: int | None, as_of: date, tables: Iterable[str]) -> str:
+    """A cache key that changes with any new row of ``tables`` (their last ids: index-only
+    lookups), for the database in use (one Redis may serve several)."""
     columns = ", ".join(f"(SELECT max(id) FROM {table})" for table in tables)  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns}")
         marks = ":".join(str(mark) for mark in cursor.fetchone())
     scope = "pool" if employer_id is None else employer_id
-    database = connection.settings_dict["NAME"]  # one Redis may serve several databases
-    return f"reports:utilization:v1:{database}:{scope}:{as_of.isoformat()}:{marks}"
+    database = connection.settings_dict["NAME"]
+    return f"reports:economics:{name}:v1:{database}:{scope}:{as_of.isoformat()}:{marks}"
+
+
+def utilization_cache_key(*, employer_id: int | None, as_of: date) -> str:
+    """Changes with any new claim, adjustment (voids too), vesting line or coverage
+    change."""
+    tables = (*CLAIM_TABLES, "vesting_vestingline")
+    return cache_key("utilization", employer_id=employer_id, as_of=as_of, tables=tables)
+
+
+def _cached(key: str, seconds: int, compute: Any) -> Any:
+    """``compute()``, kept ``seconds`` under ``key`` (without the cache: computed)."""
+    try:
+        value = cache.get(key)
+    except Exception:
+        logger.warning("economics: the cache is unavailable", exc_info=True)
+        value = None
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, seconds)
+        except Exception:
+            logger.warning("economics: the cache is unavailable", exc_info=True)
+    return value
+
+
+CACHE_SECONDS = 60  # as the dashboard's
+
+
+def results_cached(*, employer_id: int | None, families: bool = True) -> EconomicsResults:
+    """:func:`results_since_inception`, as served: kept ``CACHE_SECONDS`` under a key
+    that any new ledger transaction, vesting line, schedule, plan year or employer
+    changes (the dashboard's way: nothing stale beyond a transaction committed out of id
+    order or a row changed in place, which the short expiry bounds)."""
+    as_of = reporting_date(employer_id=employer_id)
+    key = cache_key(
+        f"results-{int(families)}", employer_id=employer_id, as_of=as_of, tables=LEDGER_TABLES
+    )
+    return _cached(
+        key,
+        CACHE_SECONDS,
+        lambda: results_since_inception(employer_id=employer_id, families=families),
+    )
+
+
+def history_cached(*, employer_id: int | None, results: EconomicsResults) -> History | None:
+    """:func:`projection_history`, kept ``CACHE_SECONDS`` under a key that the ledger's,
+    the claims' and the coverage's new rows change."""
+    key = cache_key(
+        "history",
+        employer_id=employer_id,
+        as_of=results.as_of,
+        tables=(*LEDGER_TABLES, *CLAIM_TABLES),
+    )
+    return _cached(
+        key, CACHE_SECONDS, lambda: projection_history(employer_id=employer_id, results=results)
+    )
 
 
 def utilization_cached(*, employer_id: int | None, as_of: date) -> list[UtilizationYear] | None:
@@ -538,7 +638,7 @@ def utilization_cached(*, employer_id: int | None, as_of: date) -> list[Utilizat
 # The FULL-tier families covered all year of the history's years (their vesting lines)
 # with their yearly allowed claims (trust fund + employee + carrier: claims_familyyear),
 # in buckets: whole at 0, $50 wide to $2,500, $500 to $10,000, $5,000 to $100,000, then
-# one; each bucket as (its families, its sum), its mean standing for it.
+# one (``CLAIM_EDGES``); each bucket as (its families, its sum), its mean standing for it.
 _CLAIMS_SQL = """
 WITH x AS (
     SELECT l.policy_year,
@@ -548,18 +648,20 @@ WITH x AS (
       {join}
       LEFT JOIN claims_familyyear fy
              ON fy.employee_id = l.employee_id AND fy.policy_year = l.policy_year
+            AND fy.policy_year BETWEEN %(first)s AND %(last)s
      WHERE l.policy_year BETWEEN %(first)s AND %(last)s
        AND l.full_year AND l.allotment >= y.deductible {employer}
 )
-SELECT policy_year,
-       CASE WHEN amount <= 0 THEN 0
-            WHEN amount <= 2500 THEN ceil(amount / 50)
-            WHEN amount <= 10000 THEN 50 + ceil((amount - 2500) / 500)
-            WHEN amount <= 100000 THEN 65 + ceil((amount - 10000) / 5000)
-            ELSE 84 END,
+SELECT policy_year, CASE WHEN amount <= 0 THEN -1 ELSE width_bucket(amount, %(edges)s) END,
        count(*), sum(amount)
   FROM x GROUP BY 1, 2
 """
+# The buckets' upper edges (width_bucket: an amount on an edge goes to the bucket above).
+CLAIM_EDGES = [
+    *(Decimal(50 * i) for i in range(1, 51)),
+    *(Decimal(2500 + 500 * i) for i in range(1, 16)),
+    *(Decimal(10000 + 5000 * i) for i in range(1, 19)),
+]
 
 
 def _claims_history(
@@ -571,7 +673,8 @@ def _claims_history(
     buckets: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO])
     years: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO])
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"first": first, "last": last, "employer_id": employer_id})
+        params = {"first": first, "last": last, "employer_id": employer_id, "edges": CLAIM_EDGES}
+        cursor.execute(sql, params)
         for year, bucket, count, total in cursor.fetchall():
             buckets[int(bucket)][0] += count
             buckets[int(bucket)][1] += total
@@ -686,12 +789,12 @@ def projection_page(
     employer_id: int | None,
     assumptions: Assumptions | None = None,
     results: EconomicsResults | None = None,
-    today: date | None = None,
 ) -> ProjectionPage | None:
     """The projection of an employer (``None``: the pool) under ``assumptions`` (default:
-    what its history suggests); ``None`` before its first completed year."""
-    results = results or results_since_inception(employer_id=employer_id, today=today)
-    history = projection_history(employer_id=employer_id, results=results)
+    what its history suggests); ``None`` before its first completed year. The results and
+    the history as served (:func:`results_cached`, :func:`history_cached`)."""
+    results = results or results_cached(employer_id=employer_id, families=False)
+    history = history_cached(employer_id=employer_id, results=results)
     if history is None:
         return None
     defaults = default_assumptions(history)

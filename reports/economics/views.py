@@ -50,7 +50,7 @@ def _query(employer: Employer | None, **extra: Any) -> str:
 def results(request: HttpRequest) -> HttpResponse:
     """Results since inception, year by year and cumulative (``?employer=``)."""
     employer = _employer(request)
-    data = selectors.results_since_inception(employer_id=employer.pk if employer else None)
+    data = selectors.results_cached(employer_id=employer.pk if employer else None)
     context = {
         "form": _scope_form(employer),
         "data": data,
@@ -64,7 +64,7 @@ def results(request: HttpRequest) -> HttpResponse:
 @role_required(*REPORT_READERS)
 def results_csv(request: HttpRequest) -> HttpResponse:
     employer = _employer(request)
-    data = selectors.results_since_inception(employer_id=employer.pk if employer else None)
+    data = selectors.results_cached(employer_id=employer.pk if employer else None)
     name = services.file_stem(employer.code if employer else None, data.as_of)
     rows = services.results_csv_rows(data.results)
     return csv_response(f"{name}.csv", services.RESULTS_CSV_HEADER, rows)
@@ -187,7 +187,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     assumptions or ``?scenario=``; POST: the assumptions typed."""
     employer = _employer(request)
     employer_id = employer.pk if employer else None
-    results = selectors.results_since_inception(employer_id=employer_id)
+    results = selectors.results_cached(employer_id=employer_id)
     if request.method == "POST":
         form = AssumptionsForm(request.POST)
         if not form.is_valid():

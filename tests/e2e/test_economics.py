@@ -22,6 +22,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def employer():
+    from django.core.cache import cache
+
+    cache.clear()  # the pages keep their figures in the cache, which outlives a test run
     UserFactory(username="super1", role="superintendent")
     return economics_scenario()
 
