@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy staywell/money.py accounts/rules.py claims/rules.py vesting/rules.py
+	$(BIN)/mypy staywell/money.py accounts/rules.py claims/rules.py vesting/rules.py reports/economics/rules.py
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate

@@ -51,6 +51,7 @@ from claims.models import (
     PaymentRun,
     Remittance,
 )
+from claims.rules import ServiceCategory
 from claims.selectors import ClaimFilters
 from staywell.access_log import Kind, record_read
 from staywell.api import (
@@ -65,6 +66,7 @@ from staywell.roles import CLAIM_READERS, CLAIM_VIEWERS, CLAIM_WRITERS, HasRole,
 from staywell.views import ach_download
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+SERVICE_CATEGORY_HELP = "|".join(category.value for category in ServiceCategory)
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "120.00"})
@@ -113,6 +115,9 @@ class ClaimSerializer(serializers.Serializer):
         help_text="The payee of the directory who is paid (found by the provider's name)",
     )
     admin_claim_number = serializers.CharField(read_only=True)
+    service_category = serializers.CharField(
+        read_only=True, help_text=f"{SERVICE_CATEGORY_HELP}; blank: not given"
+    )
     billed = serializers.DecimalField(**MONEY, read_only=True)
     allowed = serializers.DecimalField(**MONEY, read_only=True)
     # Plain strings (the values are listed) so that the schema's enum names stay unique.
@@ -287,6 +292,12 @@ class ClaimCreateSerializer(ClaimInputSerializer):
         allow_null=True,
         help_text="The date paid (the payment run's date): not in the future, nor in a "
         "closed month of the employer's ledger; default today",
+    )
+    service_category = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=f"Optional, the kind of care: {SERVICE_CATEGORY_HELP}",
     )
 
     def date_kwargs(self) -> dict[str, Any]:
@@ -609,6 +620,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 entered_by=request.user,
                 **data.date_kwargs(),
                 payee=data.validated_data.get("payee"),
+                service_category=data.validated_data.get("service_category"),
                 confirm_duplicate=data.validated_data["confirm_duplicate"],
                 source=Claim.Source.API,
             )

@@ -52,6 +52,20 @@ PROVIDERS = (
     "Potter Valley Medical Office",
 )
 SMALL = ((18, 45), (25, 60), (35, 95), (40, 140), (60, 220))  # dollars allowed, ranges
+# The service category of a demo claim (claims.rules.ServiceCategory) by its provider;
+# the clinics' and doctors' claims are office visits, one in four a preventive check-up.
+CATEGORY_OF_PROVIDER = {
+    **dict.fromkeys(PROVIDERS[:3], "hospital"),
+    **dict.fromkeys(("Mendocino Pharmacy", "Rexall Drug, Ukiah"), "pharmacy"),
+    **dict.fromkeys(("Coast Clinical Laboratory", "Ukiah Radiology Associates"), "other"),
+}
+
+
+def demo_category(provider: str, number: int) -> str:
+    """The category of the demo's ``number``-th claim of an employer from ``provider``
+    (deterministic: the demo's random draws are left as they were)."""
+    category = CATEGORY_OF_PROVIDER.get(provider, "office")
+    return "preventive" if category == "office" and number % 4 == 0 else category
 
 
 @dataclass
@@ -265,6 +279,7 @@ def _enter_planned(
                 paid_on=item.paid_on,
                 source=Claim.Source.DEMO,
                 today=today,
+                service_category=demo_category(item.provider, numbers[item.employee.employer_id]),
             )
         except ValidationError:
             continue  # e.g. before the hire: the demo simply skips it

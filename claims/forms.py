@@ -18,7 +18,7 @@ from accounts.forms import date_field
 from accounts.models import BankAccountType, Employee, Employer
 from accounts.rules import parse_policy_year, policy_year_label
 from claims import selectors
-from claims.models import Claim, Payee
+from claims.models import SERVICE_CATEGORY_CHOICES, Claim, Payee
 from claims.selectors import ClaimFilters
 from staywell.forms import UswdsForm
 
@@ -85,6 +85,12 @@ class ClaimEntryForm(UswdsForm):
     )
     received_on = typed_date("Date received", "When the claim reached the plan")
     paid_on = typed_date("Date paid", "The payment run's date")
+    service_category = forms.ChoiceField(
+        label="Service category",
+        required=False,
+        choices=[("", "Not given"), *SERVICE_CATEGORY_CHOICES],
+        help_text="Optional: the kind of care on the explanation of benefits",
+    )
     confirm_duplicate = forms.BooleanField(
         label="This is not a duplicate: save it anyway", required=False
     )
@@ -134,6 +140,10 @@ class ClaimEntryForm(UswdsForm):
     def payee_kwargs(self) -> dict[str, Any]:
         """The payee picked (``claims.services.payees.payee_for_claim``)."""
         return {"payee": self.cleaned_data.get("payee") or None}
+
+    def category_kwargs(self) -> dict[str, Any]:
+        """The service category chosen (blank: not given)."""
+        return {"service_category": self.cleaned_data.get("service_category", "")}
 
     def date_kwargs(self) -> dict[str, Any]:
         """The business dates typed (blank: the service's defaults)."""

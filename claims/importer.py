@@ -16,6 +16,8 @@ billed              yes       dollars and cents, e.g. 150.00
 allowed             yes       dollars and cents allowed by the administrator (R-CL2)
 received_on         no        the date received (blank: the day of the import); its format
                               as date_of_service's
+service_category    no        the kind of care: preventive, office, hospital, pharmacy or
+                              other (any case); blank: not given
 ==================  ========  =========================================================
 
 Decisions (a benefits clerk's, where the plan is silent):
@@ -38,6 +40,11 @@ Decisions (a benefits clerk's, where the plan is silent):
   received on the day of the import. Imported claims are paid on the day they are
   entered (the import's business date): the administrator's file carries no payment
   run.
+- Decision: the service category is optional (files of administrators who do not code
+  it still import); a value other than the five categories is a row error, never
+  dropped silently. A category does not take part in the "entered already with the same
+  data" comparison (a file re-sent with categories added does not clash with its first
+  import; the claims keep the category they were entered with).
 - Decision: the rows are entered in chunks of 1,000, each in its own transaction and
   set-based (``claims.services.claims_enter_many``: what ``claim_enter`` does for each
   row, in the file's order), so that a large file never holds a family's lock for long
@@ -65,7 +72,7 @@ from accounts.rules import policy_year_label, policy_year_of
 from claims import services
 from claims.forms import parse_date
 from claims.models import Claim
-from claims.rules import validate_amounts
+from claims.rules import parse_service_category, validate_amounts
 from staywell.csv import csv_text
 from staywell.db import parse_id
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
@@ -85,8 +92,9 @@ COLUMNS = (
     "billed",
     "allowed",
     "received_on",
+    "service_category",
 )
-REQUIRED = tuple(c for c in COLUMNS if c not in ("patient", "received_on"))
+REQUIRED = tuple(c for c in COLUMNS if c not in ("patient", "received_on", "service_category"))
 COLUMN_DOCS = (
     ("admin_claim_number", True, "The administrator's claim number; it identifies the claim."),
     ("employer_code", True, "The policyholder's employer, e.g. MCOE."),
@@ -97,6 +105,11 @@ COLUMN_DOCS = (
     ("billed", True, "Dollars and cents, e.g. 150.00."),
     ("allowed", True, "Dollars and cents allowed by the administrator (only this counts)."),
     ("received_on", False, "The date received, like date_of_service. Blank: today."),
+    (
+        "service_category",
+        False,
+        "The kind of care: preventive, office, hospital, pharmacy or other. Blank: not given.",
+    ),
 )
 EXAMPLE_ROWS = (
     (
@@ -109,6 +122,7 @@ EXAMPLE_ROWS = (
         "150.00",
         "120.00",
         "1984-10-22",
+        "hospital",
     ),
     (
         "MC-1984-0002",
@@ -120,6 +134,7 @@ EXAMPLE_ROWS = (
         "65.00",
         "65.00",
         "",
+        "preventive",
     ),
 )
 MAX_ROWS = 50_000
@@ -137,7 +152,7 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "field", "message"}
     job: Job | None = None
     # The checked rows to enter: [row, number, employee id, patient id, date, provider,
-    # billed, allowed, date received or None] (JSON-ready: the job's parameters carry
+    # billed, allowed, date received or None, service category or ""] (JSON-ready: the job's parameters carry
     # them to the task).
     ready: list[list[Any]] = field(default_factory=list)
 
@@ -355,6 +370,7 @@ class _Row:
     provider: str
     errors: list[Problem]
     received_on: date | None = None
+    service_category: str = ""
 
     def ready(self, row: dict[str, str]) -> list[Any]:
         """The row as ``ImportResult.ready`` carries it."""
@@ -369,6 +385,7 @@ class _Row:
             str(_money(row["billed"])),
             str(_money(row["allowed"])),
             self.received_on.isoformat() if self.received_on else None,
+            self.service_category,
         ]
 
 
@@ -395,7 +412,12 @@ def _check_row(
     received_on, received_problem = _received_of(row.get("received_on", ""), day, today)
     if received_problem:
         errors.append(received_problem)
-    return _Row(row["_row"], claim_number, employee, patient, day, provider, errors, received_on)
+    category, category_problem = parse_service_category(row.get("service_category", ""))
+    if category_problem:
+        errors.append(("service_category", category_problem))
+    return _Row(
+        row["_row"], claim_number, employee, patient, day, provider, errors, received_on, category
+    )
 
 
 def _received_of(text: str, day: date | None, today: date) -> tuple[date | None, Problem | None]:
@@ -604,6 +626,7 @@ def enter_rows(
 def _batch_claim(row: list[Any]) -> services.BatchClaim:
     _number, claim_number, employee_id, patient_id, day, provider, billed, allowed = row[:8]
     received = row[8] if len(row) > 8 else None  # jobs queued before the column existed
+    category = row[9] if len(row) > 9 else ""  # likewise
     return services.BatchClaim(
         employee=employee_id,
         patient=patient_id,
@@ -613,4 +636,5 @@ def _batch_claim(row: list[Any]) -> services.BatchClaim:
         billed=billed,
         allowed=allowed,
         received_on=date.fromisoformat(received) if received else None,
+        service_category=category,
     )

@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from accounts.models import TIER_CHOICES, BankAccountType, Dependent, Employee, Employer
 from accounts.rules import policy_year_label
+from claims.rules import SERVICE_CATEGORY_LABELS
 from staywell.crypto import EncryptedTextField, masked
 from staywell.history import history
 from vesting.models import Account, AchFile, Transaction
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+SERVICE_CATEGORY_CHOICES = [(c.value, label) for c, label in SERVICE_CATEGORY_LABELS.items()]
 
 
 class FamilyYear(models.Model):
@@ -190,6 +192,11 @@ class Claim(models.Model):
         Payee, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
     admin_claim_number = models.CharField(max_length=40)  # the claims administrator's number
+    # What kind of care (claims.rules.ServiceCategory), as the clerk or the administrator's
+    # file gives it; blank: not given. Read by the utilization watch (reports.economics).
+    service_category = models.CharField(
+        max_length=12, choices=SERVICE_CATEGORY_CHOICES, blank=True, default=""
+    )
     billed = models.DecimalField(**MONEY)  # dollars the provider billed
     allowed = models.DecimalField(**MONEY)  # dollars allowed by the administrator (R-CL2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENTERED)
@@ -246,6 +253,11 @@ class Claim(models.Model):
                 name="claim_received_after_service",
             ),
             models.CheckConstraint(
+                condition=Q(service_category="")
+                | Q(service_category__in=[value for value, _ in SERVICE_CATEGORY_CHOICES]),
+                name="claim_service_category_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(trust_fund_amount__gte=0)
                 & Q(employee_amount__gte=0)
                 & Q(carrier_amount__gte=0),
@@ -268,6 +280,13 @@ class Claim(models.Model):
             models.Index(fields=["status"], name="claim_status_idx"),
             models.Index(fields=["admin_claim_number"], name="claim_admin_number_idx"),
             models.Index(fields=["policy_year", "employer"], name="claim_year_employer_idx"),
+            # The utilization watch counts preventive care per family and year (small: only
+            # the preventive claims paid are in it).
+            models.Index(
+                fields=["policy_year", "employer", "employee"],
+                condition=Q(service_category="preventive", status="paid"),
+                name="claim_preventive_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from accounts.rules import Tier
 from staywell.money import ZERO, money, typed_money_error
@@ -32,12 +33,15 @@ __all__ = [
     "CARRIER_MAXIMUM",
     "DEDUCTIBLE",
     "NO_COVERAGE_REASON",
+    "SERVICE_CATEGORY_LABELS",
     "TRUST_FUNDED_TIERS",
     "ClaimId",
     "ClaimInput",
     "ClaimSplit",
+    "ServiceCategory",
     "SplitAdjustment",
     "family_absorbed",
+    "parse_service_category",
     "resplit_family_year",
     "split_adjustments",
     "split_claim",
@@ -280,3 +284,51 @@ def validate_amounts(
             f"billed amount {_dollars(amounts['billed'])}."
         )
     return errors
+
+
+class ServiceCategory(StrEnum):
+    """What kind of care a claim paid for, as the claims administrator codes it (optional
+    on a claim: the utilization watch of ``reports.economics`` reads it, section 8).
+
+    Decision: five plain categories a clerk can read off an explanation of benefits:
+    preventive care (check-ups, screenings, immunizations: what critics feared people
+    would skip to build a nest egg), office visits, hospital stays and outpatient
+    surgery, pharmacy, and everything else (laboratory, imaging, ambulance...). A claim
+    without one is "not given", never guessed.
+    """
+
+    PREVENTIVE = "preventive"
+    OFFICE = "office"
+    HOSPITAL = "hospital"
+    PHARMACY = "pharmacy"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SERVICE_CATEGORY_LABELS[self]
+
+
+SERVICE_CATEGORY_LABELS: dict[ServiceCategory, str] = {
+    ServiceCategory.PREVENTIVE: "Preventive care",
+    ServiceCategory.OFFICE: "Office visit",
+    ServiceCategory.HOSPITAL: "Hospital",
+    ServiceCategory.PHARMACY: "Pharmacy",
+    ServiceCategory.OTHER: "Other",
+}
+
+SERVICE_CATEGORY_ERROR = (
+    "Choose preventive, office, hospital, pharmacy or other (or leave it blank)."
+)
+
+
+def parse_service_category(value: object) -> tuple[str, str | None]:
+    """A service category as typed (any case, surrounding spaces; ``None`` or blank: not
+    given) -> ``(value, None)``, with ``value`` a :class:`ServiceCategory` value or ``""``;
+    anything else -> ``("", message)``. A label ("Office visit") is read as its category."""
+    text = "" if value is None else str(value).strip().lower()
+    if not text:
+        return "", None
+    for category, label in SERVICE_CATEGORY_LABELS.items():
+        if text in (category.value, label.lower()):
+            return category.value, None
+    return "", SERVICE_CATEGORY_ERROR

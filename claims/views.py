@@ -183,6 +183,7 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
                 **form.service_kwargs(),
                 **form.date_kwargs(),
                 **form.payee_kwargs(),
+                **form.category_kwargs(),
                 entered_by=request.user,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
                 source=Claim.Source.ENTRY,

@@ -68,3 +68,78 @@ class FundReportDocument(models.Model):
     @property
     def file_name(self) -> str:
         return self.pdf.name.rsplit("/", 1)[-1] if self.pdf else ""
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+class ProjectionScenario(models.Model):
+    """A named set of assumptions for the ten-year projection (``reports.economics``),
+    saved by the superintendent for an employer or for the pool, changed and saved again.
+
+    The columns are ``reports.economics.rules.Assumptions``; the services check them with
+    ``assumption_errors`` and the database refuses impossible values too.
+    """
+
+    name = models.CharField(max_length=100)  # unique per employer (or for the pool)
+    # The employer projected; NULL = the whole pool.
+    employer = models.ForeignKey(
+        "accounts.Employer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projection_scenarios",
+    )
+    major_medical_inflation = models.DecimalField(**PERCENT)  # percent a year, carrier premium
+    dental_inflation = models.DecimalField(**PERCENT)  # percent a year, dental premium
+    interest_rate = models.DecimalField(**PERCENT)  # percent a year on the money held
+    claims_trend = models.DecimalField(**PERCENT)  # percent a year, each family's claims
+    covered_employees = models.PositiveIntegerField()  # headcount, any tier
+    headcount_growth = models.DecimalField(**PERCENT)  # percent a year
+    full_tier_share = models.DecimalField(**PERCENT)  # percent of the covered in the FULL tier
+    deductible = models.DecimalField(**MONEY)  # dollars per family per year (R-CL1)
+    maximum_vest = models.DecimalField(**MONEY)  # dollars per year (R-VE2), <= deductible
+    turnover = models.DecimalField(**PERCENT)  # percent of the vested liability paid a year
+    admin_per_family = models.DecimalField(**MONEY)  # dollars per family per year
+    hdhp_deductible = models.DecimalField(**MONEY)  # dollars, the HDHP's family deductible
+    hsa_contribution = models.DecimalField(**MONEY)  # dollars per family per year
+    pool_premium = models.DecimalField(**MONEY)  # dollars per member per month, first year
+    pool_inflation = models.DecimalField(**PERCENT)  # percent a year
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employer", "name"],
+                condition=models.Q(employer__isnull=False),
+                name="projection_scenario_name_per_employer",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(employer__isnull=True),
+                name="projection_scenario_name_pool",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(maximum_vest__lte=models.F("deductible"))
+                & models.Q(deductible__gt=0)
+                & models.Q(maximum_vest__gte=0)
+                & models.Q(full_tier_share__gte=0, full_tier_share__lte=100)
+                & models.Q(turnover__gte=0, turnover__lte=100)
+                & models.Q(interest_rate__gte=0, interest_rate__lte=50)
+                & models.Q(admin_per_family__gte=0, hsa_contribution__gte=0)
+                & models.Q(hdhp_deductible__gt=0, pool_premium__gt=0),
+                name="projection_scenario_values_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports import views
+from reports.economics import views as economics
 
 app_name = "reports"
 urlpatterns = [
@@ -13,6 +14,22 @@ urlpatterns = [
         "fund-reports/documents/<int:document_id>/",
         views.fund_report_document,
         name="fund_report_document",
+    ),
+    path("economics/", economics.results, name="economics"),
+    path("economics/results.csv", economics.results_csv, name="economics_results_csv"),
+    path("economics/projection/", economics.projection, name="economics_projection"),
+    path("economics/scenarios/", economics.scenario_save, name="economics_scenario_save"),
+    path(
+        "economics/scenarios/<int:scenario_id>/delete/",
+        economics.scenario_delete,
+        name="economics_scenario_delete",
+    ),
+    path("economics/report.pdf", economics.report_pdf, name="economics_pdf"),
+    path("economics/utilization/", economics.utilization, name="economics_utilization"),
+    path(
+        "economics/utilization/compute/",
+        economics.utilization_compute,
+        name="economics_utilization_compute",
     ),
     path("payroll/", views.payroll, name="payroll"),
     path("payroll/export/", views.payroll_export, name="payroll_export"),

@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Claims", "claims:list", (Role.CLERK, Role.SUPERINTENDENT)),
     ("Census import", "accounts:census_import", (Role.CLERK,)),
     ("Dashboard", "reports:dashboard", REPORT_READERS),
+    ("Plan economics", "reports:economics", REPORT_READERS),
     ("Funds", "vesting:fund_list", LEDGER_VIEW_ROLES),
     ("Vesting", "vesting:run_list", VESTING_RUN_ROLES),
     ("Payouts", "vesting:payout_list", (Role.CLERK, Role.SUPERINTENDENT)),

@@ -331,3 +331,72 @@ def roll(*years: int, reason: str = "No month closes in this data set.") -> None
             policy_year=year, today=date(year + 1, 7, 1), queue=False, override_reason=reason
         )
         rollover.rollover_execute(run.pk)
+
+
+# --- Plan economics ----------------------------------------------------------------------------
+
+
+def economics_scenario():
+    """An employer with two years of plan history for the economics pages (section 8),
+    worked by hand in ``tests/functional/test_economics_pages.py``: Ann and Bob, FULL
+    tier since 1980; contributions of 83.34 a month from July 1983 to June 1985; claims
+    entered through the claims services (Ann 300.00 and Bob 1,200.00 in 1983-84, Ann
+    100.00 preventive and Bob 450.00 in 1984-85); the 1983-84 rollover on July 1, 1984;
+    interest 30.00, 25.00, 25.00 and costs 20.00, 40.00. The ledger ends June 30, 1985,
+    the reporting day. Returns the employer ("SWD", "Stay Well District")."""
+    from vesting import ledger, rollover
+
+    for year in (1984, 1985):
+        PremiumScheduleFactory(plan_year=PlanYearFactory(start_year=year))
+    employer = EmployerFactory(code="SWD", name="Stay Well District")
+    program = ProgramFactory(employer=employer, code="0100", name="General administration")
+    ann = hire(program=program, number="1", first_name="Ann", last_name="Able")
+    bob = hire(program=program, number="2", first_name="Bob", last_name="Baker")
+    for index in range(24):
+        year, month = 1983 + (6 + index) // 12, (6 + index) % 12 + 1
+        ledger.post_employer_contribution(
+            employer=employer, year=year, month=month, amount=Decimal("83.34")
+        )
+
+    def claim(employee, allowed, service, paid, category):
+        enter_claim(
+            employee,
+            Decimal(allowed),
+            date_of_service=service,
+            received_on=paid,
+            paid_on=paid,
+            today=paid,
+            service_category=category,
+        )
+
+    claim(ann, "300.00", date(1983, 12, 15), date(1984, 1, 10), "office")
+    claim(bob, "1200.00", date(1984, 3, 1), date(1984, 3, 20), "hospital")
+    run = rollover.rollover_start(
+        policy_year=1983, today=date(1984, 7, 1), queue=False, override_reason="No closes here"
+    )
+    rollover.rollover_execute(run.pk)
+    claim(ann, "100.00", date(1984, 7, 20), date(1984, 8, 1), "preventive")
+    claim(bob, "450.00", date(1985, 2, 10), date(1985, 3, 1), "office")
+    for day, interest, cost in (
+        (date(1984, 6, 30), "30.00", "20.00"),
+        (date(1984, 12, 31), "25.00", None),
+        (date(1985, 6, 30), "25.00", "40.00"),
+    ):
+        ledger.post_interest(
+            employer=employer,
+            amount=Decimal(interest),
+            period_start=day.replace(day=1),
+            period_end=day,
+            earned_by="general_trust",
+            today=day,
+        )
+        if cost:
+            ledger.post_administrative_expense(
+                employer=employer,
+                amount=Decimal(cost),
+                period_start=day.replace(day=1),
+                period_end=day,
+                description="Claims administration",
+                today=day,
+            )
+    return employer

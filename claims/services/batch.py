@@ -83,6 +83,7 @@ class BatchClaim:
     billed: Decimal | str
     allowed: Decimal | str
     received_on: date | None = None
+    service_category: str = ""  # checked by the import (``claims.rules.parse_service_category``)
 
 
 @dataclass
@@ -97,6 +98,7 @@ class _Entry:
     events: list[tuple[str, str]] | None = None
     transaction_id: int | None = None
     account_id: int | None = None
+    service_category: str = ""
 
 
 def _checked(claims: Sequence[BatchClaim], today: date) -> list[_Entry]:
@@ -140,7 +142,7 @@ def _checked(claims: Sequence[BatchClaim], today: date) -> list[_Entry]:
                 f"Claim {index + 1} ({claim.admin_claim_number}): {'; '.join(exc.messages)}",
                 index,
             ) from exc
-        entries.append(_Entry(answer, received, paid))
+        entries.append(_Entry(answer, received, paid, service_category=claim.service_category))
     return entries
 
 
@@ -262,7 +264,7 @@ def _split_all(
             received_on=entry.received_on,
         )
         claim.duplicate_of_id = duplicates.get(index)
-        claim.payee = payees[draft.provider]
+        claim.payee, claim.service_category = payees[draft.provider], entry.service_category
         events = [entered_event(claim, draft)]
         if split.denied:
             events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
@@ -343,6 +345,7 @@ _CLAIM_COLUMNS = (
     ("entered_at", "timestamptz"),
     ("paid_on", "date"),
     ("received_on", "date"),
+    ("service_category", "text"),
 )
 # Built from the constants above (no input reaches the text).
 _INSERT_CLAIMS_SQL = (  # noqa: S608

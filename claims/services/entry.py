@@ -22,7 +22,7 @@ from claims.models import (
     ClaimLedgerEntry,
     FamilyYear,
 )
-from claims.rules import ClaimSplit
+from claims.rules import ClaimSplit, parse_service_category
 from claims.services.checking import (
     acting_user,
     adjudicate,
@@ -173,6 +173,7 @@ def claim_enter(
     source: str = Claim.Source.ENTRY,
     today: date | None = None,
     payee: Any = None,
+    service_category: str | None = None,
 ) -> Claim:
     """Enter a claim: check it, split it under the family's lock, pay the trust fund's
     share and record the carrier's (module doc). Returns the saved claim (status paid or
@@ -183,8 +184,9 @@ def claim_enter(
     by default the claim was received on its date paid, and paid today.
 
     ``payee``: the payee picked; by default the provider's (``services.payees``).
+    ``service_category``: optional (``claims.rules.ServiceCategory``; blank: not given).
     """
-    draft, received_on, paid_on = _checked(
+    draft, received_on, paid_on, category = _checked(
         dict(
             employee=employee,
             patient=patient,
@@ -197,6 +199,7 @@ def claim_enter(
         received_on=received_on,
         paid_on=paid_on,
         today=today or timezone.localdate(),
+        service_category=service_category,
     )
     paid_to = payee_for_claim(payee=payee, provider=draft.provider)
     family, claim_id = _lock_family_year(draft.policyholder.pk, draft.policy_year)
@@ -217,18 +220,12 @@ def claim_enter(
         now=now,
         received_on=received_on,
     )
-    claim.payee = paid_to
+    claim.payee, claim.service_category = paid_to, category
     events = [entered_event(claim, draft)]
-    payment: tuple[Transaction, Account] | None = None
+    payment = None if split.denied else _pay_trust_fund(claim, split, paid_on, user)
     if split.denied:
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
     else:
-        if split.trust_fund > ZERO:
-            claim.paid_on = paid_on
-            payment = _post_payment(
-                claim, split.trust_fund, claim.paid_on, user, key=f"claim:{claim_id}:pay"
-            )
-            claim.payment_transaction = payment[0]
         events.extend(split_events(draft, split))
     if not _insert_claim(claim, family, split, events, payment, user, now):
         # A concurrent entry took the claim number (the payment is rolled back with this).
@@ -239,11 +236,31 @@ def claim_enter(
     return claim
 
 
+def _pay_trust_fund(
+    claim: Claim, split: ClaimSplit, paid_on: date, user: Any
+) -> tuple[Transaction, Account] | None:
+    """The trust fund's share paid on ``paid_on`` (none when it has no share)."""
+    if split.trust_fund <= ZERO:
+        return None
+    claim.paid_on = paid_on
+    payment = _post_payment(claim, split.trust_fund, paid_on, user, key=f"claim:{claim.pk}:pay")
+    claim.payment_transaction = payment[0]
+    return payment
+
+
 def _checked(
-    fields: dict[str, Any], *, received_on: date | None, paid_on: date | None, today: date
-) -> tuple[ClaimDraft, date, date]:
-    """The claim's input checked (``claim_validate``) and its (date received, date paid)
-    (``entry_dates``); a refusal of the input names the bad dates too."""
+    fields: dict[str, Any],
+    *,
+    received_on: date | None,
+    paid_on: date | None,
+    today: date,
+    service_category: str | None = None,
+) -> tuple[ClaimDraft, date, date, str]:
+    """The claim's input checked (``claim_validate``), its (date received, date paid)
+    (``entry_dates``) and its service category; a refusal of the input names the bad
+    dates and a bad service category too."""
+    category, category_error = parse_service_category(service_category)
+    extra = {"service_category": category_error} if category_error else {}
     try:
         draft = claim_validate(**fields, today=today)
     except ValidationError as error:
@@ -254,17 +271,22 @@ def _checked(
             paid_on=paid_on,
             today=today,
         )
-        if not date_errors:
+        if not date_errors and not extra:
             raise
-        raise ValidationError({**error.message_dict, **date_errors}) from None
-    received, paid = entry_dates(
-        employer_id=draft.policyholder.employer_id,
-        date_of_service=draft.date_of_service,
-        received_on=received_on,
-        paid_on=paid_on,
-        today=today,
-    )
-    return draft, received, paid
+        raise ValidationError({**error.message_dict, **date_errors, **extra}) from None
+    try:
+        received, paid = entry_dates(
+            employer_id=draft.policyholder.employer_id,
+            date_of_service=draft.date_of_service,
+            received_on=received_on,
+            paid_on=paid_on,
+            today=today,
+        )
+    except ValidationError as error:
+        raise ValidationError({**error.message_dict, **extra}) from None
+    if extra:
+        raise ValidationError(extra)
+    return draft, received, paid, category
 
 
 # The claim, its payment entry, its events and the family's new totals: one statement. It
@@ -277,13 +299,15 @@ WITH ctx AS (
 ), c AS (
     INSERT INTO claims_claim (
         id, employer_id, employee_id, family_year_id, patient_id, patient_name,
-        date_of_service, policy_year, provider, payee_id, admin_claim_number, billed, allowed, status,
+        date_of_service, policy_year, provider, payee_id, admin_claim_number, service_category,
+        billed, allowed, status,
         denied_reason, tier, trust_fund_amount, employee_amount, carrier_amount, forwarded_at,
         payment_transaction_id, duplicate_of_id, source, entered_by_id, entered_at, paid_on,
         void_reason, voided_by_id, voided_at, received_on
     )
     VALUES (%(id)s, %(employer)s, %(employee)s, %(family)s, %(patient)s, %(patient_name)s,
-            %(day)s, %(year)s, %(provider)s, %(payee_id)s, %(number)s, %(billed)s, %(allowed)s, %(status)s,
+            %(day)s, %(year)s, %(provider)s, %(payee_id)s, %(number)s, %(category)s,
+            %(billed)s, %(allowed)s, %(status)s,
             %(denied)s, %(tier)s, %(trust_fund)s, %(employee_amount)s, %(carrier)s,
             %(forwarded)s, %(tx)s, %(duplicate_of)s, %(source)s, %(user)s, %(now)s,
             %(paid_on)s, '', NULL, NULL, %(received_on)s)
@@ -338,6 +362,7 @@ def _insert_claim(
         "provider": claim.provider,
         "payee_id": claim.payee_id,
         "number": claim.admin_claim_number,
+        "category": claim.service_category,
         "billed": claim.billed,
         "allowed": claim.allowed,
         "status": claim.status,

@@ -419,7 +419,10 @@ def test_import_page_queues_a_good_file_and_shows_its_progress(
 def test_import_template_download(clerk_client):
     response = clerk_client.get("/claims/import/template.csv")
     assert response["Content-Disposition"] == 'attachment; filename="claims-template.csv"'
-    assert response.content.decode().splitlines()[0] == HEADER.strip() + ",received_on"
+    assert (
+        response.content.decode().splitlines()[0]
+        == HEADER.strip() + ",received_on,service_category"
+    )
 
 
 # --- Payment runs ------------------------------------------------------------------------------------

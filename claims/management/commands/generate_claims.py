@@ -4,7 +4,8 @@
 
 For every employee hired by the end of a policy year and not separated before it began,
 ``--per-employee-year`` claims with random dates of service in the year (up to today),
-lognormal allowed amounts (median about $55) and a provider from a list; the employee is
+lognormal allowed amounts (median about $55) and a provider from a list, with the service
+category of that provider (one office visit in four a preventive check-up); the employee is
 the patient. Everything is set-based SQL, never a service call per claim:
 
 1. the claims are generated into a temporary table (``generate_series``, PostgreSQL 16's
@@ -57,6 +58,15 @@ PROVIDERS = (
     "Rexall Drug",
     "Coast Clinical Laboratory",
     "Valley Dental Surgery",
+)
+# The service category of each provider's claims (claims.rules.ServiceCategory); one in four
+# office visits is a preventive check-up (by claim id).
+PROVIDER_CATEGORIES = (
+    *("hospital",) * 3,
+    *("office",) * 4,
+    "other",
+    *("pharmacy",) * 2,
+    *("other",) * 2,
 )
 BATCH = 50_000
 
@@ -123,13 +133,16 @@ SELECT employee_id, policy_year, sum(under),
 _CLAIMS = """
 INSERT INTO claims_claim (
     id, employer_id, employee_id, family_year_id, patient_id, patient_name, date_of_service,
-    policy_year, provider, admin_claim_number, billed, allowed, status, denied_reason, tier,
+    policy_year, provider, service_category, admin_claim_number, billed, allowed, status,
+    denied_reason, tier,
     trust_fund_amount, employee_amount, carrier_amount, forwarded_at, payment_transaction_id,
     duplicate_of_id, source, entered_by_id, entered_at, paid_on, void_reason, voided_by_id,
     voided_at, received_on
 )
 SELECT g.id, g.employer_id, g.employee_id, f.id, NULL, e.first_name || ' ' || e.last_name,
        g.day, g.policy_year, (%(providers_array)s::text[])[g.provider_index],
+       CASE WHEN (%(categories_array)s::text[])[g.provider_index] = 'office' AND g.id %% 4 = 0
+            THEN 'preventive' ELSE (%(categories_array)s::text[])[g.provider_index] END,
        'GEN-' || g.id, round(g.allowed * (1 + 0.4 * g.markup), 2), g.allowed,
        CASE WHEN g.tier = 'none' THEN 'denied' ELSE 'paid' END,
        CASE WHEN g.tier = 'none' THEN 'No coverage on the date of service' ELSE '' END,
@@ -183,7 +196,11 @@ def insert_generated_claims(*, now: Any) -> tuple[int, list[GeneratedPayment]]:
     """Steps 2 and 3: split the claims of ``gen_claims`` (R-CL1, R-CL3, R-CL4) and insert
     their family years, claims and events. Returns the number of claims and the
     trust-fund payments to make (entry order)."""
-    params = {"now": now, "providers_array": list(PROVIDERS)}
+    params = {
+        "now": now,
+        "providers_array": list(PROVIDERS),
+        "categories_array": list(PROVIDER_CATEGORIES),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_SPLIT)
         cursor.execute("CREATE INDEX ON gen_split (employee_id, policy_year)")

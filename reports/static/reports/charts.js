@@ -1,10 +1,10 @@
-/* Dashboard charts (Chart.js 4, served by the app). Each canvas has role="img", an
+/* Dashboard and plan economics charts (Chart.js 4, served by the app). Each canvas has role="img", an
    aria-label and a table of the same figures beside it, so nothing here is the only
    way to read a number. Amounts arrive as exact decimal strings; they become numbers
    for drawing only. */
 (function () {
   "use strict";
-  var source = document.getElementById("dashboard-charts");
+  var source = document.getElementById("dashboard-charts") || document.getElementById("economics-charts");
   if (!source || typeof Chart === "undefined") { return; }
   var charts = JSON.parse(source.textContent);
   var colors = ["#005ea2", "#c05600", "#00703c", "#71767a"];
@@ -30,7 +30,12 @@
     });
     var valueAxis = {
       beginAtZero: true,
-      ticks: { callback: function (value) { return spec.count ? value : money.format(value); } }
+      ticks: {
+        callback: function (value) {
+          if (spec.percent) { return value + "%"; }
+          return spec.count ? value : money.format(value);
+        }
+      }
     };
     new Chart(canvas, {
       type: spec.type,
