@@ -12,7 +12,26 @@ class StaywellConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(grant_app_role, dispatch_uid="staywell.grant_app_role")
+        post_migrate.connect(
+            install_trigger_functions, dispatch_uid="staywell.install_trigger_functions"
+        )
         from staywell import signals  # noqa: F401 - connects the receivers
+
+
+def install_trigger_functions(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``: the history triggers' two helper functions without an exception
+    block per row (``staywell/sql/trigger_functions.sql`` says why), once per migrate."""
+    from pathlib import Path
+
+    from django.db import connections
+
+    if sender.name != "staywell":
+        return
+    statements = (Path(__file__).resolve().parent / "sql" / "trigger_functions.sql").read_text(
+        encoding="utf-8"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(statements)
 
 
 def grant_app_role(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
