@@ -92,3 +92,45 @@ def test_production_refuses_to_start_without_its_secrets():
         "DJANGO_ENV=production needs these environment variables: SECRET_KEY, "
         "FIELD_ENCRYPTION_KEY, DATABASE_URL, REDIS_URL" in result.stderr
     )
+
+
+def test_the_web_health_check_asks_with_a_host_the_app_accepts():
+    """The check runs inside the container against 127.0.0.1, which ALLOWED_HOSTS does not
+    list: it sends the first allowed host as Host (a 400 would mark the app unhealthy)."""
+    import http.server
+    import threading
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "-c"]
+    seen: list[str] = []
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(f"{self.headers['Host']} {self.path}")
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    snippet = command[3].replace(":8000/", f":{server.server_port}/")
+    try:
+        for allowed, host in (
+            ("staywell.example.org,localhost", "staywell.example.org"),
+            (".example.org", "example.org"),
+            ("*", "localhost"),
+        ):
+            result = subprocess.run(
+                ["python3", "-c", snippet],
+                env={"ALLOWED_HOSTS": allowed, "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr
+            assert seen.pop() == f"{host} /healthz"
+    finally:
+        server.shutdown()
