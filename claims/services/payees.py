@@ -22,23 +22,31 @@ from claims.services.checking import model_from_row, normalized_text
 from staywell.db import parse_id, prepared_rows
 from staywell.names import name_character_error, provider_key
 
-# Find or create in one statement (the entry path): the row of the key, new or not.
+# Find or create (the entry path): the row of the key, found without a lock, else inserted.
+# Not ``INSERT ... ON CONFLICT DO UPDATE``: that locks and rewrites the payee's row for the
+# rest of the claim's transaction, so every claim of one provider (a hospital) waited for
+# the one before it to commit, and throughput fell as clerks were added.
 _FIND_OR_CREATE_SQL = """
-INSERT INTO claims_payee (name, key, address, active, created_at)
-VALUES (%s, %s, '', true, %s)
-ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
-RETURNING id, name, key, active
+WITH found AS (SELECT id, name, key, active FROM claims_payee WHERE key = %(key)s),
+new AS (
+    INSERT INTO claims_payee (name, key, address, active, created_at)
+    SELECT %(name)s, %(key)s, '', true, %(now)s WHERE NOT EXISTS (SELECT 1 FROM found)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id, name, key, active
+)
+SELECT * FROM found UNION ALL SELECT * FROM new
 """
+# When another transaction created the key at the same moment (its INSERT won): its row.
+_FIND_SQL = "SELECT id, name, key, active FROM claims_payee WHERE key = %(key)s"
 
 
 def payee_for_provider(provider: str) -> Payee:
     """The payee of a provider's name (checked by the caller): the one of its key, or a
     new payee with that name."""
     name = normalized_text(provider)
-    rows = prepared_rows(
-        _FIND_OR_CREATE_SQL,
-        [name, provider_key(name)[:200], timezone.now()],
-        row_factory=dict_row,
+    values = {"name": name, "key": provider_key(name)[:200], "now": timezone.now()}
+    rows = prepared_rows(_FIND_OR_CREATE_SQL, values, row_factory=dict_row) or prepared_rows(
+        _FIND_SQL, values, row_factory=dict_row
     )
     payee: Payee = model_from_row(Payee, rows[0])
     return payee
