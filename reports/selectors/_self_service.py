@@ -208,7 +208,12 @@ SELECT coalesce(o.kind, t.kind) AS kind,
                                                 t.period_start, t.effective_date)) < 7
                THEN 1 ELSE 0 END) AS year,
        sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
-  FROM vesting_transaction t
+  FROM (SELECT id FROM vesting_transaction WHERE employee_id = %(employee_id)s
+        UNION  -- the reversals of the employee's transactions, whoever they name
+        SELECT r.id FROM vesting_transaction r
+          JOIN vesting_transaction m ON r.reverses_id = m.id
+         WHERE m.employee_id = %(employee_id)s) AS mine
+  JOIN vesting_transaction t ON t.id = mine.id
   LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
   JOIN vesting_posting p ON p.transaction_id = t.id
   JOIN vesting_account a ON a.id = p.account_id
@@ -225,7 +230,9 @@ SELECT coalesce(o.kind, t.kind) AS kind,
 def _employee_years(employee: Employee, as_of: date) -> dict[str, dict[int, Decimal]]:
     """Per policy year (of the date of service, or of the vested period): trust-fund
     claims, net vested (vesting transfers less run-out recoveries) and unvested amounts
-    of one employee, from the ledger (one query, the employee index)."""
+    of one employee, from the ledger (one query: the employee's transactions and their
+    reversals found by index; a filter on ``coalesce(o.employee_id, t.employee_id)`` alone
+    reads the whole ledger)."""
     with connection.cursor() as cursor:
         cursor.execute(_EMPLOYEE_YEARS_SQL, {"employee_id": employee.pk, "as_of": as_of})
         rows = cursor.fetchall()
