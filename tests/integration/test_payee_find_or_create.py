@@ -34,7 +34,7 @@ def test_a_clerk_finds_the_payee_while_another_clerk_s_claim_of_it_is_not_commit
                 payee_for_provider("Ukiah Valley Medical Center")
                 holding.set()
                 release.wait(10)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             errors.append(exc)
             holding.set()
         finally:
