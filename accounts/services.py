@@ -169,7 +169,7 @@ def employer_create(*, code: str, name: str) -> Employer:
 
 @transaction.atomic
 def employer_update(*, employer: Employer, name: str) -> Employer:
-    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    employer = Employer.objects.select_for_update(no_key=True).get(pk=employer.pk)
     employer.name = _required_text(name, "name", "employer name", 200)
     employer.save(update_fields=["name"])
     return employer

@@ -41,7 +41,10 @@ def month_close(
     with db_transaction.atomic():
         # One close of an employer at a time: a concurrent second close of the same month
         # waits, then finds the first and answers it (a replay), never "out of order".
-        Employer.objects.select_for_update().filter(pk=employer_id).first()
+        # FOR NO KEY UPDATE: rows that merely reference the employer (a rollover's writes,
+        # checked FOR KEY SHARE) do not wait for the close; with FOR UPDATE a rollover that
+        # held the trust fund's balance rows deadlocked with a close posting to them.
+        Employer.objects.select_for_update(no_key=True).filter(pk=employer_id).first()
         existing = MonthClose.objects.filter(
             employer_id=employer_id, year=year, month=month
         ).first()
