@@ -505,6 +505,15 @@ def rollover_execute(
     return _finish(run_id)
 
 
+def _release(run_id: int) -> None:
+    try:
+        VestingRun.objects.filter(pk=run_id, status=VestingRun.Status.RUNNING).update(
+            status=VestingRun.Status.QUEUED
+        )
+    except (OperationalError, InterfaceError):
+        pass  # the database is away: the run goes stale and is resumed (rollover_resume_stale)
+
+
 def _run_year(run: VestingRun, year: int, employer_ids: list[int]) -> dict[int, str]:
     """One year's employer-years: one batch; if it fails, employer by employer. Returns
     the failed employers with their errors."""
@@ -513,7 +522,11 @@ def _run_year(run: VestingRun, year: int, employer_ids: list[int]) -> dict[int, 
         rollover_batch(run_id=run.pk, year=year, employer_ids=employer_ids)
         return {}
     except (OperationalError, InterfaceError):
-        raise  # the database went away: the task retries (nothing of the batch was kept)
+        # A deadlock, or the database went away: nothing of the batch was kept and the task
+        # retries. The run is handed back (queued) so that the retry takes it at once
+        # rather than finding it "running" and waiting for it to go stale.
+        _release(run.pk)
+        raise
     except Exception as exc:
         if len(employer_ids) == 1:
             return {employer_ids[0]: _record_failure(run, year, employer_ids[0], exc)}
