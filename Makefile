@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format typecheck migrate assets bench clean-local
+.PHONY: run test install lint format typecheck migrate assets bench load clean-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ assets:
 
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+# A working day under load: every role at once for 10 minutes (bench/load_day.py; LOAD_ARGS
+# such as "--minutes 2"). Prints figures and checks; never part of `make test`.
+load: $(STAMP)
+	$(BIN)/python bench/load_day.py $(LOAD_ARGS)
 
 # Stop the embedded services and delete their data (the demo is rebuilt on the next run).
 LOCAL_DIR := $(or $(STAYWELL_LOCAL_DIR),.local)

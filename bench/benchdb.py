@@ -50,3 +50,42 @@ def fresh_database_url(name: str, *, reuse: bool = False, owner_only: bool = Fal
 def owner_url() -> str:
     """The benchmark database's URL as its owner (VACUUM, the floor's own tables)."""
     return os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"]
+
+
+def _owner_server_url() -> str:
+    owner = os.environ.get("DATABASE_OWNER_URL", "").strip()
+    if not owner:
+        from staywell import embedded
+
+        app, owner = embedded.postgres_urls(BASE_DIR)
+        owner = owner or app
+    return owner
+
+
+def database_exists(name: str) -> bool:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(make_conninfo(_owner_server_url(), dbname="postgres")) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
+
+
+def clone_database(template: str, name: str, *, replace: bool = False) -> None:
+    """Database ``name`` as a copy of ``template`` (a file copy: seconds for gigabytes);
+    nobody may be connected to ``template``."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    url = make_conninfo(_owner_server_url(), dbname="postgres")
+    with psycopg.connect(url, autocommit=True) as conn:
+        if replace:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
