@@ -480,6 +480,82 @@ def check_ledger() -> list[str]:
     return []
 
 
+def run_locust(work: Path, total: int, seconds: float) -> float:
+    """The day's users for ``seconds`` (locust, headless); returns the seconds it took."""
+    started = time.perf_counter()
+    env = {
+        **os.environ,
+        "STAYWELL_LOAD_SETUP": str(work / "setup.json"),
+        "STAYWELL_LOAD_OUT": str(work / "out"),
+    }
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(BASE_DIR / "bench" / "load" / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "--users",
+            str(total),
+            "--spawn-rate",
+            str(SPAWN_RATE),
+            "--run-time",
+            f"{int(seconds)}s",
+            "--stop-timeout",
+            "30",
+            "--host",
+            f"http://127.0.0.1:{PORT}",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def read_results(work: Path, total: int, elapsed: float) -> tuple:
+    """What the locust processes left: (saved, voided, every record, the records once
+    everyone had arrived, the seconds of those)."""
+    saved, voided, everything, arrived = [], [], [], []
+    for out in work.glob("out.*.json"):
+        data = json.loads(out.read_text())
+        saved += data["saved"]
+        voided += data["voided"]
+        everything += data["records"]
+        arrived += data["arrived"]
+    ramp_end = min(arrived) if arrived else 0.0
+    ramp = [r for r in everything if r[3] < ramp_end]
+    records = [r for r in everything if r[3] >= ramp_end]
+    measured = max((r[3] for r in records), default=ramp_end) - ramp_end or elapsed
+    if ramp:
+        print(
+            f"arrival of the {total} users ({SPAWN_RATE} a second, not in the figures): "
+            f"{len(ramp)} requests, p95 {percentile([r[1] for r in ramp], 95):.0f} ms"
+        )
+    return saved, voided, everything, records, measured
+
+
+def check_rollover(report: dict, last_year: str) -> list[str]:
+    run = report.get("run", {})
+    print(
+        f"rollover of {last_year} in the worker: started {report.get('start_status')}, "
+        f"{run.get('status')} in {report.get('seconds', 0):.1f} s "
+        f"({run.get('lines_written', '?')} lines); the same request again: "
+        f"{report.get('rerun_status')} with run {report.get('rerun_id')} "
+        f"(the first was {run.get('id')})"
+    )
+    if run.get("status") != "completed":
+        return [
+            f"the rollover did not complete: answered {report.get('start_status')}, "
+            f"status {run.get('status')}, errors {str(run.get('errors'))[:300]}"
+        ]
+    if report.get("rerun_status") != 200 or report.get("rerun_id") != run.get("id"):
+        return ["the same rollover request again did not answer its completed run"]
+    return []
+
+
 def main() -> None:
     args = parse_args()
     os.environ["DATABASE_URL"] = url = fresh_database_url(RUN_DB)
@@ -520,57 +596,12 @@ def main() -> None:
     rollover = Rollover(token, last_year, seconds * args.rollover_at)
     try:
         rollover.start()
-        env = {
-            **os.environ,
-            "STAYWELL_LOAD_SETUP": str(work / "setup.json"),
-            "STAYWELL_LOAD_OUT": str(work / "out"),
-        }
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                str(BIN / "locust"),
-                "-f",
-                str(BASE_DIR / "bench" / "load" / "locustfile.py"),
-                "--headless",
-                "--only-summary",
-                "--users",
-                str(total),
-                "--spawn-rate",
-                str(SPAWN_RATE),
-                "--run-time",
-                f"{int(seconds)}s",
-                "--stop-timeout",
-                "30",
-                "--host",
-                f"http://127.0.0.1:{PORT}",
-                "--loglevel",
-                "WARNING",
-            ],
-            env=env,
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
-        elapsed = time.perf_counter() - started
+        elapsed = run_locust(work, total, seconds)
         rollover.join(timeout=600)
     finally:
         stop(app)
     print(f"load after: {Path('/proc/loadavg').read_text().split()[0]}")
-    saved, voided, everything, arrived = [], [], [], []
-    for out in work.glob("out.*.json"):
-        data = json.loads(out.read_text())
-        saved += data["saved"]
-        voided += data["voided"]
-        everything += data["records"]
-        arrived += data["arrived"]
-    ramp_end = min(arrived) if arrived else 0.0
-    ramp = [r for r in everything if r[3] < ramp_end]
-    records = [r for r in everything if r[3] >= ramp_end]
-    measured = max((r[3] for r in records), default=ramp_end) - ramp_end or elapsed
-    if ramp:
-        print(
-            f"arrival of the {total} users ({SPAWN_RATE} a second, not in the figures): "
-            f"{len(ramp)} requests, p95 {percentile([r[1] for r in ramp], 95):.0f} ms"
-        )
+    saved, voided, everything, records, measured = read_results(work, total, elapsed)
     print(f"figures of the {measured:.0f} s once everyone had arrived:")
     p95s = figures(records, measured)
 
@@ -585,22 +616,7 @@ def main() -> None:
     problems += check_claims(tag, saved, voided)
     problems += check_ledger()
     problems += check_families()
-    report = rollover.report
-    run = report.get("run", {})
-    print(
-        f"rollover of {last_year} in the worker: started {report.get('start_status')}, "
-        f"{run.get('status')} in {report.get('seconds', 0):.1f} s "
-        f"({run.get('lines_written', '?')} lines); the same request again: "
-        f"{report.get('rerun_status')} with run {report.get('rerun_id')} "
-        f"(the first was {run.get('id')})"
-    )
-    if run.get("status") != "completed":
-        problems.append(
-            f"the rollover did not complete: answered {report.get('start_status')}, "
-            f"status {run.get('status')}, errors {str(run.get('errors'))[:300]}"
-        )
-    elif report.get("rerun_status") != 200 or report.get("rerun_id") != run.get("id"):
-        problems.append("the same rollover request again did not answer its completed run")
+    problems += check_rollover(rollover.report, last_year)
     for kind, target in TARGETS.items():
         value = p95s.get(kind, 0.0)
         verdict = "met" if value < target else "MISSED"
