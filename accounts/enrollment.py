@@ -504,14 +504,7 @@ def process_enrollment(job_id: Any) -> None:
     made = enrollment_file(month=month, kind=kind, employers=employers)
     segments = made.text.count("~")
     job_start(job_id=job.pk, total=max(1, segments), message="Validating the 834 (005010X220A1)")
-    seen = {"n": 0}
-
-    def progress(_segment: x12.Segment) -> None:
-        seen["n"] += 1
-        if seen["n"] % 5000 == 0:
-            job_advance(job_id=job.pk, by=5000)
-
-    result = x12.validate(made.text, on_segment=progress)
+    result = x12.validate(made.text, progress=lambda n: job_advance(job_id=job.pk, by=n))
     if not result.valid:
         job_fail(
             job_id=job.pk,

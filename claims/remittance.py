@@ -161,17 +161,12 @@ class ClaimRead:
 class Reader:
     """Collects the claim payments from the segments pyx12 hands over, in order."""
 
-    def __init__(self, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(self) -> None:
         self.claims: list[ClaimRead] = []
         self.payee: x12.Segment | None = None
         self.current: ClaimRead | None = None
-        self.segments = 0
-        self.progress = progress
 
     def __call__(self, segment: x12.Segment) -> None:
-        self.segments += 1
-        if self.progress is not None and self.segments % 5000 == 0:
-            self.progress(5000)
         if segment.id in ("ST", "LX", "SE", "PLB"):
             self.current = None
             if segment.id == "ST":
@@ -455,8 +450,8 @@ def check_remittance(
     text: str, *, today: date | None = None, progress: Callable[[int], None] | None = None
 ) -> Checked:
     """Validate, map and check a whole 835 (module doc); nothing is written."""
-    reader = Reader(progress)
-    result = x12.validate(text, on_segment=reader)
+    reader = Reader()
+    result = x12.validate(text, on_segment=reader, progress=progress)
     checked = Checked(
         problems=list(result.problems),
         segments=result.segments,

@@ -3,11 +3,16 @@ element, the envelope's control numbers and counts."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+
 from staywell import x12
-from tests.x12_samples import ClaimPayment, remittance
+from tests.x12_samples import ClaimPayment, ServiceLine, remittance
 
 D = Decimal
 
@@ -98,3 +103,108 @@ def test_the_writer_counts_segments_and_closes_the_envelope():
 def test_values_are_cleaned_of_separators_and_accents():
     assert x12.clean("Núñez*Ávila~Jr:") == "NUNEZ AVILA JR"
     assert x12.clean("O'Brien-Smith", 8) == "O'BRIEN-"
+
+
+# pyx12 as it is, in an interpreter where none of ``staywell.x12``'s speed-ups is loaded.
+PYX12_ALONE = """
+import io, json, sys
+import pyx12.params, pyx12.x12n_document
+report = io.StringIO()
+valid = pyx12.x12n_document.x12n_document(
+    pyx12.params.params(), io.StringIO(sys.stdin.read()), None, None, fd_json=report
+)
+print(json.dumps([bool(valid), report.getvalue()]))
+"""
+
+
+def pyx12_alone(text):
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", PYX12_ALONE],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    valid, report = json.loads(out)
+    return valid, x12._problems_of(json.loads(report or "{}"))
+
+
+def three_payees():
+    def claims(prefix, count):
+        return [
+            ClaimPayment(
+                f"{prefix}-{n}",
+                D("150.00"),
+                D("120.00"),
+                "MCOE-1001",
+                statement_from=date(1984, 10, 15),
+                lines=[ServiceLine("99213", D("150.00"), D("120.00"), day=date(1984, 10, 15))],
+            )
+            for n in range(count)
+        ]
+
+    payees = {"DR HELEN AMES": claims("A", 5), "DR RUTH OKADA": claims("B", 3)}
+    return remittance({**payees, "UKIAH CLINIC": claims("C", 6)}, control_number=88)
+
+
+BROKEN = [
+    ("CLP*PCN-A-1*1*150*", "CLP*PCN-A-1*1*15O*"),  # CLP03 not a number
+    ("CLP*PCN-B-0*1*150*120**12*B-0", "CLP*PCN-B-0*1*150*120**12"),  # CLP07 missing
+    (
+        "DTM*232*19841015~\nSVC*HC:99213*150*120~\nDTM*472*19841015~\nCLP*PCN-C-3",
+        "DTM*232*19841015~\nZZZ*1~\nSVC*HC:99213*150*120~\nDTM*472*19841015~\nCLP*PCN-C-3",
+    ),  # unknown segment
+    ("DTM*472*19841015~\nCLP*PCN-C-5", "DTM*472*1984105~\nCLP*PCN-C-5"),  # bad date
+    ("N1*PE*DR RUTH OKADA", "N1*PE*DR RUTH\x07OKADA"),  # control character
+    ("SE*", "SE*9"),  # a wrong SE count (the first transaction set's)
+    ("STAYWELLPLAN*19841105*1200", "STAYWELLPLAN*19841305*1200"),  # the GS every part holds
+]
+
+
+@pytest.fixture
+def parallel(monkeypatch):
+    """Parts for any interchange of several transaction sets, on any machine."""
+    monkeypatch.setattr(x12, "PARALLEL_MIN_SEGMENTS", 1)
+    monkeypatch.setattr(x12.os, "cpu_count", lambda: 2)
+
+
+@pytest.mark.parametrize("broken", [None, *BROKEN], ids=["valid", *(b[1][:20] for b in BROKEN)])
+def test_parts_validated_in_parallel_give_pyx12s_own_answer(parallel, broken):
+    text = three_payees()
+    if broken:
+        assert broken[0] in text
+        text = text.replace(broken[0], broken[1], 1)
+    parts = x12._parts(text)
+    assert parts is not None and len(parts) == 2
+    seen, one_pass = [], []
+    result = x12.validate(text, on_segment=seen.append)
+    alone_valid, alone_problems = pyx12_alone(text)
+    assert result.valid == alone_valid == (broken is None)
+    assert result.problems == alone_problems
+    assert x12._validate_one(text, one_pass.append, None) == result
+    assert seen == one_pass  # the same segments, in file order, GE and IEA as written
+    assert [s.position for s in seen] == list(range(1, len(seen) + 1))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("GE*3*88", "GE*4*88"),
+        ("IEA*1*000000088", "IEA*1*000000089"),
+        ("ST*835*0002", "ST*835*0001"),
+    ],
+    ids=["GE count", "IEA control", "ST control twice"],
+)
+def test_an_envelope_not_right_is_validated_in_one_pass_by_pyx12(parallel, change):
+    text = three_payees().replace(*change)
+    assert x12._parts(text) is None
+    result = x12.validate(text)
+    assert not result.valid
+    assert result.problems == pyx12_alone(text)[1] != []
+
+
+def test_progress_is_heard_from_the_parts(parallel, monkeypatch):
+    monkeypatch.setattr(x12, "PROGRESS_EVERY", 10)
+    heard = []
+    result = x12.validate(three_payees(), progress=heard.append)
+    assert result.valid and len(heard) >= 8 and set(heard) == {10}
