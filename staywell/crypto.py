@@ -25,7 +25,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
-def _fernet() -> MultiFernet:
+def fernet() -> MultiFernet:
+    """The encryption of ``FIELD_ENCRYPTION_KEYS`` (the first key encrypts, each decrypts)."""
     keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or [])
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set.")
@@ -39,12 +40,12 @@ def _fernet() -> MultiFernet:
 
 
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode("utf-8")).decode("ascii")
+    return fernet().encrypt(value.encode("utf-8")).decode("ascii")
 
 
 def decrypt(token: str) -> str:
     try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+        return fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "An encrypted value cannot be read with FIELD_ENCRYPTION_KEY: was the key "

@@ -69,3 +69,43 @@ def test_pdf_header_prints_quotes_ampersands_and_brackets_as_typed(tmp_path, set
     assert "&amp;" not in html.split("</style>")[0]
     assert name in text
     assert "1985-86" in text
+
+
+def test_the_same_document_again_comes_from_the_cache_encrypted(tmp_path, settings, monkeypatch):
+    """A PDF is kept under the digest of its HTML (staywell.pdf): the same HTML again is
+    not rendered again; other HTML is; what the cache holds is not readable PDF."""
+    import uuid
+
+    import weasyprint
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    from staywell import pdf as pdf_module
+
+    (tmp_path / "statement.html").write_text(
+        '{% extends "pdf/base.html" %}{% block content %}<p>Vested {{ amount }}</p>{% endblock %}'
+    )
+    template = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**template, "DIRS": [*template["DIRS"], tmp_path]}]
+    renders = []
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def counted(self, *args, **kwargs):
+        renders.append(1)
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted)
+
+    def text(context):
+        made = render_pdf("statement.html", context, printed_on=date(1986, 7, 15))
+        return PdfReader(io.BytesIO(made)).pages[0].extract_text()
+
+    amount, other = (f"{uuid.uuid4().int % 10**8}.17" for _ in range(2))  # never cached before
+    assert f"Vested {amount}" in text({"amount": amount})
+    assert f"Vested {amount}" in text({"amount": amount})
+    assert len(renders) == 1
+    assert f"Vested {other}" in text({"amount": other}) and len(renders) == 2
+
+    html = render_to_string("statement.html", {"amount": amount, "printed_on": date(1986, 7, 15)})
+    kept = cache.get(pdf_module._key(html))
+    assert kept is not None and b"%PDF" not in kept and amount.encode() not in kept
