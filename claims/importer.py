@@ -74,7 +74,7 @@ from claims.forms import parse_date
 from claims.models import Claim
 from claims.rules import parse_service_category, validate_amounts
 from staywell.csv import csv_text
-from staywell.db import parse_id
+from staywell.db import parse_id, prepared_rows
 from staywell.jobs import job_advance, job_create, job_fail, job_start, job_succeed
 from staywell.models import Job
 from staywell.names import name_character_error
@@ -590,14 +590,9 @@ def enter_rows(
     the same data is skipped, with other data refused. A number in ``corrections`` (its
     claim voided by the same file) is compared only with a live claim of that number.
     ``unit`` names a row in messages ("Segment" for an 835). Returns (entered, skipped)."""
-    numbers = {row[1] for row in rows}
     latest: dict[str, Claim] = {}
     live: dict[str, Claim] = {}
-    for claim in (
-        Claim.objects.filter(admin_claim_number__in=numbers)
-        .select_related("patient")
-        .order_by("id")
-    ):
+    for claim in _claims_numbered({row[1] for row in rows}):
         latest[claim.admin_claim_number] = claim
         if claim.status != Claim.Status.VOIDED:
             live[claim.admin_claim_number] = claim
@@ -621,6 +616,19 @@ def enter_rows(
     except services.BatchClaimError as exc:
         raise ValidationError(f"{unit} {todo[exc.index][0]}: {'; '.join(exc.messages)}") from exc
     return len(todo), len(rows) - len(todo)
+
+
+_NUMBERED_SQL = "SELECT id FROM claims_claim WHERE admin_claim_number = ANY(%(numbers)b::text[])"
+
+
+def _claims_numbered(numbers: set[str]) -> list[Claim]:
+    """The claims with any of these numbers, in id order, with their patients: their ids
+    first, one array of a chunk's numbers (the ORM's ``__in`` sends each number as a
+    parameter of its own, thousands of them for a chunk, and it rarely finds any)."""
+    ids = [row[0] for row in prepared_rows(_NUMBERED_SQL, {"numbers": list(numbers)})]
+    if not ids:
+        return []
+    return list(Claim.objects.filter(pk__in=ids).select_related("patient").order_by("id"))
 
 
 def _batch_claim(row: list[Any]) -> services.BatchClaim:

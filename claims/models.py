@@ -149,7 +149,7 @@ class PaymentRun(models.Model):
         return f"Payment run {self.number}"
 
 
-@history("ClaimHistory")
+@history("ClaimHistory", bulk_inserts=True)  # the imports insert thousands at once
 class Claim(models.Model):
     """A medical claim as the claims administrator reported it, and its split (R-CL2, R-CL3)."""
 
@@ -274,7 +274,12 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["employee", "policy_year"], name="claim_family_year_idx"),
+            # The family's claims of a year; with the day, the duplicate guard's lookup by
+            # family, date of service and amount (claims.services.checking, .batch).
+            models.Index(
+                fields=["employee", "policy_year", "date_of_service"],
+                name="claim_family_year_idx",
+            ),
             models.Index(fields=["employer", "date_of_service"], name="claim_employer_date_idx"),
             models.Index(fields=["date_of_service"], name="claim_date_idx"),
             models.Index(fields=["status"], name="claim_status_idx"),

@@ -25,10 +25,20 @@ import pghistory
 TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
-def history(model_name: str) -> Callable[[Any], Any]:
-    """Class decorator: track the model's writes in the event model ``model_name``."""
+def history(model_name: str, *, bulk_inserts: bool = False) -> Callable[[Any], Any]:
+    """Class decorator: track the model's writes in the event model ``model_name``.
+
+    ``bulk_inserts``: the model's rows are inserted by the thousand in one statement (the
+    claims of an import), so its insert events are written by a statement-level trigger,
+    one ``INSERT ... SELECT`` from the statement's new rows, instead of one trigger call
+    and one INSERT per row (nearly half the time of such a statement). The events are
+    the same.
+    """
+    trackers = [type(tracker)() for tracker in TRACKERS]
+    if bulk_inserts:
+        trackers[0] = pghistory.InsertEvent(level=pghistory.Statement)
     return pghistory.track(
-        *(type(tracker)() for tracker in TRACKERS),
+        *trackers,
         model_name=model_name,
         append_only=True,
         obj_field=pghistory.ObjForeignKey(related_name="history"),

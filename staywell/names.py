@@ -58,7 +58,9 @@ def _describe(char: str) -> str:
 
 def name_character_error(value: str | None, what: str = "name") -> str | None:
     """The message for a name holding a refused character (None: the name is fine)."""
-    for char in value or "":
+    if not value or (value.isascii() and value.isprintable()):
+        return None  # printable ASCII holds no control character and no bidirectional mark
+    for char in value:
         if _is_refused(char):
             return (
                 f"The {what} contains an invisible control or text-direction character "

@@ -416,8 +416,8 @@ SELECT q.ord AS q_ord,
            AND (s.end_date IS NULL OR s.end_date >= q.day)
          ORDER BY s.start_date DESC LIMIT 1) AS tier,
        y.deductible, y.carrier_maximum
-  FROM unnest(%(ords)s::int[], %(employees)s::bigint[], %(patients)s::bigint[],
-              %(days)s::date[], %(years)s::int[]) AS q(ord, employee_id, patient_id, day, year)
+  FROM unnest(%(ords)b::int[], %(employees)b::bigint[], %(patients)b::bigint[],
+              %(days)b::date[], %(years)b::int[]) AS q(ord, employee_id, patient_id, day, year)
   JOIN accounts_employee e ON e.id = q.employee_id
   LEFT JOIN accounts_dependent d ON d.id = q.patient_id OR d.spouse_employee_id = e.id
   LEFT JOIN accounts_employee p ON p.id = d.employee_id
@@ -428,8 +428,9 @@ SELECT q.ord AS q_ord,
 def claim_validate_many(
     claims: list[ClaimFields], *, today: date | None = None
 ) -> list[ClaimDraft | ValidationError]:
-    """:func:`claim_validate` for many claims (the imports): one query for every family,
-    then each claim checked alike; each answer a draft or its ``ValidationError``."""
+    """:func:`claim_validate` for many claims (the imports): one query for every family
+    (its arrays sent in binary, as ``claims.services.batch`` sends its own), then each
+    claim checked alike; each answer a draft or its ``ValidationError``."""
     params: dict[str, list[Any]] = {
         "ords": [],
         "employees": [],
@@ -447,12 +448,8 @@ def claim_validate_many(
         params["days"].append(day)
         params["years"].append(policy_year_of(day) if day else None)
     by_claim: dict[int, list[dict[str, Any]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_FAMILY_MANY_SQL, params)
-        names = [column.name for column in cursor.description]
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            by_claim.setdefault(row["q_ord"], []).append(row)
+    for row in prepared_rows(_FAMILY_MANY_SQL, params, row_factory=dict_row):
+        by_claim.setdefault(row["q_ord"], []).append(row)
     answers: list[ClaimDraft | ValidationError] = []
     for ord_, fields in enumerate(claims):
         try:

@@ -82,6 +82,48 @@ def split_words(split: ClaimSplit) -> str:
     )
 
 
+def claim_columns(
+    draft: ClaimDraft,
+    split: ClaimSplit,
+    *,
+    claim_id: int,
+    family_year_id: int,
+    duplicate_of_id: int | None,
+    source: str,
+    user_id: int | None,
+    now: Any,
+    received_on: date,
+) -> dict[str, Any]:
+    """A new claim's columns with its split, as plain values (``new_claim``; the imports
+    insert them set-based)."""
+    return {
+        "id": claim_id,
+        "employer_id": draft.policyholder.employer_id,
+        "employee_id": draft.policyholder.pk,
+        "family_year_id": family_year_id,
+        "patient_id": draft.patient.pk if draft.patient is not None else None,
+        "patient_name": draft.patient_name,
+        "date_of_service": draft.date_of_service,
+        "policy_year": draft.policy_year,
+        "provider": draft.provider,
+        "admin_claim_number": draft.admin_claim_number,
+        "billed": draft.billed,
+        "allowed": draft.allowed,
+        "status": Claim.Status.DENIED if split.denied else Claim.Status.PAID,
+        "denied_reason": split.denied_reason or "",
+        "tier": draft.tier.value,
+        "trust_fund_amount": split.trust_fund,
+        "employee_amount": split.employee,
+        "carrier_amount": split.carrier,
+        "forwarded_at": now if split.carrier > ZERO else None,
+        "duplicate_of_id": duplicate_of_id,
+        "source": source,
+        "entered_by_id": user_id,
+        "entered_at": now,
+        "received_on": received_on,
+    }
+
+
 def new_claim(
     draft: ClaimDraft,
     split: ClaimSplit,
@@ -95,43 +137,41 @@ def new_claim(
     received_on: date,
 ) -> Claim:
     """The claim to insert, with its split (not saved)."""
-    return Claim(
-        id=claim_id,
-        employer_id=draft.policyholder.employer_id,
-        employee=draft.policyholder,
-        family_year=family,
-        patient=draft.patient,
-        patient_name=draft.patient_name,
-        date_of_service=draft.date_of_service,
-        policy_year=draft.policy_year,
-        provider=draft.provider,
-        admin_claim_number=draft.admin_claim_number,
-        billed=draft.billed,
-        allowed=draft.allowed,
-        status=Claim.Status.DENIED if split.denied else Claim.Status.PAID,
-        denied_reason=split.denied_reason or "",
-        tier=draft.tier.value,
-        trust_fund_amount=split.trust_fund,
-        employee_amount=split.employee,
-        carrier_amount=split.carrier,
-        forwarded_at=now if split.carrier > ZERO else None,
-        duplicate_of_id=matches[0].claim_id if matches else None,
-        source=source,
-        entered_by=user,
-        entered_at=now,
-        received_on=received_on,
+    claim = Claim(
+        **claim_columns(
+            draft,
+            split,
+            claim_id=claim_id,
+            family_year_id=family.pk,
+            duplicate_of_id=matches[0].claim_id if matches else None,
+            source=source,
+            user_id=user.pk if user is not None else None,
+            now=now,
+            received_on=received_on,
+        )
     )
+    claim.employee, claim.family_year = draft.policyholder, family
+    claim.patient, claim.entered_by = draft.patient, user
+    return claim
 
 
-def entered_event(claim: Claim, draft: ClaimDraft) -> tuple[str, str]:
+# ``Claim.get_source_display``, read once (``Claim.Source.choices`` is built on each read).
+_SOURCE_LABELS = {value: str(label) for value, label in Claim.Source.choices}
+
+
+def entered_event(
+    draft: ClaimDraft, *, source: str, duplicate_of_id: int | None
+) -> tuple[str, str]:
+    """The audit event of a claim entered from ``source`` (``Claim.Source``)."""
+    source_label = _SOURCE_LABELS.get(source, str(source))
     return (
         ClaimEvent.Action.ENTERED,
-        f"Entered ({claim.get_source_display().lower()}) for {draft.patient_name}, service "
+        f"Entered ({source_label.lower()}) for {draft.patient_name}, service "
         f"on {draft.date_of_service.isoformat()}, billed {dollars(draft.billed)}, allowed "
         f"{dollars(draft.allowed)}"
         + (
-            f"; confirmed as not a duplicate of claim {claim.duplicate_of_id}"
-            if claim.duplicate_of_id is not None
+            f"; confirmed as not a duplicate of claim {duplicate_of_id}"
+            if duplicate_of_id is not None
             else ""
         )
         + ".",
@@ -221,7 +261,7 @@ def claim_enter(
         received_on=received_on,
     )
     claim.payee, claim.service_category = paid_to, category
-    events = [entered_event(claim, draft)]
+    events = [entered_event(draft, source=source, duplicate_of_id=claim.duplicate_of_id)]
     payment = None if split.denied else _pay_trust_fund(claim, split, paid_on, user)
     if split.denied:
         events.append((ClaimEvent.Action.DENIED, split.denied_reason or ""))
@@ -423,13 +463,14 @@ def _post_payment(
         reference=f"claim {claim.pk}",
         idempotency_key=key,
         posted_by=user,
-        memo=claim_memo(claim, "Payment of"),
+        memo=claim_memo("Payment of", claim.pk, claim.admin_claim_number, claim.patient_name),
     )
     return tx, payee
 
 
-def claim_memo(claim: Claim, what: str) -> str:
-    return f"{what} claim {claim.pk} ({claim.admin_claim_number}), {claim.patient_name}"[:300]
+def claim_memo(what: str, claim_id: int, number: str, patient_name: str) -> str:
+    """The memo of a claim's ledger transaction ("Payment of claim 12 (MC-1), Ana F")."""
+    return f"{what} claim {claim_id} ({number}), {patient_name}"[:300]
 
 
 def pay_claim(

@@ -1,6 +1,6 @@
 """The imports' set-based entry (``claims_enter_many``) against ``claim_enter`` one claim
 at a time: the same claims give the same splits, statuses, duplicates, audit events,
-ledger payments and family totals."""
+history, ledger payments and family totals."""
 
 from __future__ import annotations
 
@@ -94,6 +94,11 @@ def observed(claims: list[Claim]) -> list[tuple]:
             c.payee.name,
             [(e.action, words(e.message)) for e in c.events.order_by("id")],
             [e.amount for e in c.ledger_entries.order_by("id")],
+            words(c.payment_transaction.memo) if c.payment_transaction_id else None,
+            [
+                (h.pgh_label, h.status, h.trust_fund_amount, h.paid_on, h.source, h.tier)
+                for h in c.history.order_by("pgh_id")
+            ],
         )
         for c in claims
     ]
