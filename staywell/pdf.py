@@ -36,7 +36,7 @@ PDF_CACHE_MAX_BYTES = 2_000_000  # a larger document (a long register) is not ke
 def render_pdf(template_name: str, context: dict[str, Any], *, printed_on: date) -> bytes:
     """Render a template to PDF bytes. ``printed_on`` is passed in (no clock here)."""
     html = render_to_string(template_name, {**context, "printed_on": printed_on})
-    key = _key(html)
+    key = cache_key(html)
     pdf = _cached(key)
     if pdf is None:
         from weasyprint import HTML  # imported lazily: loading Pango takes a moment
@@ -47,7 +47,7 @@ def render_pdf(template_name: str, context: dict[str, Any], *, printed_on: date)
     return pdf
 
 
-def _key(html: str) -> str:
+def cache_key(html: str) -> str:
     from weasyprint import __version__ as weasyprint_version
 
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()

@@ -10,7 +10,7 @@ come from the ISA segment). This module wraps it for the plan:
   ``CLP03``), and hands every segment with its loop to ``on_segment`` (the mapping of
   an 835 rides on the same pass). A large interchange of several transaction sets is
   validated in parallel (one process a core, each a share of the transaction sets:
-  :func:`_parts`), with the same answer;
+  :func:`parallel_parts`), with the same answer;
 - :class:`Interchange` writes one (ISA/GS/ST ... SE/GE/IEA with their counts and
   control numbers), ``~`` ending each segment, ``*`` between elements, ``:`` between
   components and ``^`` for repetitions.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import marshal
 import os
 import queue
 import re
@@ -58,7 +59,11 @@ logging.getLogger("pyx12").setLevel(logging.CRITICAL)
 # - a segment's element definition is found by scanning its definition's list at every
 #   look-up: the list is indexed once;
 # - the walker counts loops and segments in a dict keyed by path objects, each look-up
-#   formatting paths to hash them: keyed by the formatted path instead.
+#   formatting paths to hash them: keyed by the formatted path instead;
+# - a segment's elements are validated against its definition, a pure function of the
+#   two: within one validation, a segment of the same text at the same definition (a date
+#   of service, a patient's NM1, an adjustment seen before) takes the answer already
+#   found. The answers are forgotten when the validation ends.
 
 
 @lru_cache(maxsize=4096)
@@ -145,6 +150,30 @@ class _NodeCounter:
         return self._dict
 
 
+_segment_init = pyx12.segment.Segment.__init__
+_segment_is_valid_errors = pyx12.map_if._segment.segment_if.is_valid_errors
+_answers = threading.local()  # .seen: {(definition's id, segment text): answer} or None
+
+
+def _segment_with_text(self: Any, seg_str: str | None, *args: Any, **kwargs: Any) -> None:
+    _segment_init(self, seg_str, *args, **kwargs)
+    self.staywell_text = seg_str
+
+
+def _segment_answer(self: Any, seg_data: Any) -> Any:
+    seen = getattr(_answers, "seen", None)
+    text = getattr(seg_data, "staywell_text", None)
+    if seen is None or text is None:
+        return _segment_is_valid_errors(self, seg_data)
+    key = (id(self), text)
+    answer = seen.get(key)
+    if answer is None:
+        answer = seen[key] = _segment_is_valid_errors(self, seg_data)
+    return answer
+
+
+pyx12.segment.Segment.__init__ = _segment_with_text  # type: ignore[method-assign]
+pyx12.map_if._segment.segment_if.is_valid_errors = _segment_answer  # type: ignore[method-assign]
 pyx12.map_walker.NodeCounter = _NodeCounter  # type: ignore[misc,assignment]
 pyx12.segment.Segment._parse_refdes = _parse_refdes  # type: ignore[method-assign]
 pyx12.validation.contains_control_character = _control_character
@@ -215,7 +244,7 @@ def _segment_of(seg: Any, position: int, node: Any) -> Segment:
     return Segment(position, values[0], loops[-1], values)
 
 
-def _problems_of(report: dict[str, Any]) -> list[Problem]:
+def problems_of_report(report: dict[str, Any]) -> list[Problem]:
     """The problems of pyx12's JSON report (interchanges > groups > transactions >
     segments > elements), in file order."""
     problems: list[Problem] = []
@@ -263,14 +292,16 @@ def validate(
     *,
     on_segment: Callable[[Segment], None] | None = None,
     progress: Progress | None = None,
+    parallel: bool = True,
 ) -> ValidationResult:
     """Validate an interchange against its implementation guide (pyx12) and, with
     ``on_segment``, hand each segment read to it, in order, with its loop; ``progress``
-    hears every ``PROGRESS_EVERY`` segments read."""
+    hears every ``PROGRESS_EVERY`` segments read. ``parallel=False``: in one pass, in
+    this process, whatever the file."""
     problem = _header(text)
     if problem is not None:
         return ValidationResult(valid=False, problems=[problem])
-    parts = _parts(text)
+    parts = parallel_parts(text) if parallel else None
     if parts is not None:
         result = _validate_parts(parts, on_segment, progress)
         if result is not None:
@@ -295,6 +326,7 @@ def _validate_one(
         if progress is not None and counter["n"] % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
 
+    _answers.seen = {}
     try:
         valid = pyx12.x12n_document.x12n_document(
             pyx12.params.params(),
@@ -313,8 +345,10 @@ def _validate_one(
     except (pyx12.errors.X12Error, ValueError, IndexError, KeyError) as exc:
         result.problems.append(Problem(None, "", "", f"The file cannot be read as X12: {exc}"))
         return result
+    finally:
+        _answers.seen = None
     result.segments = counter["n"]
-    result.problems = _problems_of(json.loads(report.getvalue() or "{}"))
+    result.problems = problems_of_report(json.loads(report.getvalue() or "{}"))
     result.valid = bool(valid) and not result.problems and result.segments > 0
     if not result.segments:
         result.problems.append(Problem(None, "", "", "The file holds no X12 segments."))
@@ -468,7 +502,7 @@ def _unique(values: list[list[str]]) -> bool:
     return len({tuple(value) for value in values}) == len(values)
 
 
-def _parts(text: str) -> list[_Part] | None:
+def parallel_parts(text: str) -> list[_Part] | None:
     """The interchange cut into parts of whole transaction sets, one a core (at most
     ``PARALLEL_MAX_PARTS``), balanced by segments; None when it is small, of one
     transaction set or not of the plain shape."""
@@ -560,11 +594,11 @@ def _run_part(number: int, text: str, events: queue.Queue[tuple[int, Any]]) -> N
         with process:
             process.stdin.write(text.encode("utf-8"))
             process.stdin.close()
-            for line in process.stdout:
+            while line := process.stdout.readline():
                 if line.startswith(b"P "):
                     events.put((number, int(line[2:])))
-                elif line.startswith(b"R "):
-                    answer = json.loads(line[2:])
+                elif line == b"R\n":
+                    answer = marshal.loads(process.stdout.read())  # noqa: S302 - our own child's
         if process.returncode != 0:
             answer = None
     except OSError:
@@ -591,7 +625,7 @@ def _joined(
         for position, segment_id, loop, elements in answer["segments"]:
             at = part.positions[position - 1]
             elements = part.originals.get(at, elements)
-            segments.setdefault(at, Segment(at, segment_id, loop, tuple(elements)))
+            segments.setdefault(at, Segment(at, segment_id, loop, elements))
     result = ValidationResult(valid=False, segments=len(segments))
     for at in sorted(segments):
         _remember_envelope(result, segments[at])
@@ -604,7 +638,8 @@ def _joined(
 
 def validate_part_stdio() -> None:
     """A part's process (``_PART_SCRIPT``): validates the interchange read on stdin,
-    writing "P <segments>" lines as it reads, then "R <the answer as JSON>"."""
+    writing "P <segments>" lines as it reads, then "R" and the answer (``marshal``: plain
+    values, the fastest to read back)."""
     text = sys.stdin.buffer.read().decode("utf-8")
     out = sys.stdout.buffer
     segments: list[Segment] = []
@@ -617,9 +652,9 @@ def validate_part_stdio() -> None:
     answer = {
         "valid": result.valid,
         "problems": [problem.as_dict() for problem in result.problems],
-        "segments": [[s.position, s.id, s.loop, s.elements] for s in segments],
+        "segments": [(s.position, s.id, s.loop, s.elements) for s in segments],
     }
-    out.write(b"R " + json.dumps(answer).encode("ascii") + b"\n")
+    out.write(b"R\n" + marshal.dumps(answer))
     out.flush()
 
 

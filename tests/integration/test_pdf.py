@@ -107,5 +107,5 @@ def test_the_same_document_again_comes_from_the_cache_encrypted(tmp_path, settin
     assert f"Vested {other}" in text({"amount": other}) and len(renders) == 2
 
     html = render_to_string("statement.html", {"amount": amount, "printed_on": date(1986, 7, 15)})
-    kept = cache.get(pdf_module._key(html))
+    kept = cache.get(pdf_module.cache_key(html))
     assert kept is not None and b"%PDF" not in kept and amount.encode() not in kept

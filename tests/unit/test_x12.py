@@ -126,7 +126,7 @@ def pyx12_alone(text):
         check=True,
     ).stdout
     valid, report = json.loads(out)
-    return valid, x12._problems_of(json.loads(report or "{}"))
+    return valid, x12.problems_of_report(json.loads(report or "{}"))
 
 
 def three_payees():
@@ -174,14 +174,14 @@ def test_parts_validated_in_parallel_give_pyx12s_own_answer(parallel, broken):
     if broken:
         assert broken[0] in text
         text = text.replace(broken[0], broken[1], 1)
-    parts = x12._parts(text)
+    parts = x12.parallel_parts(text)
     assert parts is not None and len(parts) == 2
     seen, one_pass = [], []
     result = x12.validate(text, on_segment=seen.append)
     alone_valid, alone_problems = pyx12_alone(text)
     assert result.valid == alone_valid == (broken is None)
     assert result.problems == alone_problems
-    assert x12._validate_one(text, one_pass.append, None) == result
+    assert x12.validate(text, on_segment=one_pass.append, parallel=False) == result
     assert seen == one_pass  # the same segments, in file order, GE and IEA as written
     assert [s.position for s in seen] == list(range(1, len(seen) + 1))
 
@@ -197,7 +197,7 @@ def test_parts_validated_in_parallel_give_pyx12s_own_answer(parallel, broken):
 )
 def test_an_envelope_not_right_is_validated_in_one_pass_by_pyx12(parallel, change):
     text = three_payees().replace(*change)
-    assert x12._parts(text) is None
+    assert x12.parallel_parts(text) is None
     result = x12.validate(text)
     assert not result.valid
     assert result.problems == pyx12_alone(text)[1] != []
@@ -208,3 +208,12 @@ def test_progress_is_heard_from_the_parts(parallel, monkeypatch):
     heard = []
     result = x12.validate(three_payees(), progress=heard.append)
     assert result.valid and len(heard) >= 8 and set(heard) == {10}
+
+
+def test_the_same_bad_segment_twice_is_reported_at_each_place():
+    """A segment's answer is reused for the same text at the same definition (the memo of
+    ``staywell.x12``): each place still gets its problem, as pyx12 alone says."""
+    text = three_payees().replace("DTM*232*19841015", "DTM*232*19841315")
+    result = x12.validate(text)
+    assert len({p.segment for p in result.problems}) == 14  # every claim's DTM*232
+    assert result.problems == pyx12_alone(text)[1]
