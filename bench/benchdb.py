@@ -10,7 +10,9 @@ runs as the app role (``DATABASE_URL``), its maintenance (VACUUM) as the owner.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,13 +40,28 @@ def fresh_database_url(name: str, *, reuse: bool = False, owner_only: bool = Fal
     with psycopg.connect(make_conninfo(owner, dbname="postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not reuse:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            _drop(conn, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if not exists or not reuse:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     if owner_only:
         return _in_database(owner, name)
     os.environ["DATABASE_OWNER_URL"] = _in_database(owner, name)
     return _in_database(app, name)
+
+
+def _drop(conn: Any, statement: Any) -> None:
+    """DROP ... WITH (FORCE), again for a while when a session the owner may not end is
+    still there (the autovacuum of the last run's inserts, a run's closing session)."""
+    import psycopg
+
+    for attempt in range(30):
+        try:
+            conn.execute(statement)
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 29:
+                raise
+            time.sleep(1)
 
 
 def owner_url() -> str:
