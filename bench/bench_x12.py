@@ -4,7 +4,8 @@
 
 Runs against its own database, ``staywell_bench_x12``, on the same PostgreSQL server as the
 app (the embedded one when ``DATABASE_URL`` is unset): drops and recreates it, migrates,
-generates a pool (``generate_pool``), sets the trading partners, then writes an 835 of
+generates a pool (``generate_pool``), sets the trading partners, runs ``VACUUM ANALYZE``
+(a live database has its statistics), then writes an 835 of
 ``--claims`` claim payments of the current policy year (random families of the pool, one
 transaction set per provider, each claim a CLP with its CO adjustment, NM1*QC and
 DTM*232: made-up data) and imports it as the background job does, in this process
@@ -103,6 +104,13 @@ def prepare(args: argparse.Namespace, year: int) -> None:
     exchange.trading_partners_update(
         values={"plan_id": "STAYWELLPLAN", "administrator_id": "BENCHTPA"}
     )
+    # Statistics, as a live database has them (autovacuum): a pool just generated has
+    # none, and the planner would take its tables for empty.
+    import psycopg
+    from benchdb import owner_url
+
+    with psycopg.connect(owner_url(), autocommit=True) as raw:  # VACUUM: the tables' owner
+        raw.execute("VACUUM ANALYZE")
 
 
 def write_835(args: argparse.Namespace, today: date, year_start: date, control: int) -> str:

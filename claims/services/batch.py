@@ -58,7 +58,6 @@ from claims.services.entry import (
     claim_columns,
     claim_memo,
     entered_event,
-    payee_account,
     runout_hook,
     split_events,
 )
@@ -283,23 +282,21 @@ def _pay(entries: Sequence[_Entry], payees: dict[str, Any], user: Any) -> None:
     """The trust fund's shares, one set of ledger transfers per date paid."""
     paying = [e for e in entries if e.split is not None and e.split.trust_fund > ZERO]
     tx_ids = _next_ids("vesting_transaction", len(paying))
-    accounts: dict[tuple[int, str], int] = {}
-    trusts: dict[int, int] = {}
+    pairs = [
+        (e.row["employer_id"], " ".join(payees[e.draft.provider].name.split())) for e in paying
+    ]
+    accounts = ledger.claim_payment_accounts(pairs)
     by_day: dict[date, list[ledger.Transfer]] = defaultdict(list)
-    for entry, tx_id in zip(paying, tx_ids, strict=True):
+    for entry, tx_id, pair in zip(paying, tx_ids, pairs, strict=True):
         row, split = entry.row, entry.split
         assert split is not None and row["paid_on"] is not None
-        employer, name = row["employer_id"], payees[entry.draft.provider].name
-        if (employer, name) not in accounts:
-            accounts[employer, name] = payee_account(employer, name).pk
-        if employer not in trusts:
-            trusts[employer] = ledger.ledger_accounts_for_employer(employer).general_trust.pk
-        entry.transaction_id, entry.account_id = tx_id, accounts[employer, name]
+        trust, entry.account_id = accounts[pair]
+        entry.transaction_id = tx_id
         row["payment_transaction_id"] = tx_id
         by_day[row["paid_on"]].append(
             ledger.Transfer(
                 debit_account=entry.account_id,
-                credit_account=trusts[employer],
+                credit_account=trust,
                 amount=split.trust_fund,
                 idempotency_key=f"claim:{row['id']}:pay",
                 employee_id=row["employee_id"],

@@ -95,6 +95,22 @@ def observed(claims: list[Claim]) -> list[tuple]:
             [(e.action, words(e.message)) for e in c.events.order_by("id")],
             [e.amount for e in c.ledger_entries.order_by("id")],
             words(c.payment_transaction.memo) if c.payment_transaction_id else None,
+            # The accounts paid and paid from (the batch makes a new employer's together).
+            [
+                (
+                    p.direction,
+                    p.amount,
+                    p.account.name,
+                    p.account.fund.kind,
+                    p.account.normal_balance,
+                    p.account.current_balance.balance,
+                )
+                for p in (
+                    c.payment_transaction.postings.order_by("id")
+                    if c.payment_transaction_id
+                    else []
+                )
+            ],
             [
                 (h.pgh_label, h.status, h.trust_fund_amount, h.paid_on, h.source, h.tier)
                 for h in c.history.order_by("pgh_id")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from accounts.models import Employee, Employer
+from staywell.db import prepared_rows
 from vesting.ledger.posting import employer_id_of
 from vesting.models import (
     NORMAL_BALANCE,
@@ -165,6 +167,61 @@ def payee_account_for(
             fund, name=f"Payments to {employee.full_name}", employee=employee
         )
     return account_get_or_create(fund, name=name)
+
+
+# The trust-fund account of each employer and the payee account of each (employer, payee
+# name) pair a batch of claims pays, in one statement however many claims.
+_PAYMENT_ACCOUNTS_SQL = """
+SELECT w.employer_id, w.name, t.id, p.id
+  FROM unnest(%(employers)b::bigint[], %(names)b::text[]) AS w(employer_id, name)
+  LEFT JOIN LATERAL (
+        SELECT a.id FROM vesting_fund f JOIN vesting_account a ON a.fund_id = f.id
+         WHERE f.employer_id = w.employer_id AND f.kind = %(trust_kind)s
+           AND a.name = %(trust_name)s AND a.employee_id IS NULL) t ON true
+  LEFT JOIN LATERAL (
+        SELECT a.id FROM vesting_fund f JOIN vesting_account a ON a.fund_id = f.id
+         WHERE f.employer_id = w.employer_id AND f.kind = %(payees_kind)s
+           AND a.name = w.name AND a.employee_id IS NULL) p ON true
+"""
+# The payee accounts missing, made together (each its balance row by the database's
+# trigger, as one made alone); a pair made meanwhile by another transaction is kept.
+_NEW_PAYEE_ACCOUNTS_SQL = """
+INSERT INTO vesting_account (fund_id, name, employee_id, normal_balance, never_negative,
+                             created_at)
+SELECT f.id, w.name, NULL, %(normal)s, false, now()
+  FROM unnest(%(employers)b::bigint[], %(names)b::text[]) AS w(employer_id, name)
+  JOIN vesting_fund f ON f.employer_id = w.employer_id AND f.kind = %(payees_kind)s
+ON CONFLICT (fund_id, name) WHERE employee_id IS NULL DO NOTHING
+"""
+
+
+def claim_payment_accounts(
+    pairs: Iterable[tuple[int, str]],
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """(employer, payee name) -> (the employer's trust-fund account, the payee's account)
+    for claim payments, every account created on first use (as ``payee_account_for``):
+    the standing accounts of an employer paid for the first time, one by one (once an
+    employer), then the payee accounts missing, together."""
+    wanted = sorted({(employer, " ".join(name.split())) for employer, name in pairs})
+    if any(len(name) > 200 for _employer, name in wanted):
+        raise ValidationError({"payee_name": "A payee's name is limited to 200 characters."})
+    params = {
+        "employers": [employer for employer, _name in wanted],
+        "names": [name for _employer, name in wanted],
+        "trust_kind": GENERAL_TRUST_ACCOUNT[0].value,
+        "trust_name": GENERAL_TRUST_ACCOUNT[1],
+        "payees_kind": FundKind.PAYEES.value,
+    }
+    rows = prepared_rows(_PAYMENT_ACCOUNTS_SQL, params)
+    if any(trust is None or payee is None for _e, _n, trust, payee in rows):
+        for employer in sorted({e for e, _n, trust, _p in rows if trust is None}):
+            ledger_accounts_for_employer(employer)
+        prepared_rows(
+            _NEW_PAYEE_ACCOUNTS_SQL,
+            {**params, "normal": NORMAL_BALANCE[FundKind.PAYEES]},
+        )
+        rows = prepared_rows(_PAYMENT_ACCOUNTS_SQL, params)
+    return {(employer, name): (trust, payee) for employer, name, trust, payee in rows}
 
 
 def overpayments_account_for(employer: Employer | int) -> Account:
