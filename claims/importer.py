@@ -65,6 +65,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Dependent, Employee, Employer, PlanYear
@@ -247,7 +248,9 @@ def _known(rows: list[dict[str, str]]) -> _Known:
         )
     }
     dependents: dict[int, list[Dependent]] = defaultdict(list)
-    for dependent in Dependent.objects.filter(employee__in=list(employees.values())):
+    # Arrays, not IN lists of thousands of parameters (parsed one by one by the server).
+    family_ids = [employee.pk for employee in employees.values()]
+    for dependent in Dependent.objects.filter(employee_id__in=_any(family_ids, "bigint")):
         dependents[dependent.employee_id].append(dependent)
     plan_years = {
         row["start_year"]: row["carrier_maximum"]
@@ -257,7 +260,7 @@ def _known(rows: list[dict[str, str]]) -> _Known:
     existing: dict[str, Claim] = {}
     live: dict[str, Claim] = {}
     for claim in (
-        Claim.objects.filter(admin_claim_number__in=set(numbers))
+        Claim.objects.filter(admin_claim_number__in=_any(sorted(set(numbers)), "text"))
         .select_related("patient")
         .order_by("id")
     ):
@@ -265,6 +268,11 @@ def _known(rows: list[dict[str, str]]) -> _Known:
         if claim.status != Claim.Status.VOIDED:
             live[claim.admin_claim_number] = claim
     return _Known(employers, employees, dependents, plan_years, existing, live)
+
+
+def _any(values: list[Any], sql_type: str) -> RawSQL:
+    """``values`` as one array parameter, for ``__in`` (``IN (SELECT unnest(...))``)."""
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (values,))  # noqa: S611 - the type is ours
 
 
 Problem = tuple[str, str]  # (field, message)
