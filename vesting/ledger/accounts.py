@@ -201,7 +201,8 @@ def claim_payment_accounts(
     """(employer, payee name) -> (the employer's trust-fund account, the payee's account)
     for claim payments, every account created on first use (as ``payee_account_for``):
     the standing accounts of an employer paid for the first time, one by one (once an
-    employer), then the payee accounts missing, together."""
+    employer), then the payee accounts missing, together (one by one should an employer
+    lack its payees' fund)."""
     wanted = sorted({(employer, " ".join(name.split())) for employer, name in pairs})
     if any(len(name) > 200 for _employer, name in wanted):
         raise ValidationError({"payee_name": "A payee's name is limited to 200 characters."})
@@ -221,7 +222,10 @@ def claim_payment_accounts(
             {**params, "normal": NORMAL_BALANCE[FundKind.PAYEES]},
         )
         rows = prepared_rows(_PAYMENT_ACCOUNTS_SQL, params)
-    return {(employer, name): (trust, payee) for employer, name, trust, payee in rows}
+    return {
+        (employer, name): (trust, payee or payee_account_for(employer, name=name).pk)
+        for employer, name, trust, payee in rows
+    }
 
 
 def overpayments_account_for(employer: Employer | int) -> Account:
