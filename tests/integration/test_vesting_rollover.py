@@ -286,3 +286,30 @@ def test_manage_py_rollover_runs_a_year_once_and_refuses_one_not_ended():
         call_command("rollover", year="1984-85", today="1985-06-30", stdout=StringIO())
     with pytest.raises(CommandError, match="not a policy year"):
         call_command("rollover", year="1984", stdout=StringIO())
+
+
+def test_R_VE3_a_batch_ended_by_a_deadlock_hands_the_run_back_for_the_retry(monkeypatch):
+    """A deadlock (or the database gone) ends the batch with nothing kept; the task retries.
+    The run goes back to "queued", so that the retry takes it at once instead of finding
+    it "running" and waiting for it to go stale."""
+    from django.db import OperationalError
+
+    people = pool(employers=2)
+    run = start(1983)
+    real_batch = rollover.rollover_batch
+
+    def deadlocked(**_kwargs):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(rollover, "rollover_batch", deadlocked)
+    with pytest.raises(OperationalError):
+        rollover.rollover_execute(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.employers_done) == ("queued", 0)
+    assert not VestingLine.objects.exists()
+
+    monkeypatch.setattr(rollover, "rollover_batch", real_batch)
+    run = rollover.rollover_execute(run.pk)
+    assert (run.status, run.employers_done) == ("completed", 2)
+    assert VestingLine.objects.filter(outcome="vested").count() == len(people) // 2
+    assert run.amount_vested == D("500.00") * 4 - D("123.45") * 2
