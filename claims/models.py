@@ -306,6 +306,37 @@ class Claim(models.Model):
         return self.status == self.Status.VOIDED
 
 
+class ClaimTotal(models.Model):
+    """Count and money totals of the claims of one employer, policy year and status,
+    maintained by statement triggers on ``claims_claim`` in the same database transaction
+    (migration 0012: inserts, updates and deletes, even by raw SQL): the claims list's
+    totals when it is filtered by nothing but employer, year and status, a few rows
+    whatever the number of claims. ``ledger_check`` recomputes it from the claims."""
+
+    # the unique constraint's leading column: no index of its own
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    policy_year = models.PositiveSmallIntegerField()  # R-PY1: 1984 for 1984-85
+    status = models.CharField(max_length=10, choices=Claim.Status.choices)
+    count = models.IntegerField(default=0)
+    billed = models.DecimalField(**MONEY, default=0)
+    allowed = models.DecimalField(**MONEY, default=0)
+    trust_fund_amount = models.DecimalField(**MONEY, default=0)
+    employee_amount = models.DecimalField(**MONEY, default=0)
+    carrier_amount = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employer", "policy_year", "status"], name="claim_total_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.policy_year} {self.status}: {self.count}"
+
+
 @history("ClaimAdjustmentHistory")
 class ClaimAdjustment(models.Model):
     """A change to a paid claim's split (R-CL5): its void, a changed allowed amount, or the

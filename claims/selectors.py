@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -24,7 +25,15 @@ from django.http import Http404
 from accounts.models import Dependent, Employee, PlanYear
 from accounts.rules import Tier, policy_year_label
 from accounts.selectors import employee_list
-from claims.models import Claim, ClaimLedgerEntry, FamilyYear, Payee, PaymentRun, Remittance
+from claims.models import (
+    Claim,
+    ClaimLedgerEntry,
+    ClaimTotal,
+    FamilyYear,
+    Payee,
+    PaymentRun,
+    Remittance,
+)
 from claims.services import FamilyDeductible, family_status
 from claims.services.payment_runs import check_of
 from staywell.money import ZERO
@@ -121,16 +130,76 @@ def claim_list(user: Any, filters: ClaimFilters) -> QuerySet[Claim]:
     return queryset.select_related("employer", "employee", "payee").order_by("-id")
 
 
-def claim_totals(queryset: QuerySet[Claim]) -> dict[str, Any]:
-    """Count and money totals of a filtered set, in one aggregate query.
+def claim_totals(user: Any, filters: ClaimFilters) -> dict[str, Any]:
+    """Count and money totals of the claims the list shows (``claim_list``): read from the
+    totals the claim triggers keep per employer, policy year and status (``ClaimTotal``, a
+    few rows) when the list is filtered by nothing else and the user sees every claim;
+    otherwise one aggregate over the filtered claims.
 
     Decision: voided claims are counted but add nothing (their billed and allowed amounts
     are left out too: the administrator withdrew them)."""
     live = ~Q(status=Claim.Status.VOIDED)
-    aggregates: dict[str, Any] = {"count": Count("id")}
+    aggregates: dict[str, Any] = {"count": Coalesce(Sum("count"), 0)}
+    if _by_totals(user, filters):
+        rows = ClaimTotal.objects.all()
+        if filters.employer_id:
+            rows = rows.filter(employer_id=filters.employer_id)
+        if filters.status:
+            rows = rows.filter(status=filters.status)
+        if filters.policy_year is not None:
+            rows = rows.filter(policy_year=filters.policy_year)
+    else:
+        rows = claim_list(user, filters)
+        aggregates["count"] = Count("id")
     for name in MONEY_TOTALS:
         aggregates[name] = Coalesce(Sum(name, filter=live), ZERO)
-    return queryset.order_by().aggregate(**aggregates)
+    return rows.order_by().aggregate(**aggregates)
+
+
+def _by_totals(user: Any, filters: ClaimFilters) -> bool:
+    """The list's totals can be read from ``ClaimTotal``: every claim visible, and no
+    filter beyond employer, status and policy year."""
+    return (
+        has_role(user, *CLAIM_READERS)
+        and filters.employee_id is None
+        and not filters.employee.strip()
+        and filters.date_from is None
+        and filters.date_to is None
+    )
+
+
+_CLAIM_TOTALS_CHECK = """
+    WITH computed AS (
+        SELECT employer_id, policy_year, status, count(*) AS count, sum(billed) AS billed,
+               sum(allowed) AS allowed, sum(trust_fund_amount) AS trust_fund_amount,
+               sum(employee_amount) AS employee_amount, sum(carrier_amount) AS carrier_amount
+          FROM claims_claim
+         GROUP BY 1, 2, 3
+    )
+    SELECT coalesce(c.employer_id, t.employer_id), coalesce(c.policy_year, t.policy_year),
+           coalesce(c.status, t.status), coalesce(c.count, 0), coalesce(t.count, 0),
+           coalesce(c.allowed, 0), coalesce(t.allowed, 0)
+      FROM computed c
+      FULL JOIN claims_claimtotal t
+        ON t.employer_id = c.employer_id AND t.policy_year = c.policy_year
+       AND t.status = c.status
+     WHERE (coalesce(c.count, 0), coalesce(c.billed, 0), coalesce(c.allowed, 0),
+            coalesce(c.trust_fund_amount, 0), coalesce(c.employee_amount, 0),
+            coalesce(c.carrier_amount, 0))
+           IS DISTINCT FROM
+           (coalesce(t.count, 0), coalesce(t.billed, 0), coalesce(t.allowed, 0),
+            coalesce(t.trust_fund_amount, 0), coalesce(t.employee_amount, 0),
+            coalesce(t.carrier_amount, 0))
+"""
+
+
+def claim_totals_check() -> list[str]:
+    """Each ``ClaimTotal`` that differs from its claims, recomputed (empty: all agree):
+    employer, policy year, status, then the claims' count and the total's, the claims'
+    allowed and the total's. ``manage.py ledger_check`` runs it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_TOTALS_CHECK)
+        return [f"claim total: {', '.join(str(v) for v in row)}" for row in cursor.fetchmany(100)]
 
 
 def family_deductible(employee_id: int, policy_year: int) -> FamilyDeductible:
@@ -385,6 +454,7 @@ __all__ = [
     "claim_history",
     "claim_list",
     "claim_totals",
+    "claim_totals_check",
     "claims_visible_to",
     "entry_employee_search",
     "family_claims",

@@ -511,7 +511,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     sort = Sorting(request.GET, CLAIM_COLUMNS, default="-claim", tiebreak=("id",))
     filters = form.filters()
     queryset = sort.apply(selectors.claim_list(request.user, filters))
-    totals = selectors.claim_totals(queryset)
+    totals = selectors.claim_totals(request.user, filters)
     if filters.employee_id is not None:  # one family's claims
         family = filters.employee_id
         record_read(request, Kind.FAMILY_CLAIMS, object_id=family, employee_id=family)
