@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from tests.factories import EmployeeFactory, EmployerFactory
 from vesting import ledger as ledger_ops
 from vesting.ledger import PAYEES_ACCOUNT, credit, debit, selectors
-from vesting.models import AccountBalance, FundMonthTotal, Posting, Transaction
+from vesting.models import AccountBalance, FundKindMonthTotal, FundMonthTotal, Posting, Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -233,3 +233,31 @@ def test_ledger_check_finds_a_month_total_that_disagrees(ledger):
             [fund_id],
         )
     assert selectors.balances_check() == [f"fund month total: {fund_id}, 1984-07-01, 41.67, 42.67"]
+
+
+def test_fund_kind_month_totals_follow_postings_month_and_kind(ledger):
+    ledger_ops.post_employer_contribution(
+        employer=ledger.employer_id, year=1984, month=7, amount="41.67"
+    )
+    payees = ledger.account(PAYEES_ACCOUNT)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for day, amount in (("1985-01-15", "100.00"), ("1985-01-31", "20.00")):
+            tx_id = _raw_transaction(cursor, ledger.employer_id, day)  # a claim payment
+            _raw_posting(cursor, tx_id, payees.pk, "debit", amount, day)
+            _raw_posting(cursor, tx_id, ledger.general_trust.pk, "credit", amount, day)
+    fund_id = ledger.general_trust.fund_id
+    rows = FundKindMonthTotal.objects.filter(fund_id=fund_id).order_by("month")
+    assert [(row.month, row.kind, row.net_change) for row in rows] == [
+        (date(1984, 7, 1), "employer_contribution", D("41.67")),
+        (date(1985, 1, 1), "claim_payment", D("-120.00")),
+    ]
+    assert selectors.balances_check() == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE vesting_fundkindmonthtotal SET net_change = net_change - 1 "
+            "WHERE fund_id = %s AND kind = 'claim_payment'",
+            [fund_id],
+        )
+    assert selectors.balances_check() == [
+        f"fund kind month total: {fund_id}, 1985-01-01, claim_payment, -120.00, -121.00"
+    ]

@@ -13,6 +13,7 @@ MONEY_FIELDS = (
     "AccountDayTotal.net_change",
     "FundDayTotal.net_change",
     "FundMonthTotal.net_change",
+    "FundKindMonthTotal.net_change",
     "TrustClaimTotal.paid",
     "MonthClose.employer_amount",
     "MonthClose.employee_amount",

@@ -53,6 +53,8 @@ from vesting.models import (
     Fund,
     FundDayTotal,
     FundKind,
+    FundKindMonthTotal,
+    FundMonthTotal,
     MonthClose,
     Posting,
     Transaction,
@@ -121,28 +123,44 @@ def fund_balance(fund: Fund | int, as_of: date | None = None) -> Decimal:
     return rows.aggregate(total=Sum("net_change"))["total"] or ZERO
 
 
-def _fund_rows(as_of: date | None, employer_id: int | None, group: list[str]) -> QuerySet[Any]:
-    """Balances grouped by fund columns: current ones from the accounts' balances, past
-    ones from the funds' day totals (one row per fund and day with activity)."""
+def _fund_rows(
+    as_of: date | None, employer_id: int | None, group: list[str]
+) -> list[tuple[Any, ...]]:
+    """Balances grouped by fund columns, as ``(*group values, total)``: current ones from
+    the accounts' balances; past ones from the funds' month totals for the months before
+    ``as_of``'s and the day totals of its month up to it (a few rows per fund and month,
+    not one per day of its life)."""
     if as_of is None:
-        rows: QuerySet[Any] = AccountBalance.objects.all()
-        prefix, amount = "account__fund__", "balance"
+        parts: list[tuple[QuerySet[Any], str, str]] = [
+            (AccountBalance.objects.all(), "account__fund__", "balance")
+        ]
     else:
-        rows = FundDayTotal.objects.filter(day__lte=as_of)
-        prefix, amount = "fund__", "net_change"
-    if employer_id is not None:
-        rows = rows.filter(**{f"{prefix}employer_id": employer_id})
-    return rows.values(*[prefix + name for name in group]).annotate(total=Sum(amount))
+        month = as_of.replace(day=1)
+        parts = [
+            (FundMonthTotal.objects.filter(month__lt=month), "fund__", "net_change"),
+            (FundDayTotal.objects.filter(day__gte=month, day__lte=as_of), "fund__", "net_change"),
+        ]
+    totals: dict[tuple[Any, ...], Decimal] = defaultdict(lambda: ZERO)
+    for rows, prefix, amount in parts:
+        if employer_id is not None:
+            rows = rows.filter(**{f"{prefix}employer_id": employer_id})
+        for *key, total in (
+            rows.values_list(*[prefix + name for name in group])
+            .annotate(total=Sum(amount))
+            .order_by()
+        ):
+            totals[tuple(key)] += total
+    return [(*key, total) for key, total in totals.items()]
 
 
 def fund_balances_by_employer(
     *, as_of: date | None = None, employer_id: int | None = None
 ) -> dict[int, dict[str, Decimal]]:
-    """``{employer id: {fund kind: balance}}`` for every employer with funds, one query."""
+    """``{employer id: {fund kind: balance}}`` for every employer with funds: one query
+    (two for a past date)."""
     result: dict[int, dict[str, Decimal]] = defaultdict(_empty_kinds)
-    for row in _fund_rows(as_of, employer_id, ["employer_id", "kind"]):
-        values = list(row.values())
-        result[values[0]][values[1]] = values[2]
+    for owner, kind, total in _fund_rows(as_of, employer_id, ["employer_id", "kind"]):
+        result[owner][kind] = total
     return dict(result)
 
 
@@ -156,8 +174,7 @@ def employer_fund_balances(employer_id: int, as_of: date | None = None) -> dict[
 def pool_fund_balances(as_of: date | None = None) -> dict[str, Decimal]:
     """``{fund kind: balance}`` summed over every employer of the pool."""
     result = _empty_kinds()
-    for row in _fund_rows(as_of, None, ["kind"]):
-        kind, total = row.values()
+    for kind, total in _fund_rows(as_of, None, ["kind"]):
         result[kind] = total
     return result
 
@@ -383,6 +400,23 @@ _CHECKS = {
           FULL JOIN vesting_fundmonthtotal m ON m.fund_id = c.fund_id AND m.month = c.month
          WHERE coalesce(c.net_change, 0) <> coalesce(m.net_change, 0)
     """,
+    "fund kind month total": """
+        WITH computed AS (
+            SELECT a.fund_id, date_trunc('month', p.effective_date)::date AS month, t.kind,
+                   sum(CASE WHEN p.direction = a.normal_balance THEN p.amount ELSE -p.amount END)
+                       AS net_change
+              FROM vesting_posting p
+              JOIN vesting_account a ON a.id = p.account_id
+              JOIN vesting_transaction t ON t.id = p.transaction_id
+             GROUP BY 1, 2, 3
+        )
+        SELECT coalesce(c.fund_id, k.fund_id), coalesce(c.month, k.month),
+               coalesce(c.kind, k.kind), coalesce(c.net_change, 0), coalesce(k.net_change, 0)
+          FROM computed c
+          FULL JOIN vesting_fundkindmonthtotal k
+            ON k.fund_id = c.fund_id AND k.month = c.month AND k.kind = c.kind
+         WHERE coalesce(c.net_change, 0) <> coalesce(k.net_change, 0)
+    """,
     "trust claim total": """
         WITH computed AS (
             SELECT p.account_id, t.employee_id,
@@ -511,20 +545,40 @@ class FundWarning:
 
 def _movements(fund_ids: list[int], as_of: date | None, month: date) -> dict[int, Any]:
     """``{fund id: {(transaction kind, in the month of as_of): signed amount}}``: what each
-    kind of entry added (+) to or took (-) from the fund, one grouped query."""
-    rows = Posting.objects.filter(account__fund_id__in=fund_ids)
-    if as_of is not None:
-        rows = rows.filter(effective_date__lte=as_of)
-    this_month = ExpressionWrapper(Q(effective_date__gte=month), output_field=BooleanField())
+    kind of entry added (+) to or took (-) from the fund, from the totals per fund, month
+    and kind (``FundKindMonthTotal``, a few rows per month). The month of ``as_of`` is
+    read from its postings up to ``as_of`` (the account and date index) only when a
+    posting of these funds is dated after ``as_of`` in that month."""
     result: dict[int, Any] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for fund_id, kind, direction, now, total in (
-        rows.annotate(now=this_month)
-        .values_list("account__fund_id", "transaction__kind", "direction", "now")
-        .annotate(total=Sum("amount"))
+    totals = FundKindMonthTotal.objects.filter(fund_id__in=fund_ids)
+    next_month = (month + timedelta(days=31)).replace(day=1)
+    later_in_month = (
+        as_of is not None
+        and FundDayTotal.objects.filter(
+            fund_id__in=fund_ids, day__gt=as_of, day__lt=next_month
+        ).exists()
+    )
+    if as_of is not None:
+        totals = totals.filter(month__lt=month if later_in_month else next_month)
+    this_month = ExpressionWrapper(Q(month__gte=month), output_field=BooleanField())
+    for fund_id, kind, now, total in (
+        totals.annotate(now=this_month)
+        .values_list("fund_id", "kind", "now")
+        .annotate(total=Sum("net_change"))
         .order_by()
     ):
-        sign = 1 if direction == Direction.DEBIT else -1  # the plan funds are debit-normal
-        result[fund_id][(kind, now)] += sign * total
+        result[fund_id][(kind, now)] += total
+    if later_in_month:
+        postings = Posting.objects.filter(
+            account__fund_id__in=fund_ids, effective_date__gte=month, effective_date__lte=as_of
+        )
+        for fund_id, kind, direction, total in (
+            postings.values_list("account__fund_id", "transaction__kind", "direction")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
+            sign = 1 if direction == Direction.DEBIT else -1  # the plan funds are debit-normal
+            result[fund_id][(kind, True)] += sign * total
     return result
 
 

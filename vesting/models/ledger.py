@@ -399,6 +399,30 @@ class FundMonthTotal(models.Model):
         return f"{self.fund_id} {self.month:%Y-%m}: {self.net_change}"
 
 
+class FundKindMonthTotal(models.Model):
+    """Net change of a fund in one calendar month from one kind of transaction (normal
+    side), maintained by the posting trigger with the month totals: what came in and went
+    out of a fund, by kind (the dashboard's reasons for a fund below zero), a few rows per
+    fund and month whatever the number of postings. ``ledger_check`` recomputes it."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField()  # the first of the month
+    kind = models.CharField(max_length=30, choices=TransactionKind.choices)
+    net_change = models.DecimalField(**MONEY, default=0)  # dollars, on the normal side
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "month", "kind"],
+                include=["net_change"],
+                name="fund_kind_month_total_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id} {self.month:%Y-%m} {self.kind}: {self.net_change}"
+
+
 class TrustClaimTotal(models.Model):
     """What a General Deductible Trust Fund account paid for one employee's claims of one
     policy year, net of reversals (R-VE2: the claims the July 1 vesting subtracts),
