@@ -570,8 +570,10 @@ def main() -> None:
     else:
         clone_database(BASE_DB, RUN_DB, replace=True)
         import django
+        from django.core.management import call_command
 
         django.setup()
+        call_command("migrate", verbosity=0)  # a pool built before the latest migrations
     from django.db import connections
     from django.utils import timezone
 

@@ -432,5 +432,7 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         "pyx12": {"level": "CRITICAL"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF at INFO ("Step 5 - Creating layout").
+        "weasyprint": {"level": "WARNING"},
     },
 }
