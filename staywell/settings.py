@@ -370,8 +370,11 @@ SPECTACULAR_SETTINGS = {
 # re-queued when a worker dies) and bounded retries in the tasks themselves.
 # The July 1 rollover: a running run (or employer-year) whose worker gave no sign of life for
 # this many seconds is shown as stale and is picked up again by the next start or worker.
-# Longer than the longest batch (the whole pool's lines and postings, a few seconds).
+# Longer than the longest batch (about 20,000 employees' lines and postings, a second or two).
 VESTING_ROLLOVER_STALE_SECONDS = env_int("STAYWELL_ROLLOVER_STALE_SECONDS", 300)
+# Employees (about) per rollover batch: one database transaction, during which claim
+# payments of the batch's employers wait (vesting.rollover).
+VESTING_ROLLOVER_BATCH_EMPLOYEES = env_int("STAYWELL_ROLLOVER_BATCH_EMPLOYEES", 20_000)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

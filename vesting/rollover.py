@@ -16,7 +16,8 @@ Entry points:
   employer and the months, unless an administrator overrides with a reason (recorded on
   the run).
 - :func:`rollover_execute` runs it, a policy year at a time, oldest first. The
-  employer-years of one year are ONE batch in ONE database transaction: one statement
+  employer-years of one year go in batches of about ``VESTING_ROLLOVER_BATCH_EMPLOYEES``
+  employees (:func:`_batches`), each batch ONE database transaction: one statement
   writes the lines of every employer of the batch (:data:`vesting.lines.DECIDED_LINES_SQL`
   in an ``INSERT ... SELECT``), the couples' pooling and the earlier pending years are
   settled set-based, one call of the ledger's batch path posts the money, and the
@@ -72,7 +73,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
-from accounts.models import CoverageSegment, Employer
+from accounts.models import CoverageSegment, Employee, Employer
 from accounts.rules import (
     add_months,
     policy_year_end,
@@ -485,24 +486,54 @@ def rollover_execute(
                 error="Not attempted: an earlier year of this employer did not complete.",
             )
         employer_ids = [e for e in employer_ids if e not in failed]
-        if employer_ids:
-            for employer_id, message in _run_year(run, year, employer_ids).items():
+        for batch in _batches(employer_ids):
+            for employer_id, message in _run_year(run, year, batch).items():
                 failed.add(employer_id)
                 code = Employer.objects.filter(pk=employer_id).values_list("code", flat=True)[0]
                 errors.append(
                     {"employer": code, "year": policy_year_label(year), "message": message}
                 )
                 VestingRun.objects.filter(pk=run_id).update(errors=errors)
-        run = _record_progress(run_id)
-        logger.info(
-            "rollover %s: %s of %s employer-years done",
-            run.label,
-            run.employers_done,
-            run.employers_total,
-        )
-        if on_progress is not None:
-            on_progress(run)
+            run = _record_progress(run_id)
+            logger.info(
+                "rollover %s: %s of %s employer-years done",
+                run.label,
+                run.employers_done,
+                run.employers_total,
+            )
+            if on_progress is not None:
+                on_progress(run)
     return _finish(run_id)
+
+
+def _batches(employer_ids: list[int]) -> list[list[int]]:
+    """The employers of a year in batches of about ``VESTING_ROLLOVER_BATCH_EMPLOYEES``
+    employees (an employer is never split; a larger one is a batch of its own), in id order.
+
+    Decision: a batch locks its employers' General Deductible Trust Fund accounts until it
+    commits (``lock_general_trusts``), so their claim payments wait for it. One batch for a
+    statewide pool held every clerk's claims for the whole rollover (about 12 s for 100,000
+    employees while the day's users worked, ``bench/load_day.py``); batches of about 20,000
+    employees hold each employer's claims for a fifth of that, for a few more statements."""
+    if not employer_ids:
+        return []
+    size = settings.VESTING_ROLLOVER_BATCH_EMPLOYEES
+    counts = dict(
+        Employee.objects.filter(employer_id__in=employer_ids)
+        .values_list("employer_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    batches: list[list[int]] = [[]]
+    employees = 0
+    for employer_id in sorted(employer_ids):
+        n = counts.get(employer_id, 0)
+        if batches[-1] and employees + n > size:
+            batches.append([])
+            employees = 0
+        batches[-1].append(employer_id)
+        employees += n
+    return batches
 
 
 def _release(run_id: int) -> None:

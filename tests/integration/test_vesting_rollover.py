@@ -313,3 +313,21 @@ def test_R_VE3_a_batch_ended_by_a_deadlock_hands_the_run_back_for_the_retry(monk
     assert (run.status, run.employers_done) == ("completed", 2)
     assert VestingLine.objects.filter(outcome="vested").count() == len(people) // 2
     assert run.amount_vested == D("500.00") * 4 - D("123.45") * 2
+
+
+def test_R_VE3_the_pool_vests_in_batches_of_employees_each_reported_as_it_ends(settings):
+    """Each batch is a transaction of its own (its employers' claims wait for it only):
+    with batches of 8 employees, 3 employers of 4 go as [R0, R1] then [R2]."""
+    settings.VESTING_ROLLOVER_BATCH_EMPLOYEES = 8
+    pool(employers=3, per_employer=4)
+    seen = []
+    run = rollover.rollover_execute(
+        start(1983).pk, on_progress=lambda r: seen.append(r.employers_done)
+    )
+    assert seen == [2, 3]
+    assert (run.status, run.employers_done, run.employees_vested) == ("completed", 3, 6)
+    assert run.amount_vested == D("500.00") * 6 - D("123.45") * 3
+    batches = rollover._batches(
+        list(VestingRunEmployerStep.objects.values_list("employer_id", flat=True))
+    )
+    assert [len(batch) for batch in batches] == [2, 1]
