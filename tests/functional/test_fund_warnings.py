@@ -122,3 +122,20 @@ def test_no_fund_below_zero_no_warning(superintendent_client):
     )
     assert selectors.negative_fund_warnings() == []
     assert "below zero" not in _text(superintendent_client.get("/dashboard/"))
+
+
+def test_the_reason_counts_the_months_entries_up_to_the_day_asked(claims_ahead):
+    """A claim paid later in December is left out of a warning as of December 10 (the
+    month's postings are read) and counted in one as of December 20 (the month totals)."""
+    ledger.post_claim_payment(
+        employer=claims_ahead, amount=D("100.00"), effective_date=date(1985, 12, 20)
+    )
+    [tenth] = selectors.negative_fund_warnings(
+        employer_id=claims_ahead.pk, as_of=date(1985, 12, 10)
+    )
+    assert (tenth.balance, tenth.reason) == (D("-250.00"), CLAIMS_AHEAD.split("-250.00. ")[1])
+    [twentieth] = selectors.negative_fund_warnings(
+        employer_id=claims_ahead.pk, as_of=date(1985, 12, 20)
+    )
+    assert twentieth.balance == D("-350.00")
+    assert twentieth.reason.startswith("Claims paid in December 1985 (750.00) are ahead")
