@@ -486,8 +486,10 @@ def rollover_execute(
                 error="Not attempted: an earlier year of this employer did not complete.",
             )
         employer_ids = [e for e in employer_ids if e not in failed]
-        for batch in _batches(employer_ids):
-            for employer_id, message in _run_year(run, year, batch).items():
+        # Progress after each batch; once for a year none of whose employers may go on.
+        for batch in _batches(employer_ids) or [[]]:
+            failures = _run_year(run, year, batch) if batch else {}
+            for employer_id, message in failures.items():
                 failed.add(employer_id)
                 code = Employer.objects.filter(pk=employer_id).values_list("code", flat=True)[0]
                 errors.append(
