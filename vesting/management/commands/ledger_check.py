@@ -1,6 +1,6 @@
 """``manage.py ledger_check``: recompute every balance from the postings (R-FU3), seal the
-postings not sealed yet and recompute every seal (``vesting.ledger.seals``); and the
-claims list's totals from the claims (``claims.selectors.claim_totals_check``).
+postings not sealed yet and recompute every seal (``vesting.ledger.seals``); and what the
+receivers of ``vesting.signals.integrity_check`` recompute (the claims list's totals).
 
 Prints each disagreement between the maintained balances and the postings, and the first
 seal that no longer matches its postings (a posting rewritten behind the triggers' back),
@@ -14,9 +14,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.selectors import claim_totals_check
 from vesting.ledger.seals import seal_postings, verify_seals
 from vesting.ledger.selectors import balances_check
+from vesting.signals import integrity_check
 
 
 class Command(BaseCommand):
@@ -35,7 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_seal"]:
             seal_postings(sealed_by="ledger_check")
-        problems = balances_check() + claim_totals_check()
+        problems = balances_check()
+        for _receiver, found in integrity_check.send(sender=self.__class__):
+            problems += found
         report = verify_seals()
         problems += report.problems
         for problem in problems:
