@@ -168,3 +168,34 @@ def test_R_CL3_clerk_enters_three_claims_and_the_third_crosses_the_deductible(
     # The trust fund paid 200 + 250 + 50 = 500.00 of the 1,000.00 it held.
     assert general_trust_on_fund_page(page, live_server.url, employer) == "500.00"
     check_claim_pages(page, live_server.url, third, screenshot, axe_violations)
+
+
+def test_R_CL3_enter_saves_while_the_payee_suggestions_are_still_loading(
+    family, live_server, page, axe_violations
+):
+    """A clerk who types fast presses Enter before the provider's payee suggestions come
+    back: the claim is saved all the same (Save is disabled only while a save is on its
+    way). The browser holds the suggestions' answer until the claim is saved."""
+    _employer, employee = family
+    held = []
+    page.route("**/claims/payees/suggest/**", lambda route: held.append(route))
+    login(page, live_server.url, "clerk-e2e", PASSWORD)
+    choose_family(page, live_server.url, employee, axe_violations)
+    page.keyboard.press("Tab")
+    type_claim(
+        page,
+        day="10/15/1984",
+        number="MC-9",
+        provider="Ukiah Valley Medical Center",
+        billed="240.00",
+        allowed="200.00",
+    )
+    expect(page.locator("#split-trust-fund")).to_have_text("$200.00")
+    page.wait_for_function("() => document.querySelector('#id_provider.htmx-request')")
+    page.keyboard.press("Enter")
+    saved = page.locator("#saved-claim")
+    saved.wait_for()
+    assert "trust fund $200.00, employee $0.00, carrier $0.00" in saved.inner_text()
+    assert Claim.objects.get(admin_claim_number="MC-9").trust_fund_amount == Decimal("200.00")
+    for route in held:
+        route.continue_()
