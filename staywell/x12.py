@@ -214,14 +214,10 @@ class Segment:
     position: int  # in the file, ISA = 1
     id: str
     loop: str  # the innermost loop of the implementation guide ("HEADER", "2100", ...)
-    elements: tuple[str, ...]  # elements[1] is XX01; components joined by ":"
+    elements: tuple[str, ...]  # elements[1] is XX01; components as in the file (ISA16)
 
     def get(self, number: int) -> str:
         return self.elements[number].strip() if number < len(self.elements) else ""
-
-    def component(self, number: int, part: int) -> str:
-        parts = self.get(number).split(COMPONENT_SEPARATOR)
-        return parts[part - 1].strip() if part <= len(parts) else ""
 
 
 @dataclass
