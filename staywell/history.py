@@ -25,7 +25,9 @@ import pghistory
 TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
-def history(model_name: str, *, bulk_inserts: bool = False) -> Callable[[Any], Any]:
+def history(
+    model_name: str, *, bulk_inserts: bool = False, looked_up_by: tuple[str, ...] | None = None
+) -> Callable[[Any], Any]:
     """Class decorator: track the model's writes in the event model ``model_name``.
 
     ``bulk_inserts``: the model's rows are inserted by the thousand in one statement (the
@@ -33,16 +35,34 @@ def history(model_name: str, *, bulk_inserts: bool = False) -> Callable[[Any], A
     one ``INSERT ... SELECT`` from the statement's new rows, instead of one trigger call
     and one INSERT per row (nearly half the time of such a statement). The events are
     the same.
+
+    ``looked_up_by``: the foreign keys of the snapshot that :func:`history_rows` finds
+    events by (``references``: the history pages of an employee and of a claim); the
+    snapshot's other foreign keys get no index in the event table (by default each has
+    one, written on every write of the tracked model). The event's object
+    (``pgh_obj``) and context keep theirs. ``None``: every foreign key indexed.
     """
     trackers = [type(tracker)() for tracker in TRACKERS]
     if bulk_inserts:
         trackers[0] = pghistory.InsertEvent(level=pghistory.Statement)
-    return pghistory.track(
-        *trackers,
-        model_name=model_name,
-        append_only=True,
-        obj_field=pghistory.ObjForeignKey(related_name="history"),
-    )
+
+    def track(model: Any) -> Any:
+        events = pghistory.create_event_model(
+            model,
+            *trackers,
+            model_name=model_name,
+            append_only=True,
+            obj_field=pghistory.ObjForeignKey(related_name="history"),
+            abstract=False,
+        )
+        if looked_up_by is not None:
+            for field in events._meta.local_fields:
+                snapshot = not field.name.startswith("pgh_")
+                if field.many_to_one and snapshot and field.name not in looked_up_by:
+                    field.db_index = False
+        return model
+
+    return track
 
 
 # Field names of no interest to a reader of the history (kept in the snapshots).

@@ -278,6 +278,30 @@ def test_claim_writes_keep_their_history(clerk_client, family):
     assert "status: paid → voided" in page
 
 
+def test_the_claim_history_is_found_by_family_and_by_duplicate_on_its_own_indexes(
+    clerk_client, family
+):
+    """The history pages find a family's claim events by the employee and a claim's by
+    the claim and by its duplicates: those are the claim history's indexes, and no
+    other foreign key of the snapshot is indexed (fewer index entries per claim)."""
+    employee, _spouse, claim = family
+    repeat = enter_claim(employee, D("120.00"), number="LOG-1", confirm_duplicate=True)
+    assert repeat.duplicate_of_id == claim.pk
+    family_page = clerk_client.get(f"/employees/{employee.pk}/history/").content.decode()
+    assert f"Created: Claim {claim.pk}" in family_page
+    assert f"Created: Claim {repeat.pk}" in family_page
+    claim_page = clerk_client.get(f"/claims/{claim.pk}/history/").content.decode()
+    assert f"Created: Claim {repeat.pk}" in claim_page
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname FROM pg_index i"
+            " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            " WHERE i.indrelid = 'claims_claimhistory'::regclass"
+        )
+        indexed = {name for (name,) in cursor.fetchall()}
+    assert indexed == {"pgh_id", "pgh_obj_id", "pgh_context_id", "employee_id", "duplicate_of_id"}
+
+
 def test_history_events_cannot_be_rewritten(family):
     from claims.models import ClaimHistory
 
