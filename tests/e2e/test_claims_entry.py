@@ -73,22 +73,32 @@ def choose_family(page, base_url: str, employee, axe_violations) -> None:
     assert page.locator("#id_patient").evaluate("element => element === document.activeElement")
 
 
-def enter_first_claim(page) -> None:
-    """Claim 1: the employee, 200.00 allowed, all from the trust fund."""
+def type_first_claim(page, number: str) -> None:
+    """Claim 1 typed, not yet saved: the employee, 200.00 allowed, all from the trust fund."""
     page.keyboard.press("Tab")
     type_claim(
         page,
         day="10/15/1984",
-        number="MC-1",
+        number=number,
         provider="Ukiah Valley Medical Center",
         billed="240.00",
         allowed="200.00",
     )
     expect(page.locator("#split-trust-fund")).to_have_text("$200.00")
+
+
+def save_first_claim(page) -> None:
+    """Enter saves it: the trust fund pays all 200.00."""
     page.keyboard.press("Enter")
     saved = page.locator("#saved-claim")
     saved.wait_for()
     assert "trust fund $200.00, employee $0.00, carrier $0.00" in saved.inner_text()
+
+
+def enter_first_claim(page) -> None:
+    """Claim 1: the employee, 200.00 allowed, all from the trust fund."""
+    type_first_claim(page, "MC-1")
+    save_first_claim(page)
     # Ready for the next claim of the same family: focus on the date, fields cleared.
     expect(page.locator("#id_date_of_service")).to_be_focused()
     assert page.locator("#id_allowed").input_value() == ""
@@ -181,21 +191,9 @@ def test_R_CL3_enter_saves_while_the_payee_suggestions_are_still_loading(
     page.route("**/claims/payees/suggest/**", lambda route: held.append(route))
     login(page, live_server.url, "clerk-e2e", PASSWORD)
     choose_family(page, live_server.url, employee, axe_violations)
-    page.keyboard.press("Tab")
-    type_claim(
-        page,
-        day="10/15/1984",
-        number="MC-9",
-        provider="Ukiah Valley Medical Center",
-        billed="240.00",
-        allowed="200.00",
-    )
-    expect(page.locator("#split-trust-fund")).to_have_text("$200.00")
+    type_first_claim(page, "MC-9")
     page.wait_for_function("() => document.querySelector('#id_provider.htmx-request')")
-    page.keyboard.press("Enter")
-    saved = page.locator("#saved-claim")
-    saved.wait_for()
-    assert "trust fund $200.00, employee $0.00, carrier $0.00" in saved.inner_text()
+    save_first_claim(page)
     assert Claim.objects.get(admin_claim_number="MC-9").trust_fund_amount == Decimal("200.00")
     for route in held:
         route.continue_()
