@@ -40,7 +40,8 @@ def history(
     events by (``references``: the history pages of an employee and of a claim); the
     snapshot's other foreign keys get no index in the event table (by default each has
     one, written on every write of the tracked model). The event's object
-    (``pgh_obj``) and context keep theirs. ``None``: every foreign key indexed.
+    (``pgh_obj``) and context keep theirs. ``None``: every foreign key indexed. A name
+    that is no foreign key of the model is refused when the model is defined.
     """
     trackers = [type(tracker)() for tracker in TRACKERS]
     if bulk_inserts:
@@ -56,9 +57,15 @@ def history(
             abstract=False,
         )
         if looked_up_by is not None:
-            for field in events._meta.local_fields:
-                snapshot = not field.name.startswith("pgh_")
-                if field.many_to_one and snapshot and field.name not in looked_up_by:
+            keys = {
+                field.name: field
+                for field in events._meta.local_fields
+                if field.many_to_one and not field.name.startswith("pgh_")
+            }
+            if unknown := set(looked_up_by) - set(keys):
+                raise ValueError(f"{model_name}: no foreign key named {sorted(unknown)}")
+            for name, field in keys.items():
+                if name not in looked_up_by:
                     field.db_index = False
         return model
 
