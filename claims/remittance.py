@@ -63,21 +63,32 @@ Decisions (the plan is silent; chosen as a plan administrator would):
   happens when something changed meanwhile (e.g. a month was closed). The import is
   then "stopped": importing the same interchange again resumes it (what was entered is
   skipped).
+- Decision: a large file's claims are entered in streams at the same time
+  (:func:`entry_streams`, ``CLAIMS_REMITTANCE_STREAMS``), each the claims and reversals
+  of independent employers in the file's order, with a thread and a database connection
+  of its own. A family's claims are all in one stream, in the file's order, so every
+  split is the one of the file's order (R-CL3); only the order of claims of different
+  employers changes (their ids interleave), which no split depends on. A refusal stops
+  every stream after its chunk under way.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from accounts.exchange import missing_settings, trading_partners
@@ -588,13 +599,125 @@ def _void(number: str, control_number: str, user: Any) -> bool:
     return True
 
 
+def entry_streams(items: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """The items in streams that can be entered at the same time, each in the file's
+    order: the claims and reversals of independent groups of employers
+    (``services.independent_groups``), the largest groups first, each to the stream with
+    the fewest items. At most ``CLAIMS_REMITTANCE_STREAMS`` streams, each of about
+    ``CLAIMS_REMITTANCE_STREAM_ITEMS`` items or more; one stream (the whole file) for a
+    smaller file, a single group, or a reversal whose claim's family spans two groups."""
+    count = min(
+        settings.CLAIMS_REMITTANCE_STREAMS,
+        len(items) // max(1, settings.CLAIMS_REMITTANCE_STREAM_ITEMS),
+    )
+    if count < 2:
+        return [items]
+
+    def number(item: tuple[Any, ...]) -> str:
+        return str(item[1][1] if item[0] == "claim" else item[2])
+
+    employees = {item[1][1]: {item[1][2]} for item in items if item[0] == "claim"}
+    voided = [item[2] for item in items if item[0] == "void" and item[2] not in employees]
+    claims = Claim.objects.filter(admin_claim_number__in=voided)
+    for claim_number, employee, holder in claims.values_list(
+        "admin_claim_number", "employee_id", "family_year__employee_id"
+    ):
+        employees.setdefault(claim_number, set()).update({employee, holder} - {None})
+    groups = services.independent_groups({e for ids in employees.values() for e in ids})
+    group_of: dict[str, int | None] = {}
+    for claim_number, ids in employees.items():
+        found = {groups.get(e) for e in ids}
+        group_of[claim_number] = found.pop() if len(found) == 1 else None
+    sizes: dict[int | None, int] = {}
+    for item in items:
+        group = group_of.get(number(item))
+        sizes[group] = sizes.get(group, 0) + 1
+    if len(sizes) < 2 or None in sizes:
+        return [items]
+    stream_of: dict[int | None, int] = {}
+    loads = [0] * count
+    for group, size in sorted(sizes.items(), key=lambda pair: -pair[1]):
+        stream_of[group] = loads.index(min(loads))
+        loads[stream_of[group]] += size
+    streams: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+    for item in items:
+        streams[stream_of[group_of[number(item)]]].append(item)
+    return [stream for stream in streams if stream]
+
+
 def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> dict[str, int]:
+    """The items entered in streams (``entry_streams``), at the same time, each in a
+    thread with its own database connection; raises ValidationError naming the segment
+    when one is refused (its chunk is rolled back, the other streams stop after their
+    chunk under way)."""
+    corrections = frozenset(item[1][1] for item in items if item[0] == "claim" and item[2])
+    progress = _Progress(job.pk, len(items))
+    streams = entry_streams(items)
+    if len(streams) == 1:
+        return _enter_stream(job, remittance, items, corrections, progress)
+    with ThreadPoolExecutor(max_workers=len(streams)) as pool:
+        futures = [
+            pool.submit(
+                contextvars.copy_context().run,
+                _enter_in_thread,
+                job,
+                remittance,
+                stream,
+                corrections,
+                progress,
+            )
+            for stream in streams
+        ]
+        answers = [future.result() for future in futures]  # the first failure raises
+    return {key: sum(answer[key] for answer in answers) for key in answers[0]}
+
+
+@dataclass
+class _Progress:
+    """The job's progress over all streams; ``stopped`` once one of them is refused."""
+
+    job_id: Any
+    total: int
+    done: int = 0
+    stopped: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def advance(self, by: int) -> None:
+        with self.lock:
+            self.done += by
+            message = f"{self.done} of {self.total}"
+        job_advance(job_id=self.job_id, by=by, message=message)
+
+
+def _enter_in_thread(
+    job: Job,
+    remittance: Remittance,
+    items: list[tuple[Any, ...]],
+    corrections: frozenset[str],
+    progress: _Progress,
+) -> dict[str, int]:
+    """``_enter_stream`` on this thread's own connection, closed at the end."""
+    try:
+        return _enter_stream(job, remittance, items, corrections, progress)
+    except BaseException:
+        progress.stopped = True
+        raise
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _enter_stream(
+    job: Job,
+    remittance: Remittance,
+    items: list[tuple[Any, ...]],
+    corrections: frozenset[str],
+    progress: _Progress,
+) -> dict[str, int]:
     """The items in file order, chunk by chunk, each chunk one transaction: the claims
     between two reversals entered together (``importer.enter_rows``), each reversal a
     void; raises ValidationError naming the segment when one is refused (the chunk is
-    rolled back)."""
+    rolled back). Stops before a chunk once another stream was refused."""
     user = job.created_by
-    corrections = frozenset(item[1][1] for item in items if item[0] == "claim" and item[2])
     counts = {"entered": 0, "voided": 0, "again": 0}
 
     def flush(rows: list[list[Any]]) -> None:
@@ -607,6 +730,8 @@ def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> di
             rows.clear()
 
     for start in range(0, len(items), CHUNK):
+        if progress.stopped:
+            break
         chunk = items[start : start + CHUNK]
         with transaction.atomic():
             rows: list[list[Any]] = []
@@ -621,7 +746,7 @@ def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> di
                     raise ValidationError(f"Segment {item[1]}: {'; '.join(exc.messages)}") from exc
                 counts["voided" if done else "again"] += 1
             flush(rows)
-        job_advance(job_id=job.pk, by=len(chunk), message=f"{start + len(chunk)} of {len(items)}")
+        progress.advance(len(chunk))
     return counts
 
 

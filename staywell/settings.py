@@ -375,6 +375,13 @@ VESTING_ROLLOVER_STALE_SECONDS = env_int("STAYWELL_ROLLOVER_STALE_SECONDS", 300)
 # Employees (about) per rollover batch: one database transaction, during which claim
 # payments of the batch's employers wait (vesting.rollover).
 VESTING_ROLLOVER_BATCH_EMPLOYEES = env_int("STAYWELL_ROLLOVER_BATCH_EMPLOYEES", 20_000)
+# An 835's claims are entered in up to this many streams at the same time, each of
+# independent employers, a thread and a database connection each, and each of at least
+# the second number of claims (claims.remittance); 1: one after the other. Three kept
+# both cores of a 2-core machine busy (bench/bench_x12.py): while one stream computes
+# its splits, the others wait on the database.
+CLAIMS_REMITTANCE_STREAMS = env_int("STAYWELL_REMITTANCE_STREAMS", 3)
+CLAIMS_REMITTANCE_STREAM_ITEMS = env_int("STAYWELL_REMITTANCE_STREAM_ITEMS", 10_000)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

@@ -72,7 +72,12 @@ from claims.services.attachments import (
     attachment_type,
     claim_attachment_add,
 )
-from claims.services.batch import BatchClaim, BatchClaimError, claims_enter_many
+from claims.services.batch import (
+    BatchClaim,
+    BatchClaimError,
+    claims_enter_many,
+    independent_groups,
+)
 from claims.services.checking import (
     NOT_ON_POLICY,
     adjudicate,
@@ -117,6 +122,7 @@ __all__ = [
     "entry_dates",
     "family_status",
     "find_duplicates",
+    "independent_groups",
     "parse_amount",
     "payment_run_ach",
     "payment_run_create",

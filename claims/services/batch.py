@@ -34,7 +34,7 @@ raises ``ValidationError`` naming the claim by its position and writes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -495,3 +495,38 @@ def _saved_claim(entry: _Entry) -> Claim:
     claim.employee = entry.draft.policyholder
     claim._state.adding = False
     return claim
+
+
+# Each employee's employer and, for an employee whose spouse's retained policy covers them
+# (R-EL11, a dependent record naming them), the policyholder's employer.
+_EMPLOYERS_SQL = """
+SELECT e.id, e.employer_id, p.employer_id
+  FROM accounts_employee e
+  LEFT JOIN accounts_dependent d ON d.spouse_employee_id = e.id
+  LEFT JOIN accounts_employee p ON p.id = d.employee_id
+ WHERE e.id = ANY(%(employees)b::bigint[])
+"""
+
+
+def independent_groups(employee_ids: Iterable[int]) -> dict[int, int]:
+    """Employee -> a group such that claims of employees of different groups can be
+    entered and voided at the same time, each in a transaction of its own, with the same
+    result as one after the other: they lock and write disjoint rows (the families'
+    years; the employers' ledger accounts, their balances and totals; the claims' totals
+    by employer). The group is the employer, joined with the employer of a spouse's
+    retained policy (R-EL11: a claim of the employee may go to that family), named by its
+    smallest employer id."""
+    parent: dict[int, int] = {}
+
+    def root(employer: int) -> int:
+        while parent.setdefault(employer, employer) != employer:
+            parent[employer] = parent[parent[employer]]
+            employer = parent[employer]
+        return employer
+
+    rows = prepared_rows(_EMPLOYERS_SQL, {"employees": sorted(set(employee_ids))})
+    for _employee, employer, spouse_employer in rows:
+        if spouse_employer is not None:
+            low, high = sorted((root(employer), root(spouse_employer)))
+            parent[high] = low
+    return {employee: root(employer) for employee, employer, _spouse in rows}
