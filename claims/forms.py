@@ -8,6 +8,7 @@ clerk copying from a paper explanation of benefits types what is printed.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from claims.selectors import ClaimFilters
 from staywell.forms import UswdsForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def typed_date(label: str, help_text: str = "MM/DD/YYYY or YYYY-MM-DD") -> forms.DateField:
@@ -336,6 +338,11 @@ def parse_date(value: Any) -> date | None:
     from datetime import datetime
 
     text = str(value or "").strip()
+    if _ISO_DATE.fullmatch(text):  # the files' own form, read without strptime
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date

@@ -244,7 +244,8 @@ def _known(rows: list[dict[str, str]]) -> _Known:
     employees: dict[tuple[int | None, str], Employee] = {
         (e.employer_id, e.number): e
         for e in Employee.objects.filter(
-            employer_id__in={e for e, _ in wanted if e}, number__in={n for _, n in wanted}
+            employer_id__in={e for e, _ in wanted if e},
+            number__in=_any(sorted({n for _, n in wanted}), "text"),
         )
     }
     dependents: dict[int, list[Dependent]] = defaultdict(list)
