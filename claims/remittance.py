@@ -616,8 +616,10 @@ def entry_streams(items: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
     def number(item: tuple[Any, ...]) -> str:
         return str(item[1][1] if item[0] == "claim" else item[2])
 
+    # A number's families: its claim in the file's, and those of the claims of that number
+    # a reversal voids (entered before; a correction may name another family).
     employees = {item[1][1]: {item[1][2]} for item in items if item[0] == "claim"}
-    voided = [item[2] for item in items if item[0] == "void" and item[2] not in employees]
+    voided = [item[2] for item in items if item[0] == "void"]
     claims = Claim.objects.filter(admin_claim_number__in=voided)
     for claim_number, employee, holder in claims.values_list(
         "admin_claim_number", "employee_id", "family_year__employee_id"

@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
     celery_eager,
     claims_family,
+    enter_claim,
     hire,
 )
 from tests.x12_samples import ClaimPayment
@@ -122,6 +123,30 @@ def test_the_streams_keep_each_employer_s_claims_in_file_order_a_spouse_s_with_t
     settings.CLAIMS_REMITTANCE_STREAM_ITEMS = 4
     assert [numbers(stream) for stream in remittance.entry_streams(items)] == [
         ["L-1", "A-1", "G-1", "A-2", "void L-1", "L-2", "G-2"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_correction_naming_another_employer_s_family_keeps_the_file_in_one_stream(pool):
+    linda, ana = pool["linda"], pool["ana"]
+    enter_claim(ana, D("100.00"), number="C-1")  # Ana's, at UKIAH
+    text = remittance_835(
+        {
+            PROVIDER: [
+                claim("L-1", "300.00", linda),
+                claim("A-1", "450.00", ana),
+                claim("C-1", "-100.00", ana, status="22"),  # Ana's C-1 reversed
+                claim("C-1", "100.00", linda),  # and sent again for Linda, at MCOE
+            ]
+        },
+        control_number=2002,
+    )
+    checked = remittance.check_remittance(text)
+    assert checked.problems == []
+
+    # The reversal touches UKIAH's family, its correction MCOE's: they stay in order.
+    assert [numbers(s) for s in remittance.entry_streams(checked.items)] == [
+        ["L-1", "A-1", "void C-1", "C-1"]
     ]
 
 
