@@ -208,9 +208,10 @@ def main() -> None:
     print(
         f"1. the check (validation, mapping, every claim checked): {seconds.get('check', 0):.1f} s"
     )
+    streams = settings.CLAIMS_REMITTANCE_STREAMS
     print(
-        f"2. the entry (every claim split and paid, {settings.CLAIMS_REMITTANCE_STREAMS} "
-        f"streams): {seconds.get('entry', 0):.1f} s"
+        f"2. the entry (every claim split and paid, {streams} "
+        f"stream{'s' if streams != 1 else ''}): {seconds.get('entry', 0):.1f} s"
     )
     print(
         f"import of {args.claims:,} claims (check + entry): {total:.1f} s, "
