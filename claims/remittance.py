@@ -653,21 +653,13 @@ def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> di
     when one is refused (its chunk is rolled back, the other streams stop after their
     chunk under way)."""
     corrections = frozenset(item[1][1] for item in items if item[0] == "claim" and item[2])
-    progress = _Progress(job.pk, len(items))
+    run = _Run(job, remittance, corrections, len(items))
     streams = entry_streams(items)
     if len(streams) == 1:
-        return _enter_stream(job, remittance, items, corrections, progress)
+        return _enter_stream(run, items)
     with ThreadPoolExecutor(max_workers=len(streams)) as pool:
         futures = [
-            pool.submit(
-                contextvars.copy_context().run,
-                _enter_in_thread,
-                job,
-                remittance,
-                stream,
-                corrections,
-                progress,
-            )
+            pool.submit(contextvars.copy_context().run, _enter_in_thread, run, stream)
             for stream in streams
         ]
         answers = [future.result() for future in futures]  # the first failure raises
@@ -675,10 +667,14 @@ def _enter(job: Job, remittance: Remittance, items: list[tuple[Any, ...]]) -> di
 
 
 @dataclass
-class _Progress:
-    """The job's progress over all streams; ``stopped`` once one of them is refused."""
+class _Run:
+    """An import's entry, over all its streams: the job and its progress, the file, the
+    numbers of the claims it voids and sends again; ``stopped`` once a stream is
+    refused."""
 
-    job_id: Any
+    job: Job
+    remittance: Remittance
+    corrections: frozenset[str]
     total: int
     done: int = 0
     stopped: bool = False
@@ -688,51 +684,43 @@ class _Progress:
         with self.lock:
             self.done += by
             message = f"{self.done} of {self.total}"
-        job_advance(job_id=self.job_id, by=by, message=message)
+        job_advance(job_id=self.job.pk, by=by, message=message)
 
 
-def _enter_in_thread(
-    job: Job,
-    remittance: Remittance,
-    items: list[tuple[Any, ...]],
-    corrections: frozenset[str],
-    progress: _Progress,
-) -> dict[str, int]:
+def _enter_in_thread(run: _Run, items: list[tuple[Any, ...]]) -> dict[str, int]:
     """``_enter_stream`` on this thread's own connection, closed at the end."""
     try:
-        return _enter_stream(job, remittance, items, corrections, progress)
+        return _enter_stream(run, items)
     except BaseException:
-        progress.stopped = True
+        run.stopped = True
         raise
     finally:
         connections.close_all()  # this thread's connections only
 
 
-def _enter_stream(
-    job: Job,
-    remittance: Remittance,
-    items: list[tuple[Any, ...]],
-    corrections: frozenset[str],
-    progress: _Progress,
-) -> dict[str, int]:
+def _enter_stream(run: _Run, items: list[tuple[Any, ...]]) -> dict[str, int]:
     """The items in file order, chunk by chunk, each chunk one transaction: the claims
     between two reversals entered together (``importer.enter_rows``), each reversal a
     void; raises ValidationError naming the segment when one is refused (the chunk is
     rolled back). Stops before a chunk once another stream was refused."""
-    user = job.created_by
+    user = run.job.created_by
     counts = {"entered": 0, "voided": 0, "again": 0}
 
     def flush(rows: list[list[Any]]) -> None:
         if rows:
             new, again = importer.enter_rows(
-                rows, user, source=Claim.Source.REMITTANCE, corrections=corrections, unit="Segment"
+                rows,
+                user,
+                source=Claim.Source.REMITTANCE,
+                corrections=run.corrections,
+                unit="Segment",
             )
             counts["entered"] += new
             counts["again"] += again
             rows.clear()
 
     for start in range(0, len(items), CHUNK):
-        if progress.stopped:
+        if run.stopped:
             break
         chunk = items[start : start + CHUNK]
         with transaction.atomic():
@@ -743,12 +731,12 @@ def _enter_stream(
                     continue
                 flush(rows)
                 try:
-                    done = _void(item[2], remittance.control_number, user)
+                    done = _void(item[2], run.remittance.control_number, user)
                 except ValidationError as exc:
                     raise ValidationError(f"Segment {item[1]}: {'; '.join(exc.messages)}") from exc
                 counts["voided" if done else "again"] += 1
             flush(rows)
-        progress.advance(len(chunk))
+        run.advance(len(chunk))
     return counts
 
 
