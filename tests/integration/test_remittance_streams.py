@@ -217,19 +217,27 @@ def test_the_streams_enter_at_once_with_the_splits_of_the_file_s_order(pool, mon
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_refused_in_one_stream_stops_the_import_naming_its_segment(pool, monkeypatch):
     enter_rows = importer.enter_rows
+    refused: list[tuple[str, str]] = []  # (thread, segment)
 
     def refusing(rows, *args, **kwargs):
         if any(row[1] == "A-2" for row in rows):
-            raise ValidationError(f"Segment {rows[-1][0]}: the month is closed.")
+            segment = next(str(row[0]) for row in rows if row[1] == "A-2")
+            refused.append((threading.current_thread().name, segment))
+            raise ValidationError(f"Segment {segment}: the month is closed.")
         return enter_rows(rows, *args, **kwargs)
 
     monkeypatch.setattr(importer, "enter_rows", refusing)
 
     job = upload(the_file(pool), UserFactory(username="clerk-streams", role="clerk"))
 
+    # Refused in UKIAH's stream, a thread of its own; the job names A-2's CLP segment.
+    [(thread, segment)] = refused
+    assert thread != threading.current_thread().name
     assert job.status == Job.Status.FAILED
-    assert job.message.startswith("Stopped: Segment ")
-    assert "the month is closed." in job.message
+    assert job.message == (
+        f"Stopped: Segment {segment}: the month is closed. Import the file again once "
+        "fixed: what was entered is skipped."
+    )
     assert Remittance.objects.get().status == "stopped"
     # Ana's stream was one chunk: nothing of it is saved.
     assert not Claim.objects.filter(admin_claim_number__startswith="A-").exists()
