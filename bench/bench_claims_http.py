@@ -121,7 +121,10 @@ def project_database(fresh: bool) -> tuple[str, str, list[int]]:
     clerk = User.objects.filter(username="bench-http-clerk").first() or UserFactory(
         username="bench-http-clerk", role="clerk"
     )
-    token, _ = Token.objects.get_or_create(user=clerk)
+    # A new token for every run: tokens expire (staywell.signin), and one made by an earlier
+    # run would be refused with 401.
+    Token.objects.filter(user=clerk).delete()
+    token = Token.objects.create(user=clerk)
     families = list(
         Employee.objects.filter(
             separation_date__isnull=True, hire_date__lt=policy_year_start(year)
@@ -250,6 +253,9 @@ def main() -> None:
     print(f"gunicorn, {args.workers} sync workers each; wrk {args.seconds} s per measure; load:")
     print("  " + Path("/proc/loadavg").read_text().strip())
     results: dict[tuple[str, int], list[dict]] = {}
+    # Claim numbers unique to this run: the pool keeps every earlier run's claims, and a
+    # number seen before is answered 409 by the duplicate guard.
+    run = f"{time.time_ns() // 1_000_000:x}"
     try:
         for round_ in range(args.rounds):
             for c in counts:
@@ -257,8 +263,8 @@ def main() -> None:
                     ("peer", peer_lua, PEER_PORT, "/claims/"),
                     ("project", project_lua, PROJECT_PORT, "/api/v1/claims/"),
                 ):
-                    wrk(script, port, path, c, 2, f"W{round_}{c}{name[0]}")  # warm-up
-                    r = wrk(script, port, path, c, args.seconds, f"R{round_}{c}{name[0]}")
+                    wrk(script, port, path, c, 2, f"{run}W{round_}{c}{name[0]}")  # warm-up
+                    r = wrk(script, port, path, c, args.seconds, f"{run}R{round_}{c}{name[0]}")
                     results.setdefault((name, c), []).append(r)
                     print(
                         f"round {round_ + 1}, {c} connection(s), {name}: {r['rps']:.0f} req/s, "
