@@ -65,7 +65,10 @@ SPAWN_RATE = 4
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
+    )
     parser.add_argument("--clerks", type=int, default=40)
     parser.add_argument("--employees", type=int, default=200)
     parser.add_argument("--superintendents", type=int, default=5)
@@ -162,7 +165,7 @@ def sessions() -> dict[str, list[dict]]:
         role = user.username.split("-")[1]
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "staywell.authentication.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         if user.pk in devices:
             session["otp_device_id"] = devices[user.pk]
@@ -258,6 +261,8 @@ def start_app(args: argparse.Namespace, url: str, work: Path) -> list[subprocess
             str(args.workers),
             "--bind",
             f"127.0.0.1:{PORT}",
+            "--threads",
+            str(args.threads),
             "--timeout",
             "120",
         ],
@@ -590,7 +595,8 @@ def main() -> None:
     print(
         f"{total} users ({args.clerks} clerks, {args.employees} employees, "
         f"{args.superintendents} superintendents, {args.payroll} payroll) for "
-        f"{args.minutes:g} min; gunicorn {args.workers} sync workers, 1 Celery worker; "
+        f"{args.minutes:g} min; gunicorn {args.workers} workers of {args.threads} thread(s), "
+        "1 Celery worker; "
         f"the rollover of {last_year} at {args.rollover_at:.0%}; cpus {os.cpu_count()}; "
         f"load {Path('/proc/loadavg').read_text().split()[0]}"
     )

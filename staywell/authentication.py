@@ -1,12 +1,14 @@
-"""API authentication: DRF's token scheme, with the user's roles read in the same query
-and the token's age (tokens expire, ``staywell.signin``); a session counts once its user
-has passed the second factor where one is required."""
+"""Authentication: DRF's token scheme, with the user's roles read in the same query and
+the token's age (tokens expire, ``staywell.signin``); a session counts once its user has
+passed the second factor where one is required; a session's user read with its roles in
+one query (:class:`ModelBackend`)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from django.contrib.auth import backends as auth_backends
 from django.contrib.auth import get_user_model
 from django.db import connection
 from drf_spectacular.authentication import SessionScheme
@@ -14,25 +16,65 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from staywell import signin
-from staywell.db import prepared_dicts
+from staywell.db import parse_id, prepared_dicts
 from staywell.roles import remember_roles
+
+
+def _user_columns() -> tuple[str, str, list[str]]:
+    """The user's columns (as ``u``), its group names (``group_names``) and field names."""
+    user_model = get_user_model()
+    fields = user_model._meta.concrete_fields
+    groups = user_model._meta.get_field("groups").remote_field.through._meta.db_table
+    columns = ", ".join(f'u."{f.column}" AS "{f.attname}"' for f in fields)
+    names = f"""ARRAY(SELECT g.name FROM auth_group g JOIN {groups} ug ON ug.group_id = g.id
+                       WHERE ug.user_id = u.id) AS group_names"""  # noqa: S608 - model names
+    return columns, names, [f.attname for f in fields]
 
 
 @cache
 def _token_sql() -> tuple[str, list[str]]:
     """The statement reading a token's user with its group names, and the user's fields."""
-    user_model = get_user_model()
-    fields = user_model._meta.concrete_fields
-    groups = user_model._meta.get_field("groups").remote_field.through._meta.db_table
-    columns = ", ".join(f'u."{f.column}" AS "{f.attname}"' for f in fields)
+    columns, group_names, fields = _user_columns()
     sql = f"""
-        SELECT {columns}, t.created AS token_created,
-               ARRAY(SELECT g.name FROM auth_group g JOIN {groups} ug ON ug.group_id = g.id
-                      WHERE ug.user_id = u.id) AS group_names
-          FROM {Token._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id
+        SELECT {columns}, t.created AS token_created, {group_names}
+          FROM {Token._meta.db_table} t JOIN {get_user_model()._meta.db_table} u
+            ON u.id = t.user_id
          WHERE t.key = %s
     """  # noqa: S608 - table and column names from the models; the key is bound
-    return sql, [f.attname for f in fields]
+    return sql, fields
+
+
+@cache
+def _user_sql() -> tuple[str, list[str]]:
+    """The statement reading a user by id with its group names, and the user's fields."""
+    columns, group_names, fields = _user_columns()
+    table = get_user_model()._meta.db_table
+    sql = f"SELECT {columns}, {group_names} FROM {table} u WHERE u.id = %s"  # noqa: S608 - names from the models; the id is bound
+    return sql, fields
+
+
+def _user_from_row(row: dict[str, Any], names: list[str]) -> Any:
+    """The user of a row of :func:`_token_sql` or :func:`_user_sql`, its roles remembered."""
+    user = get_user_model().from_db(connection.alias, names, [row[name] for name in names])
+    remember_roles(user, row["group_names"])
+    return user
+
+
+class ModelBackend(auth_backends.ModelBackend):
+    """Django's model backend, reading a signed-in session's user with its roles in one
+    prepared statement (Django's reads the user, then ``staywell.roles`` its groups: two
+    queries on every page)."""
+
+    def get_user(self, user_id: Any) -> Any:
+        pk = parse_id(user_id)
+        if pk is None:
+            return None
+        sql, names = _user_sql()
+        rows = prepared_dicts(sql, [pk])
+        if not rows:
+            return None
+        user = _user_from_row(rows[0], names)
+        return user if self.user_can_authenticate(user) else None
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -45,14 +87,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not rows:
             raise exceptions.AuthenticationFailed("Invalid token.")
         row = rows[0]
-        user = get_user_model().from_db(connection.alias, names, [row[name] for name in names])
+        user = _user_from_row(row, names)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         if signin.token_expired(row["token_created"]):
             raise exceptions.AuthenticationFailed(
                 "Token expired. Make a new one on your account page (/account/)."
             )
-        remember_roles(user, row["group_names"])
         token = Token(key=key, user=user, created=row["token_created"])
         token._state.adding = False
         return user, token

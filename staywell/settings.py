@@ -216,6 +216,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
+# Sessions are kept in the database and read from Redis (a statement less on every page);
+# with Redis unreachable, Django reads them from the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # A staff role's session ends after this many seconds without a request (employees keep
 # theirs for SESSION_COOKIE_AGE): staff pages show every family's health data.
 STAYWELL_STAFF_IDLE_TIMEOUT = env_int("STAYWELL_STAFF_IDLE_TIMEOUT", 15 * 60)
@@ -228,7 +231,8 @@ STAYWELL_TOKEN_TTL = env_int("STAYWELL_TOKEN_TTL", 30 * 24 * 60 * 60)
 # administrator unlocks it (Administration > Users). /login/ and /admin/login/ alike.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user with its roles in one query.
+    "staywell.authentication.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("STAYWELL_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAYWELL_LOGIN_LOCKOUT_MINUTES", 30))
