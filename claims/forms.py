@@ -98,12 +98,23 @@ class ClaimEntryForm(UswdsForm):
     )
     year = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, employee: Employee | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        employee: Employee | None = None,
+        patients: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``patients``: the employee's patient choices when already read (else read)."""
         super().__init__(*args, **kwargs)
         self.employee = employee
-        self.fields["patient"].choices = (
-            [(p.value, p.label) for p in selectors.family_patients(employee)] if employee else []
-        )
+        if patients is None:
+            patients = (
+                [(p.value, p.label) for p in selectors.family_patients(employee)]
+                if employee
+                else []
+            )
+        self.fields["patient"].choices = patients
         for name in (
             "billed",
             "allowed",

@@ -134,7 +134,9 @@ def _entry_context(
         saved = extra.get("saved")
         family = context.get("family")
         year = saved.policy_year if saved else (family.policy_year if family else None)
-        context["family_claims"] = family_claims_context(request.user, employee.pk, year)
+        context["family_claims"] = family_claims_context(
+            request.user, employee.pk, year, family=family
+        )
         record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
         focus = extra.get("focus")
         first_error = next((name for name in form.errors if name in form.fields), None)
@@ -214,6 +216,8 @@ def _entry_save(request: HttpRequest) -> HttpResponse:
                     **_kept_dates(claim),
                 },
                 employee=family,
+                # The same family's patients, read for the form just saved.
+                patients=form.fields["patient"].choices if family is employee else None,
             )
             context = _entry_context(request, fresh, family, saved=claim, focus="date")
             return render(request, "claims/_entry.html", context)
@@ -307,14 +311,23 @@ def claim_history(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 def family_claims_context(
-    user: Any, employee_id: int, year: int | None, **extra: Any
+    user: Any,
+    employee_id: int,
+    year: int | None,
+    *,
+    family: selectors.FamilyDeductible | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """The family's claims of the year (default: the latest with claims, else this one)."""
+    """The family's claims of the year (default: the latest with claims, else this one);
+    ``family``: a deductible already read in this request, used when it is this family's
+    of the same year (a preview's may be a retained policy's family, R-EL11)."""
     if year is None:
         year = selectors.latest_family_year(employee_id) or policy_year_of(timezone.localdate())
+    if family is None or (family.employee_id, family.policy_year) != (employee_id, year):
+        family = selectors.family_deductible(employee_id, year)
     return {
         "employee_id": employee_id,
-        "family": selectors.family_deductible(employee_id, year),
+        "family": family,
         "year_label": policy_year_label(year),
         "claims": selectors.family_year_claims(user, employee_id, year),
         "writer": selectors.can_write(user),

@@ -13,7 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from claims.models import Claim, ClaimAttachment
-from tests.factories import UserFactory, celery_eager, claims_family, enter_claim
+from accounts import services as accounts_services
+from tests.factories import (
+    ProgramFactory,
+    UserFactory,
+    celery_eager,
+    claims_family,
+    enter_claim,
+    hire,
+)
 from vesting.models import Posting, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +141,40 @@ def test_save_keeps_the_family_clears_the_claim_and_focuses_the_date(clerk_clien
     assert 'name="date_of_service"' in html and "autofocus" in html
     assert 'value="10/15/1984"' not in html and 'value="P-1"' not in html  # cleared
     assert '<dd id="deductible-used">$120.00</dd>' in html
+    # The family's claims under the form: the deductible and the claim just saved.
+    assert "Deductible used $120.00 of $500.00; <strong>$380.00</strong> remains." in html
+    assert f'<tbody id="family-claim-{claim.pk}">' in html
+    # The whole family is offered again for the next claim.
+    assert "Linda Castillo (employee)</option>" in html
+    assert "Sofia Castillo (child)</option>" in html
+
+
+def test_R_EL11_a_spouse_s_screen_lists_her_own_family_beside_the_retained_family_s_split(
+    clerk_client, family
+):
+    """Grace's claims go to Robert's family (R-EL11: his policy is retained); her screen
+    previews the split against his deductible, and lists her own family's claims with
+    her family's deductible (the plan year 1984-85 comes with ``family``)."""
+    program = ProgramFactory()
+    husband = hire(program=program, first_name="Robert", last_name="Okafor")
+    wife = hire(program=program, first_name="Grace", last_name="Lindqvist")
+    accounts_services.employees_marry(
+        employee_a_id=husband.pk,
+        employee_b_id=wife.pk,
+        married_on=date(1984, 8, 20),
+        retained_id=husband.pk,
+    )
+    enter_claim(husband, D("400.00"))
+    first = form(wife, admin_claim_number="G-1", billed="300.00", allowed="300.00")
+    assert "saved-claim" in text(clerk_client.post("/claims/enter/", first, **HTMX))
+    # The same visit again: a possible duplicate, shown on Grace's screen.
+    html = text(
+        clerk_client.post("/claims/enter/", {**first, "admin_claim_number": "G-2"}, **HTMX)
+    )
+    assert "This claim may be a duplicate: nothing was saved" in html
+    assert '<dd id="deductible-used">$500.00</dd>' in html  # Robert's family: 400 + 100
+    assert "Deductible used $0.00 of $500.00; <strong>$500.00</strong> remains." in html
+    assert "No claims for 1984-85 yet." in html
 
 
 def test_save_without_htmx_redirects_back_to_the_family(clerk_client, family):
