@@ -270,6 +270,24 @@ def claims_family(**kwargs):
     return employee, spouse, child
 
 
+def retained_marriage():
+    """Robert Okafor and Grace Lindqvist, both employees of one program, married on
+    1984-08-20 with Robert's policy retained (R-EL11: Grace's claims go to his family).
+    Returns ``(husband, wife)``."""
+    from accounts import services
+
+    program = ProgramFactory()
+    husband = hire(program=program, first_name="Robert", last_name="Okafor")
+    wife = hire(program=program, first_name="Grace", last_name="Lindqvist")
+    services.employees_marry(
+        employee_a_id=husband.pk,
+        employee_b_id=wife.pk,
+        married_on=date(1984, 8, 20),
+        retained_id=husband.pk,
+    )
+    return husband, wife
+
+
 def enter_claim(employee, allowed, *, number=None, billed=None, **kwargs):
     """``claims.services.claim_enter`` with defaults: the employee as patient, service on
     1984-10-15, provider "Ukiah Valley Medical Center", billed = allowed."""

@@ -13,14 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from claims.models import Claim, ClaimAttachment
-from accounts import services as accounts_services
 from tests.factories import (
-    ProgramFactory,
     UserFactory,
     celery_eager,
     claims_family,
     enter_claim,
-    hire,
+    retained_marriage,
 )
 from vesting.models import Posting, Transaction
 
@@ -155,22 +153,12 @@ def test_R_EL11_a_spouse_s_screen_lists_her_own_family_beside_the_retained_famil
     """Grace's claims go to Robert's family (R-EL11: his policy is retained); her screen
     previews the split against his deductible, and lists her own family's claims with
     her family's deductible (the plan year 1984-85 comes with ``family``)."""
-    program = ProgramFactory()
-    husband = hire(program=program, first_name="Robert", last_name="Okafor")
-    wife = hire(program=program, first_name="Grace", last_name="Lindqvist")
-    accounts_services.employees_marry(
-        employee_a_id=husband.pk,
-        employee_b_id=wife.pk,
-        married_on=date(1984, 8, 20),
-        retained_id=husband.pk,
-    )
+    husband, wife = retained_marriage()
     enter_claim(husband, D("400.00"))
     first = form(wife, admin_claim_number="G-1", billed="300.00", allowed="300.00")
     assert "saved-claim" in text(clerk_client.post("/claims/enter/", first, **HTMX))
     # The same visit again: a possible duplicate, shown on Grace's screen.
-    html = text(
-        clerk_client.post("/claims/enter/", {**first, "admin_claim_number": "G-2"}, **HTMX)
-    )
+    html = text(clerk_client.post("/claims/enter/", {**first, "admin_claim_number": "G-2"}, **HTMX))
     assert "This claim may be a duplicate: nothing was saved" in html
     assert '<dd id="deductible-used">$500.00</dd>' in html  # Robert's family: 400 + 100
     assert "Deductible used $0.00 of $500.00; <strong>$500.00</strong> remains." in html

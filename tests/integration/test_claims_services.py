@@ -21,11 +21,11 @@ from claims.models import Claim, ClaimAdjustment, ClaimEvent, ClaimLedgerEntry, 
 from tests.factories import (
     DependentFactory,
     EmployeeFactory,
-    ProgramFactory,
     UserFactory,
     claims_family,
     enter_claim,
     hire,
+    retained_marriage,
 )
 from vesting.ledger import selectors as ledger_selectors
 from vesting.models import Posting, Transaction, TransactionKind
@@ -188,15 +188,7 @@ def test_R_CL1_the_deductible_renews_on_july_1(family):
 
 def test_R_EL11_claims_of_the_spouse_whose_policy_ended_go_to_the_retained_family():
     claims_family()
-    program = ProgramFactory()
-    husband = hire(program=program, first_name="Robert", last_name="Okafor")
-    wife = hire(program=program, first_name="Grace", last_name="Lindqvist")
-    accounts_services.employees_marry(
-        employee_a_id=husband.pk,
-        employee_b_id=wife.pk,
-        married_on=date(1984, 8, 20),
-        retained_id=husband.pk,
-    )
+    husband, wife = retained_marriage()
     enter_claim(husband, D("400.00"))
     # Entered for Grace: from September 1 (R-EL11) she is a dependent of Robert's policy.
     claim = enter_claim(wife, D("300.00"))
