@@ -270,15 +270,18 @@ def claims_family(**kwargs):
     return employee, spouse, child
 
 
-def retained_marriage():
-    """Robert Okafor and Grace Lindqvist, both employees of one program, married on
-    1984-08-20 with Robert's policy retained (R-EL11: Grace's claims go to his family).
-    Returns ``(husband, wife)``."""
+def retained_marriage(*, program=None, wife_program=None, **kwargs):
+    """Robert Okafor and Grace Lindqvist, married on 1984-08-20 with Robert's policy
+    retained (R-EL11: Grace's claims go to his family). Both are employees of ``program``
+    (a new one by default), Grace of ``wife_program`` when given (another employer);
+    other keyword arguments go to :func:`hire` for both. Returns ``(husband, wife)``."""
     from accounts import services
 
-    program = ProgramFactory()
-    husband = hire(program=program, first_name="Robert", last_name="Okafor")
-    wife = hire(program=program, first_name="Grace", last_name="Lindqvist")
+    program = program or ProgramFactory()
+    husband = hire(program=program, first_name="Robert", last_name="Okafor", **kwargs)
+    wife = hire(
+        program=wife_program or program, first_name="Grace", last_name="Lindqvist", **kwargs
+    )
     services.employees_marry(
         employee_a_id=husband.pk,
         employee_b_id=wife.pk,

@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from accounts import exchange
-from accounts import services as accounts_services
 from claims import importer, remittance
 from claims.models import Claim, FamilyYear, Remittance
 from staywell.models import Job
@@ -28,6 +27,7 @@ from tests.factories import (
     claims_family,
     enter_claim,
     hire,
+    retained_marriage,
 )
 from tests.x12_samples import ClaimPayment
 from tests.x12_samples import remittance as remittance_835
@@ -54,18 +54,12 @@ def pool(settings):
         last_name="Rivera",
         hire_date=hired,
     )
-    robert = hire(program=mcoe, first_name="Robert", last_name="Okafor", hire_date=hired)
-    grace = hire(
-        program=ProgramFactory(employer=EmployerFactory(code="WILLITS", name="Willits Unified")),
-        first_name="Grace",
-        last_name="Lindqvist",
+    robert, grace = retained_marriage(
+        program=mcoe,
+        wife_program=ProgramFactory(
+            employer=EmployerFactory(code="WILLITS", name="Willits Unified")
+        ),
         hire_date=hired,
-    )
-    accounts_services.employees_marry(
-        employee_a_id=robert.pk,
-        employee_b_id=grace.pk,
-        married_on=date(1984, 8, 20),
-        retained_id=robert.pk,
     )
     return {"linda": linda, "ana": ana, "robert": robert, "grace": grace}
 
