@@ -192,6 +192,11 @@ DATABASE_OWNER = (
     else None
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hot path's statements (staywell.db.prepared_rows) are prepared on the server, parsed
+# and planned once per connection. Django turns psycopg's preparing off unless a threshold
+# is given, and psycopg then ignores ``prepare=True``: the threshold is what lets them be.
+# The ORM's own statements are unaffected (client-side binding never prepares).
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DATABASES["default"]["TEST"] = {"NAME": env_str("STAYWELL_TEST_DB", "test_staywell")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
