@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import selectors as member_selectors  # the premium charges are the accounts app's
 from accounts.models import Employer
 from accounts.rules import add_months
+from staywell.db import prepared_rows
 from staywell.money import CENT, ZERO
 from vesting.ledger import seals
 from vesting.ledger.operations import post_employer_contribution
@@ -76,10 +77,12 @@ def month_is_closed(employer_id: int, day: date) -> bool:
     """Whether the employer's month of ``day`` is closed: the business dates of claims
     (paid, voided, adjusted) are refused in it by ``claims.services.dates``. The ledger
     itself does not refuse a posting dated in a closed month (the rollover, go-live and
-    re-vest post on dates of their own)."""
-    return MonthClose.objects.filter(
-        employer_id=employer_id, year=day.year, month=day.month
-    ).exists()
+    re-vest post on dates of their own). A prepared statement: every claim entered asks."""
+    rows = prepared_rows(
+        "SELECT 1 FROM vesting_monthclose WHERE employer_id = %s AND year = %s AND month = %s",
+        [employer_id, day.year, day.month],
+    )
+    return bool(rows)
 
 
 def next_month_to_close(employer_id: int) -> date | None:
