@@ -12,7 +12,10 @@ from vesting import api as vesting_api
 
 router = DefaultRouter()
 urlpatterns = []
-for module in (accounts_api, vesting_api, claims_api, reports_api, economics_api):
+# Claims first: a URL is matched against the patterns in order (139 of them), and claim
+# entry is the API's busiest request. The prefixes are distinct, so the order changes
+# nothing else.
+for module in (claims_api, accounts_api, vesting_api, reports_api, economics_api):
     module.register(router)
     urlpatterns += getattr(module, "urlpatterns", [])
 urlpatterns += router.urls
