@@ -283,7 +283,10 @@ def _pay_trust_fund(
     if split.trust_fund <= ZERO:
         return None
     claim.paid_on = paid_on
-    payment = _post_payment(claim, split.trust_fund, paid_on, user, key=f"claim:{claim.pk}:pay")
+    # No savepoint: a refusal of the payment abandons the claim's whole transaction.
+    payment = _post_payment(
+        claim, split.trust_fund, paid_on, user, key=f"claim:{claim.pk}:pay", savepoint=False
+    )
     claim.payment_transaction = payment[0]
     return payment
 
@@ -448,10 +451,10 @@ def payee_account(employer_id: int, name: str) -> Account:
 
 
 def _post_payment(
-    claim: Claim, amount: Decimal, paid_on: date, user: Any, *, key: str
+    claim: Claim, amount: Decimal, paid_on: date, user: Any, *, key: str, savepoint: bool = True
 ) -> tuple[Transaction, Account]:
     """Trust fund -> the provider's payee account, with the policyholder and service date
-    (``vesting.ledger.post_claim_payment``)."""
+    (``vesting.ledger.post_claim_payment``; ``savepoint`` as there)."""
     payee = payee_account(claim.employer_id, payee_name_of(claim))
     tx = ledger.post_claim_payment(
         employer=claim.employer_id,
@@ -464,6 +467,7 @@ def _post_payment(
         idempotency_key=key,
         posted_by=user,
         memo=claim_memo("Payment of", claim.pk, claim.admin_claim_number, claim.patient_name),
+        savepoint=savepoint,
     )
     return tx, payee
 

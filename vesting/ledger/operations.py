@@ -109,12 +109,14 @@ def post_claim_payment(
     idempotency_key: str | None = None,
     posted_by: Any = None,
     memo: str = "",
+    savepoint: bool = True,
 ) -> Transaction:
     """A claim paid from the General Deductible Trust Fund to a provider or payee (R-CL3).
 
     ``service_date`` (the claim's date of service) is kept as the transaction's period, so
     that the trust fund's spending per family and policy year can be read from the ledger
-    (R-VE2, R-CL6) without the ledger knowing about claims.
+    (R-VE2, R-CL6) without the ledger knowing about claims. ``savepoint``: as for
+    :func:`post_transaction`.
     """
     employer_id = employer_id_of(employer)
     if employee is not None and employee.employer_id != employer_id:
@@ -137,6 +139,7 @@ def post_claim_payment(
         employer=employer_id,
         period_start=service_date,
         period_end=service_date,
+        savepoint=savepoint,
     )
 
 

@@ -432,6 +432,7 @@ def post_transaction(
     period_end: date | None = None,
     earned_by: str = "",
     reverses: Transaction | None = None,
+    savepoint: bool = True,
 ) -> Transaction:
     """Post one balanced ledger transaction: THE function that writes postings (R-FU3).
 
@@ -440,6 +441,10 @@ def post_transaction(
     the same payload returns the first transaction and posts nothing; a second call with
     a different payload raises :class:`IdempotencyConflict`. A side account that would go
     below zero raises ``ValidationError`` and nothing is posted.
+
+    Inside the caller's atomic block the posting is a savepoint, so that a refusal leaves
+    the caller's work usable; ``savepoint=False`` saves its two round trips for a caller
+    whose whole transaction is abandoned on a refusal (claim entry).
     """
     employer_id = employer.pk if isinstance(employer, Employer) else employer
     prepared = _prepare(
@@ -461,7 +466,7 @@ def post_transaction(
         prepared.employer_id = _employer_of_accounts(a for a, _, _ in prepared.lines)
     prepared.payload_hash = payload_hash(prepared)
     try:
-        if connection.in_atomic_block:
+        if connection.in_atomic_block and savepoint:
             with db_transaction.atomic():  # a savepoint: a refusal leaves the caller's work usable
                 return _insert(prepared)
         # Autocommit: the one INSERT statement is its own database transaction (the
