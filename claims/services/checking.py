@@ -105,7 +105,15 @@ SELECT e.id AS e_id, e.employer_id AS e_employer_id, e.number AS e_number,
          ORDER BY s.start_date DESC LIMIT 1) AS tier,
        y.deductible, y.carrier_maximum
   FROM accounts_employee e
-  LEFT JOIN accounts_dependent d ON d.id = %(patient)s OR d.spouse_employee_id = e.id
+  LEFT JOIN LATERAL (
+        SELECT id, employee_id, first_name, last_name, covered_from, ended_on, relationship,
+               spouse_employee_id
+          FROM accounts_dependent WHERE id = %(patient)s
+        UNION
+        SELECT id, employee_id, first_name, last_name, covered_from, ended_on, relationship,
+               spouse_employee_id
+          FROM accounts_dependent WHERE spouse_employee_id = e.id
+       ) d ON true
   LEFT JOIN accounts_employee p ON p.id = d.employee_id
   LEFT JOIN accounts_planyear y ON y.start_year = %(year)s
  WHERE e.id = %(employee)s
