@@ -18,7 +18,14 @@ def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple
     ledger posting) in the current transaction, and return its rows (none for a statement
     without a result), tuples unless another psycopg ``row_factory`` is given (e.g.
     ``namedtuple_row`` to read columns by name). Errors are turned into ``django.db``
-    errors, as for the ORM."""
+    errors, as for the ORM.
+
+    Prepared only because the settings give psycopg a ``prepare_threshold`` (Django's
+    default turns preparing off, and ``prepare=True`` is then ignored). After five runs
+    PostgreSQL keeps the statement's generic plan unless a plan for the values looks
+    cheaper; a statement whose generic plan looks dear (an ``OR`` between a parameter
+    and a join) is planned again on every run: write it so that it does not
+    (``claims.services.checking._FAMILY_SQL``)."""
     connection.ensure_connection()
     with (
         connection.wrap_database_errors,
