@@ -89,7 +89,10 @@ def _dependent_name(dependent: Dependent) -> str:
 # employee on a spouse's retained policy (R-EL11) (d_), with that record's policyholder
 # (p_): one query. With the date of service, also the employee's tier on that day and the
 # plan year's numbers (used unless an R-EL11 spouse record moves the claim to another
-# family).
+# family). The two kinds of dependent record are a lateral UNION, not one join on
+# ``d.id = patient OR d.spouse_employee_id = e.id``: with that OR the prepared statement's
+# generic plan looked dear, and PostgreSQL planned it again for every claim
+# (``staywell.db.prepared_rows``).
 _FAMILY_SQL = """
 SELECT e.id AS e_id, e.employer_id AS e_employer_id, e.number AS e_number,
        e.first_name AS e_first_name, e.last_name AS e_last_name, e.hire_date AS e_hire_date,
