@@ -41,18 +41,21 @@ class QuickFieldsSerializer(serializers.Serializer):
     field's ``__init__`` again: about 0.3 ms for a claim's 25 fields, on every answer.
     Here a plain field is copied shallowly: the copy is bound to this serializer (its
     own name, parent and source) and shares the declared field's options, validators
-    and messages, which nothing changes once declared. A nested serializer is still
-    deep-copied (its own fields are bound to it)."""
+    and messages, which nothing changes once declared. A field holding fields (a nested
+    serializer, a list or dict field's child, a relation's) is still deep-copied: those
+    are bound to the field that holds them."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
-            name: (
-                copy.deepcopy(field)
-                if isinstance(field, serializers.BaseSerializer)
-                else copy.copy(field)
-            )
+            name: copy.deepcopy(field) if _holds_fields(field) else copy.copy(field)
             for name, field in self._declared_fields.items()
         }
+
+
+def _holds_fields(field: serializers.Field) -> bool:
+    return isinstance(field, serializers.BaseSerializer) or any(
+        hasattr(field, name) for name in ("child", "child_relation")
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
