@@ -12,8 +12,8 @@ from vesting import api as vesting_api
 
 router = DefaultRouter()
 urlpatterns = []
-# Claims first: a URL is matched against the patterns in order (139 of them), and claim
-# entry is the API's busiest request. The prefixes are distinct, so the order changes
+# Claims first: a URL is matched against the patterns in order (well over a hundred), and
+# claim entry is the API's busiest request. The prefixes are distinct, so the order changes
 # nothing else.
 for module in (claims_api, accounts_api, vesting_api, reports_api, economics_api):
     module.register(router)
