@@ -25,7 +25,11 @@ def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple
     PostgreSQL keeps the statement's generic plan unless a plan for the values looks
     cheaper; a statement whose generic plan looks dear (an ``OR`` between a parameter
     and a join) is planned again on every run: write it so that it does not
-    (``claims.services.checking._FAMILY_SQL``)."""
+    (``claims.services.checking._FAMILY_SQL``).
+
+    A kept connection is checked first, as Django checks it before the ORM's first query
+    of a request (``staywell.postgresql.base``): this is the first query of most."""
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with (
         connection.wrap_database_errors,

@@ -191,6 +191,9 @@ DATABASE_OWNER = (
     if DATABASE_OWNER_URL
     else None
 )
+# Kept connections are checked before each request's first query; the check asks the
+# server only when its socket has something to read (staywell.postgresql.base).
+DATABASES["default"]["ENGINE"] = "staywell.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The hot path's statements (staywell.db.prepared_rows) are prepared on the server, parsed
 # and planned once per connection. Django turns psycopg's preparing off unless a threshold
