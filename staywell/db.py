@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection
+from psycopg.pq import ExecStatus
 from psycopg.rows import RowFactory, dict_row, tuple_row
 
 
@@ -36,7 +37,11 @@ def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple
         psycopg.Cursor(connection.connection, row_factory=row_factory) as cursor,
     ):
         cursor.execute(sql, params, prepare=True)
-        return list(cursor.fetchall()) if cursor.description else []
+        # The result's status, not ``cursor.description``: that builds a column object for
+        # every column of the result, on every statement.
+        result = cursor.pgresult
+        returns_rows = result is not None and result.status == ExecStatus.TUPLES_OK
+        return list(cursor.fetchall()) if returns_rows else []
 
 
 def prepared_dicts(sql: str, params: Any) -> list[dict[str, Any]]:
