@@ -67,11 +67,14 @@ PAGE_SIZE = 50
 # ---------------------------------------------------------------------------------------
 
 
-def _entry_employee(value: Any) -> Employee | None:
+def _entry_family(value: Any) -> tuple[Employee | None, list[tuple[str, str]] | None]:
+    """The family typed (its policyholder, with the employer) and its patient choices;
+    (None, None) for none or an unknown id."""
     pk = parse_id(value)
-    if pk is None:
-        return None
-    return Employee.objects.select_related("employer").filter(pk=pk).first()
+    family = selectors.entry_family(pk) if pk is not None else None
+    if family is None:
+        return None, None
+    return family.employee, [(p.value, p.label) for p in family.patients]
 
 
 STEPS = ["date of service", "provider", "administrator's claim number", "billed", "allowed"]
@@ -152,7 +155,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     """The clerk's screen: find the family, enter a claim, see the split before saving."""
     if request.method == "POST":
         return _entry_save(request)
-    employee = _entry_employee(request.GET.get("employee"))
+    employee, patients = _entry_family(request.GET.get("employee"))
     query = request.GET.get("q", "").strip()
     if employee is None and query:
         found = selectors.entry_employee_search(query, limit=2)
@@ -168,7 +171,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         **_date_defaults(),
         **{name: request.GET[name] for name in ("received_on", "paid_on") if request.GET.get(name)},
     }
-    form = ClaimEntryForm(initial=initial, employee=employee)
+    form = ClaimEntryForm(initial=initial, employee=employee, patients=patients)
     context = _entry_context(
         request, form, employee, saved=saved, focus="date" if saved else "patient"
     )
@@ -176,8 +179,8 @@ def entry(request: HttpRequest) -> HttpResponse:
 
 
 def _entry_save(request: HttpRequest) -> HttpResponse:
-    employee = _entry_employee(request.POST.get("employee"))
-    form = ClaimEntryForm(request.POST, employee=employee)
+    employee, patients = _entry_family(request.POST.get("employee"))
+    form = ClaimEntryForm(request.POST, employee=employee, patients=patients)
     duplicates: list[services.DuplicateMatch] = []
     if form.is_valid():
         try:
@@ -256,8 +259,8 @@ def entry_employees(request: HttpRequest) -> HttpResponse:
 @require_POST
 def entry_preview(request: HttpRequest) -> HttpResponse:
     """htmx: the family's deductible and this claim's split, without saving."""
-    employee = _entry_employee(request.POST.get("employee"))
-    form = ClaimEntryForm(request.POST, employee=employee)
+    employee, patients = _entry_family(request.POST.get("employee"))
+    form = ClaimEntryForm(request.POST, employee=employee, patients=patients)
     form.is_valid()
     return render(request, "claims/_preview.html", _preview_context(form, employee))
 

@@ -12,6 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from accounts import services as members
+from accounts.models import Employee
+from claims import selectors
 from claims.models import Claim, ClaimAttachment
 from tests.factories import (
     UserFactory,
@@ -91,6 +94,20 @@ def test_family_form_offers_the_family_as_patients(clerk_client, family):
     assert f'<option value="{child.pk}">Sofia Castillo (child)</option>' in html
     assert 'name="patient" id="id_patient" class="usa-select" autofocus' in html
     assert 'hx-sync="this:replace"' in html
+
+
+def test_family_form_lists_current_patients_first_and_names_when_the_others_left(
+    clerk_client, family
+):
+    employee, spouse, child = family
+    members.dependent_remove(dependent=spouse, ended_on=date(1984, 9, 30), reason="Divorce")
+    html = clerk_client.get("/claims/enter/", {"employee": employee.pk}).content.decode()
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', html)
+    assert options[:3] == [
+        ("", "Linda Castillo (employee)"),
+        (str(child.pk), "Sofia Castillo (child)"),
+        (str(spouse.pk), "Ramon Castillo (spouse, left the policy 1984-09-30)"),
+    ]
 
 
 def test_R_CL3_preview_shows_the_family_deductible_and_the_split(clerk_client, family):
@@ -487,3 +504,29 @@ def test_list_totals_count_a_voided_claim_but_add_nothing(superintendent_client,
     assert "Totals of the 2 claims found" in html
     assert html.count('<td class="sw-money">300.00</td>') >= 3  # billed, allowed, trust fund
     assert '<td class="sw-money">420.00</td>' not in html
+
+
+def test_family_year_claims_are_the_family_s_of_the_year_for_whoever_may_see_them(
+    clerk_user, payroll_user, employee_user, family
+):
+    employee, spouse, _ = family
+    first = enter_claim(employee, D("120.00"))
+    second = enter_claim(employee, D("80.00"), patient=spouse)
+    enter_claim(employee, D("40.00"), date_of_service=date(1985, 8, 1))  # another year
+    enter_claim(claims_family(first_name="Maria")[0], D("60.00"))  # another family
+
+    seen = selectors.family_year_claims(clerk_user, employee.pk, 1984)
+    # The last entered first, each with its payee.
+    assert [(c.pk, c.patient_name, c.trust_fund_amount) for c in seen] == [
+        (second.pk, "Ramon Castillo", D("80.00")),
+        (first.pk, "Linda Castillo", D("120.00")),
+    ]
+    assert {c.payee.name for c in seen} == {"Ukiah Valley Medical Center"}
+
+    # An employee sees their own family's only; a role without claims sees none.
+    assert selectors.family_year_claims(employee_user, employee.pk, 1984) == []
+    Employee.objects.filter(user=employee_user).update(user=None)
+    Employee.objects.filter(pk=employee.pk).update(user=employee_user)
+    own = selectors.family_year_claims(employee_user, employee.pk, 1984)
+    assert [c.pk for c in own] == [second.pk, first.pk]
+    assert selectors.family_year_claims(payroll_user, employee.pk, 1984) == []
