@@ -37,7 +37,7 @@ from staywell.db import prepared_rows
 from staywell.history import history_context_values
 from staywell.money import ZERO
 from vesting import ledger, payouts, revest
-from vesting.models import Account, FundKind, Transaction
+from vesting.models import Transaction
 
 _LOCK_SQL = """
 SELECT id, absorbed, trust_fund_paid, employee_paid, carrier_paid, claim_count,
@@ -278,7 +278,7 @@ def claim_enter(
 
 def _pay_trust_fund(
     claim: Claim, split: ClaimSplit, paid_on: date, user: Any
-) -> tuple[Transaction, Account] | None:
+) -> tuple[Transaction, int] | None:
     """The trust fund's share paid on ``paid_on`` (none when it has no share)."""
     if split.trust_fund <= ZERO:
         return None
@@ -387,7 +387,7 @@ def _insert_claim(
     family: FamilyYear,
     split: ClaimSplit,
     events: list[tuple[str, str]],
-    payment: tuple[Transaction, Account] | None,
+    payment: tuple[Transaction, int] | None,
     user: Any,
     now: Any,
 ) -> bool:
@@ -416,7 +416,7 @@ def _insert_claim(
         "carrier": split.carrier,
         "forwarded": claim.forwarded_at,
         "tx": payment[0].pk if payment else None,
-        "payee": payment[1].pk if payment else None,
+        "payee": payment[1] if payment else None,
         "duplicate_of": claim.duplicate_of_id,
         "source": claim.source,
         "user": user.pk if user is not None else None,
@@ -434,33 +434,21 @@ def _insert_claim(
     return bool(prepared_rows(_INSERT_CLAIM_SQL.format(events=", ".join(values)), params))
 
 
-def payee_account(employer_id: int, name: str) -> Account:
-    """The provider's payee account of the employer (one query; created on first use)."""
-    rows = prepared_rows(
-        "SELECT a.id, a.fund_id, a.name FROM vesting_account a "
-        "JOIN vesting_fund f ON f.id = a.fund_id "
-        "WHERE f.employer_id = %s AND f.kind = %s AND a.name = %s AND a.employee_id IS NULL "
-        "LIMIT 1",
-        [employer_id, FundKind.PAYEES.value, name],
-        row_factory=dict_row,
-    )
-    if rows:
-        account: Account = model_from_row(Account, rows[0])
-        return account
-    return ledger.payee_account_for(employer_id, name=name)
-
-
 def _post_payment(
     claim: Claim, amount: Decimal, paid_on: date, user: Any, *, key: str, savepoint: bool = True
-) -> tuple[Transaction, Account]:
+) -> tuple[Transaction, int]:
     """Trust fund -> the provider's payee account, with the policyholder and service date
-    (``vesting.ledger.post_claim_payment``; ``savepoint`` as there)."""
-    payee = payee_account(claim.employer_id, payee_name_of(claim))
+    (``vesting.ledger.post_claim_payment``; ``savepoint`` as there). Returns the payment
+    and the payee account's id. Both accounts found in one query
+    (``vesting.ledger.claim_payment_accounts``; made on first use)."""
+    name = payee_name_of(claim)
+    [(trust_id, payee_id)] = ledger.claim_payment_accounts([(claim.employer_id, name)]).values()
     tx = ledger.post_claim_payment(
         employer=claim.employer_id,
         amount=amount,
         effective_date=paid_on,
-        payee=payee,
+        payee_name=name,
+        accounts=(trust_id, payee_id),
         employee=claim.employee,
         service_date=claim.date_of_service,
         reference=f"claim {claim.pk}",
@@ -469,7 +457,7 @@ def _post_payment(
         memo=claim_memo("Payment of", claim.pk, claim.admin_claim_number, claim.patient_name),
         savepoint=savepoint,
     )
-    return tx, payee
+    return tx, payee_id
 
 
 def claim_memo(what: str, claim_id: int, number: str, patient_name: str) -> str:
@@ -487,13 +475,13 @@ def pay_claim(
     adjustment: ClaimAdjustment | None = None,
 ) -> Transaction:
     """A payment of a claim already saved, with its ledger entry (adjustments)."""
-    tx, payee = _post_payment(claim, amount, paid_on, user, key=key)
+    tx, payee_id = _post_payment(claim, amount, paid_on, user, key=key)
     ClaimLedgerEntry.objects.create(
         claim=claim,
         transaction=tx,
         kind=ClaimLedgerEntry.Kind.PAYMENT,
         amount=amount,
-        payee=payee,
+        payee_id=payee_id,
         adjustment=adjustment,
     )
     return tx

@@ -110,28 +110,36 @@ def post_claim_payment(
     posted_by: Any = None,
     memo: str = "",
     savepoint: bool = True,
+    accounts: tuple[int, int] | None = None,
 ) -> Transaction:
     """A claim paid from the General Deductible Trust Fund to a provider or payee (R-CL3).
 
     ``service_date`` (the claim's date of service) is kept as the transaction's period, so
     that the trust fund's spending per family and policy year can be read from the ledger
     (R-VE2, R-CL6) without the ledger knowing about claims. ``savepoint``: as for
-    :func:`post_transaction`.
+    :func:`post_transaction`. ``accounts``: (the trust fund's account, the payee's) as
+    :func:`~vesting.ledger.accounts.claim_payment_accounts` found them for the employer
+    and ``payee_name``, which saves looking them up again.
     """
     employer_id = employer_id_of(employer)
     if employee is not None and employee.employer_id != employer_id:
         raise ValidationError({"employee": "The employee belongs to another employer."})
-    general_trust_id, payees_fund_id = _claim_payment_accounts(employer_id)
-    to = payee or payee_account_for(employer_id, name=payee_name)
-    if to.fund_id != payees_fund_id:
-        raise ValidationError(
-            {"payee": "A claim is paid to an account of the providers and payees."}
-        )
+    if accounts is not None:  # claim_payment_accounts': the payee's is in the payees' fund
+        general_trust_id, to_id = accounts
+        label = payee_name
+    else:
+        general_trust_id, payees_fund_id = _claim_payment_accounts(employer_id)
+        to = payee or payee_account_for(employer_id, name=payee_name)
+        if to.fund_id != payees_fund_id:
+            raise ValidationError(
+                {"payee": "A claim is paid to an account of the providers and payees."}
+            )
+        to_id, label = to.pk, to.name
     return post_transaction(
         kind=TransactionKind.CLAIM_PAYMENT,
         effective_date=effective_date,
-        lines=[debit(to, amount), credit(general_trust_id, amount)],
-        memo=memo or f"Claim paid to {to.name}",
+        lines=[debit(to_id, amount), credit(general_trust_id, amount)],
+        memo=memo or f"Claim paid to {label}",
         idempotency_key=idempotency_key,
         posted_by=posted_by,
         employee=employee,
