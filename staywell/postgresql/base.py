@@ -2,7 +2,7 @@
 server has spoken.
 
 Django checks a kept connection (``CONN_HEALTH_CHECKS``) before its first query of each
-request with ``SELECT 1``: a round trip on every page and API call, one in eleven of a
+request with ``SELECT 1``: a round trip on every page and API call, one of about a dozen of a
 claim's. A connection idle between requests has nothing to read: after each statement
 psycopg reads the server's answer whole. Once the server ends it (a restart,
 ``pg_terminate_backend``, ``idle_session_timeout``) its socket turns readable, with the
