@@ -167,8 +167,9 @@ TEMPLATES = [
     },
 ]
 # Form widgets (every input of every form, each its own small template) are rendered with
-# Jinja2, Django's own widget templates for it: the same markup in half the time.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Jinja2, Django's own widget templates for it: the same markup in half the time. The
+# admin's widget wrappers, which exist for Django's engine only, with it.
+FORM_RENDERER = "staywell.forms.FormRenderer"
 
 # Database: DATABASE_URL, or the embedded PostgreSQL. STAYWELL_TEST_DB names the test
 # database so that several test runs can share one server.
