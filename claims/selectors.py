@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -36,7 +36,7 @@ from claims.models import (
     Remittance,
 )
 from claims.services import FamilyDeductible, family_status
-from claims.services.checking import model_from_row
+from claims.services.checking import model_columns, model_from_row
 from claims.services.payment_runs import check_of
 from staywell.db import prepared_dicts
 from staywell.money import ZERO
@@ -210,14 +210,6 @@ def family_deductible(employee_id: int, policy_year: int) -> FamilyDeductible:
     return family_status(employee_id, policy_year)
 
 
-def _columns(model: Any, alias: str) -> str:
-    """Every column of ``model`` from table alias ``alias``, each named ``<alias>_<field>``
-    (read back with ``model_from_row(model, row, prefix="<alias>_")``)."""
-    return ", ".join(
-        f'{alias}."{f.column}" AS "{alias}_{f.attname}"' for f in model._meta.concrete_fields
-    )
-
-
 def family_year_claims(user: Any, employee_id: int, policy_year: int) -> list[Claim]:
     """The family's claims of the policy year that the user may see
     (:func:`claims_visible_to`), each with its payee, the last entered first (the one
@@ -248,7 +240,7 @@ def _family_year_claims_sql(*, own_only: bool) -> str:
         else ""
     )
     return f"""
-        SELECT {_columns(Claim, "c")}, {_columns(Payee, "p")}
+        SELECT {model_columns(Claim, "c")}, {model_columns(Payee, "p")}
           FROM claims_claim c LEFT JOIN claims_payee p ON p.id = c.payee_id
          WHERE c.employee_id = %(employee)s AND c.policy_year = %(year)s {own}
          ORDER BY c.entered_at DESC, c.id DESC
@@ -319,15 +311,10 @@ def _patient_label(first_name: str, last_name: str, relationship: str, ended_on:
 
 def family_patients(employee: Employee) -> list[Patient]:
     """The patients a clerk may choose: the employee, then their dependents (current
-    first), each labelled with the relationship and, when ended, the last day."""
-    patients = [Patient("", f"{employee.full_name} (employee)")]
-    rows = Dependent.objects.filter(employee=employee).order_by(
-        F("ended_on").asc(nulls_first=True), "relationship", "birth_date", "id"
-    )
-    for row in rows:
-        label = _patient_label(row.first_name, row.last_name, row.relationship, row.ended_on)
-        patients.append(Patient(str(row.pk), label))
-    return patients
+    first), each labelled with the relationship and, when ended, the last day
+    (:func:`entry_family`'s)."""
+    family = entry_family(employee.pk)
+    return family.patients if family else [Patient("", f"{employee.full_name} (employee)")]
 
 
 @dataclass(frozen=True)
@@ -344,7 +331,7 @@ def _entry_family_sql() -> str:
     """The employee (``e_``), the employer (``r_``) and each dependent (``d_``), current
     first: one prepared statement, for every request of the entry screen."""
     return f"""
-        SELECT {_columns(Employee, "e")}, {_columns(Employer, "r")},
+        SELECT {model_columns(Employee, "e")}, {model_columns(Employer, "r")},
                d.id AS d_id, d.first_name AS d_first_name, d.last_name AS d_last_name,
                d.relationship AS d_relationship, d.ended_on AS d_ended_on
           FROM accounts_employee e

@@ -133,6 +133,14 @@ SELECT (SELECT s.tier FROM accounts_coveragesegment s
 """
 
 
+def model_columns(model: Any, alias: str) -> str:
+    """Every column of ``model`` from table alias ``alias`` for a SELECT, each named
+    ``<alias>_<field>``: read back with ``model_from_row(model, row, prefix="<alias>_")``."""
+    return ", ".join(
+        f'{alias}."{f.column}" AS "{alias}_{f.attname}"' for f in model._meta.concrete_fields
+    )
+
+
 def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> Any:
     """A model instance from a row read by name (``dict_row``): the model's fields found
     in ``row`` as ``prefix + field`` (the other fields load lazily when read).
