@@ -36,9 +36,8 @@ from claims.models import (
     Remittance,
 )
 from claims.services import FamilyDeductible, family_status
-from claims.services.checking import model_columns, model_from_row
 from claims.services.payment_runs import check_of
-from staywell.db import prepared_dicts
+from staywell.db import model_columns, model_from_row, prepared_dicts
 from staywell.money import ZERO
 from staywell.names import provider_key, similarity
 from staywell.roles import CLAIM_READERS, CLAIM_WRITERS, Role, has_role

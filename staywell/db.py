@@ -1,9 +1,10 @@
-"""Hot-path SQL (statements prepared on the server, run in Django's connection), and the
-owner role's connection for migrations and flush (least privilege: staywell.dbroles)."""
+"""Hot-path SQL (statements prepared on the server, run in Django's connection; their rows
+read back as model instances), and the owner role's connection for migrations and flush
+(least privilege: staywell.dbroles)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,6 +48,22 @@ def prepared_rows(sql: str, params: Any, *, row_factory: RowFactory[Any] = tuple
 def prepared_dicts(sql: str, params: Any) -> list[dict[str, Any]]:
     """:func:`prepared_rows`, each row a dict by column name."""
     return prepared_rows(sql, params, row_factory=dict_row)
+
+
+def model_columns(model: Any, alias: str) -> str:
+    """Every column of ``model`` from table alias ``alias`` for a SELECT, each named
+    ``<alias>_<field>``: read back with ``model_from_row(model, row, prefix="<alias>_")``."""
+    return ", ".join(
+        f'{alias}."{f.column}" AS "{alias}_{f.attname}"' for f in model._meta.concrete_fields
+    )
+
+
+def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> Any:
+    """A model instance from a row read by name (``dict_row``): the model's fields found
+    in ``row`` as ``prefix + field`` (the other fields load lazily when read).
+    ``Model.from_db`` wants the values in the model's field order."""
+    names = [f.attname for f in model._meta.concrete_fields if prefix + f.attname in row]
+    return model.from_db(connection.alias, names, [row[prefix + name] for name in names])
 
 
 def parse_id(value: Any) -> int | None:

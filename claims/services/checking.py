@@ -3,14 +3,12 @@ duplicate guard and the family's deductible for the year: reads only, nothing wr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 from psycopg.rows import dict_row
 
@@ -31,7 +29,7 @@ from claims.services.values import (
     DuplicateMatch,
     FamilyDeductible,
 )
-from staywell.db import parse_id, prepared_rows
+from staywell.db import model_from_row, parse_id, prepared_rows
 from staywell.money import CENT, ZERO
 from staywell.names import name_character_error
 
@@ -131,22 +129,6 @@ SELECT (SELECT s.tier FROM accounts_coveragesegment s
   FROM (SELECT 1) AS one
   LEFT JOIN accounts_planyear y ON y.start_year = %(year)s
 """
-
-
-def model_columns(model: Any, alias: str) -> str:
-    """Every column of ``model`` from table alias ``alias`` for a SELECT, each named
-    ``<alias>_<field>``: read back with ``model_from_row(model, row, prefix="<alias>_")``."""
-    return ", ".join(
-        f'{alias}."{f.column}" AS "{alias}_{f.attname}"' for f in model._meta.concrete_fields
-    )
-
-
-def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> Any:
-    """A model instance from a row read by name (``dict_row``): the model's fields found
-    in ``row`` as ``prefix + field`` (the other fields load lazily when read).
-    ``Model.from_db`` wants the values in the model's field order."""
-    names = [f.attname for f in model._meta.concrete_fields if prefix + f.attname in row]
-    return model.from_db(connection.alias, names, [row[prefix + name] for name in names])
 
 
 def _family_rows(

@@ -28,12 +28,11 @@ from claims.services.checking import (
     adjudicate,
     claim_validate,
     find_duplicates,
-    model_from_row,
 )
 from claims.services.dates import entry_date_errors, entry_dates
 from claims.services.payees import payee_for_claim, payee_name_of
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
-from staywell.db import prepared_rows
+from staywell.db import model_from_row, prepared_rows
 from staywell.history import history_context_values
 from staywell.money import ZERO
 from vesting import ledger, payouts, revest

@@ -18,8 +18,8 @@ from psycopg.rows import dict_row
 
 from accounts.exchange import bank_account_errors
 from claims.models import Payee
-from claims.services.checking import model_from_row, normalized_text
-from staywell.db import parse_id, prepared_rows
+from claims.services.checking import normalized_text
+from staywell.db import model_from_row, parse_id, prepared_rows
 from staywell.names import name_character_error, provider_key
 
 # Find or create (the entry path): the row of the key, found without a lock, else inserted.
