@@ -49,7 +49,8 @@ def _user_sql() -> tuple[str, list[str]]:
     """The statement reading a user by id with its group names, and the user's fields."""
     columns, group_names, fields = _user_columns()
     table = get_user_model()._meta.db_table
-    sql = f"SELECT {columns}, {group_names} FROM {table} u WHERE u.id = %s"  # noqa: S608 - names from the models; the id is bound
+    second_factor = signin.second_factor_column("u")
+    sql = f"SELECT {columns}, {group_names}, {second_factor} FROM {table} u WHERE u.id = %s"  # noqa: S608 - names from the models; the id is bound
     return sql, fields
 
 
@@ -61,9 +62,10 @@ def _user_from_row(row: dict[str, Any], names: list[str]) -> Any:
 
 
 class ModelBackend(auth_backends.ModelBackend):
-    """Django's model backend, reading a signed-in session's user with its roles in one
-    prepared statement (Django's reads the user, then ``staywell.roles`` its groups: two
-    queries on every page)."""
+    """Django's model backend, reading a signed-in session's user with its roles and whether
+    it has an authenticator app in one prepared statement (Django's reads the user, then
+    ``staywell.roles`` its groups, then ``staywell.signin`` its app: three queries on every
+    page)."""
 
     def get_user(self, user_id: Any) -> Any:
         pk = parse_id(user_id)
@@ -74,6 +76,7 @@ class ModelBackend(auth_backends.ModelBackend):
         if not rows:
             return None
         user = _user_from_row(rows[0], names)
+        signin.remember_second_factor(user, rows[0]["second_factor"])
         return user if self.user_can_authenticate(user) else None
 
 

@@ -100,8 +100,35 @@ def second_factor_required(user: Any) -> bool:
     return has_role(user, *STAFF_ROLES) or has_second_factor(user)
 
 
+# Whether a user has a confirmed authenticator app, read with the signed-in session's user
+# (staywell.authentication.ModelBackend: the middleware asks on every page of every user).
+_SECOND_FACTOR = "_staywell_second_factor"
+
+
+def second_factor_column(user_alias: str) -> str:
+    """The SELECT expression of :func:`has_second_factor` for the user row ``user_alias``."""
+    table = TOTPDevice._meta.db_table
+    found = f"SELECT 1 FROM {table} d WHERE d.user_id = {user_alias}.id AND d.confirmed"  # noqa: S608 - the table's name from the model, the alias from the caller's SQL
+    return f'EXISTS({found}) AS "second_factor"'
+
+
+def remember_second_factor(user: Any, value: bool) -> None:
+    setattr(user, _SECOND_FACTOR, bool(value))
+
+
 def has_second_factor(user: Any) -> bool:
+    """Whether ``user`` has a confirmed authenticator app: as read with the session's user,
+    else from the database. The functions below that add or remove one forget what was
+    read, so that the rest of the request asks again."""
+    remembered = getattr(user, _SECOND_FACTOR, None)
+    if remembered is not None:
+        return bool(remembered)
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def _forget_second_factor(user: Any) -> None:
+    if getattr(user, _SECOND_FACTOR, None) is not None:
+        delattr(user, _SECOND_FACTOR)
 
 
 def users_with_second_factor() -> set[int]:
@@ -142,6 +169,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> list[st
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    _forget_second_factor(user)
     return recovery_codes_renew(user=user)
 
 
@@ -190,6 +218,7 @@ def second_factor_remove(*, user: User) -> None:
     administrator's reset after a lost phone)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    _forget_second_factor(user)
 
 
 def _digits(code: str) -> str:
@@ -200,6 +229,7 @@ def _digits(code: str) -> str:
 def demo_second_factor(*, user: User) -> TOTPDevice:
     """The demo's authenticator for ``user`` (the shared demo secret), confirmed."""
     TOTPDevice.objects.filter(user=user).delete()
+    _forget_second_factor(user)
     return TOTPDevice.objects.create(
         user=user,
         name=APP_DEVICE,

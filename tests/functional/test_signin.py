@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -187,6 +189,26 @@ def test_an_employee_signs_in_without_a_second_factor_unless_they_turn_it_on(cli
     # ... and off again, from their page.
     assert other.post("/account/two-factor-off/").status_code == 302
     assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_whether_an_employee_has_an_app_is_read_with_the_sessions_user(client):
+    """The middleware asks on every page whether the user has an app: answered by the
+    session's user read (one prepared statement), not by a query of its own; and what
+    the employee changes on their page holds from their next page on."""
+    user = UserFactory(username="emp2", role="employee")
+    EmployeeFactory(user=user)
+    post_login(client, "emp2", PASSWORD)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/my/").status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_totp_totpdevice" in q["sql"]]
+    device = verified_device(user)  # turned on from another browser
+    assert client.get("/my/")["Location"].startswith("/account/two-factor/verify/")
+    client.post("/account/two-factor/verify/", {"code": current_code(device)})
+    assert client.get("/my/").status_code == 200
+    assert client.post("/account/two-factor-off/").status_code == 302
+    assert client.get("/my/").status_code == 200
+    device = verified_device(user)
+    assert client.get("/my/")["Location"].startswith("/account/two-factor/verify/")
 
 
 def test_staff_cannot_turn_the_second_factor_off(clerk_client, clerk_user):
