@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django_otp import middleware as otp_middleware
 
 from staywell import access_log, signin
 from staywell.names import control_character_error
@@ -104,6 +105,18 @@ def _with_next(url: str, request: HttpRequest) -> str:
     if request.method != "GET" or request.path_info in ("/", ""):
         return url
     return f"{url}?{urlencode({'next': request.get_full_path()})}"
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware (``request.user.is_verified()``), reading a staff session's
+    authenticator app with a prepared statement (``signin.app_device``): django-otp's
+    ``Device.from_persistent_id`` is an ORM query compiled again on every staff page."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        normalized = self._normalize_persistent_id(persistent_id)
+        if signin.is_app_device(normalized):
+            return signin.app_device(normalized)
+        return super()._device_from_persistent_id(persistent_id)  # a recovery code's
 
 
 class AccessLogMiddleware:

@@ -136,7 +136,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # NUL and other control characters in a query string or a field: a clear 400.
     "staywell.middleware.ControlCharacterMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "staywell.middleware.OTPMiddleware",  # django-otp's, its device read prepared
     "django.contrib.messages.middleware.MessageMiddleware",
     "staywell.middleware.SignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

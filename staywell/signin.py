@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import qrcode
@@ -48,6 +49,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from staywell.db import model_columns, model_from_row, parse_id, prepared_dicts
 from staywell.roles import STAFF_ROLES, has_role
 
 RECOVERY_DEVICE = "Recovery codes"
@@ -124,6 +126,27 @@ def has_second_factor(user: Any) -> bool:
     if remembered is not None:
         return bool(remembered)
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@cache
+def _app_device_sql() -> str:
+    return f"""
+        SELECT {model_columns(TOTPDevice, "d")} FROM {TOTPDevice._meta.db_table} d
+         WHERE d.id = %s
+    """  # noqa: S608 - names from the model; the id is bound
+
+
+def is_app_device(persistent_id: str) -> bool:
+    """Whether django-otp's persistent id (``otp_totp.totpdevice/<id>``) is an app's."""
+    return persistent_id.partition("/")[0] == TOTPDevice.model_label()
+
+
+def app_device(persistent_id: str) -> TOTPDevice | None:
+    """The authenticator app of a persistent id (:func:`is_app_device`), read with a
+    prepared statement; None if there is none."""
+    device_id = parse_id(persistent_id.partition("/")[2])
+    rows = prepared_dicts(_app_device_sql(), [device_id]) if device_id is not None else []
+    return model_from_row(TOTPDevice, rows[0], prefix="d_") if rows else None
 
 
 def _forget_second_factor(user: Any) -> None:

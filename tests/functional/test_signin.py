@@ -135,6 +135,18 @@ def test_staff_with_an_app_must_type_its_code(client):
     assert client.get("/employees/").status_code == 200
 
 
+def test_a_verified_staff_session_reads_its_app_without_an_orm_query(clerk_client, clerk_user):
+    """django-otp's middleware reads the session's app on every staff page: with a
+    prepared statement (staywell.middleware.OTPMiddleware), still the same device."""
+    with CaptureQueriesContext(connection) as queries:
+        page = clerk_client.get("/employees/")
+    assert page.status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_totp_totpdevice" in q["sql"]]
+    assert page.wsgi_request.user.otp_device == TOTPDevice.objects.get(user=clerk_user)
+    TOTPDevice.objects.filter(user=clerk_user).delete()  # the app reset: verified no more
+    assert clerk_client.get("/employees/")["Location"].startswith("/account/two-factor/setup/")
+
+
 def test_setting_up_the_app_shows_the_qr_code_and_secret_then_recovery_codes_once(client):
     user = UserFactory(username="clerkx", role="clerk")
     post_login(client, "clerkx", PASSWORD)
