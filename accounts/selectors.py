@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ from accounts.models import (
     PremiumSchedule,
     source_from_db,
 )
+from staywell.db import model_columns, model_from_row, prepared_dicts
 from staywell.models import AccessRecord
 from staywell.money import ZERO
 from staywell.roles import STAFF_ROLES, Role, has_role
@@ -145,10 +147,22 @@ def employees_without_beneficiary(*, employer_id: int | None = None) -> QuerySet
 # ---------------------------------------------------------------------------------------
 
 
+@cache
+def _timeline_sql() -> str:
+    return f"""
+        SELECT {model_columns(CoverageSegment, "c")} FROM accounts_coveragesegment c
+         WHERE c.employee_id = %s ORDER BY c.start_date, c.id
+    """  # noqa: S608 - names from the model; the id is bound
+
+
 def coverage_timeline_for(employee: Employee | int) -> list[CoverageSegment]:
-    """The employee's materialized coverage timeline, oldest first."""
+    """The employee's materialized coverage timeline, oldest first (a prepared statement:
+    every page about one employee reads it)."""
     employee_id = employee if isinstance(employee, int) else employee.pk
-    return list(CoverageSegment.objects.filter(employee_id=employee_id).order_by("start"))
+    return [
+        model_from_row(CoverageSegment, row, prefix="c_")
+        for row in prepared_dicts(_timeline_sql(), [employee_id])
+    ]
 
 
 def rule_segments(segments: Iterable[CoverageSegment]) -> list[rules.CoverageSegment]:

@@ -4,10 +4,11 @@ balance, history, payouts and beneficiaries; never anyone else's."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -16,7 +17,9 @@ from accounts.models import (
     BeneficiaryDesignation,
     CoverageSegment,
     Employee,
+    Employer,
     PlanYear,
+    Program,
 )
 from accounts.rules import (
     TIER_LABELS,
@@ -25,27 +28,39 @@ from accounts.rules import (
     policy_year_label,
     policy_year_of,
     policy_year_start,
+    tier_on,
 )
 from accounts.selectors import (
     coverage_timeline_for,
     rule_segments,
 )
-from claims.models import FamilyYear
 from reports.selectors._common import (
     DEFAULT_DEDUCTIBLE,
     REFUND_KINDS,
-    deductible_of,
     reporting_date,
 )
+from staywell.db import model_columns, model_from_row, prepared_dicts
 from staywell.money import ZERO
 from vesting import rules as vesting_rules
-from vesting.ledger import selectors as ledger
 from vesting.models import (
-    FundKind,
     Payout,
     TransactionKind,
     VestingLine,
 )
+
+
+@cache
+def _employee_sql() -> str:
+    """The employee linked to a user (``e_``) with the employer (``r_``) and the program
+    (``p_``): one prepared statement, on every self-service page and call."""
+    return f"""
+        SELECT {model_columns(Employee, "e")}, {model_columns(Employer, "r")},
+               {model_columns(Program, "p")}
+          FROM accounts_employee e
+          JOIN accounts_employer r ON r.id = e.employer_id
+          JOIN accounts_program p ON p.id = e.program_id
+         WHERE e.user_id = %s
+    """  # noqa: S608 - names from the models; the id is bound
 
 
 def employee_for_self_service(user: Any) -> Employee | None:
@@ -53,7 +68,13 @@ def employee_for_self_service(user: Any) -> Employee | None:
     other. Pages and API take no employee id at all, so none can be guessed."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Employee.objects.select_related("employer", "program").filter(user_id=user.pk).first()
+    rows = prepared_dicts(_employee_sql(), [user.pk])
+    if not rows:
+        return None
+    employee: Employee = model_from_row(Employee, rows[0], prefix="e_")
+    employee.employer = model_from_row(Employer, rows[0], prefix="r_")
+    employee.program = model_from_row(Program, rows[0], prefix="p_")
+    return employee
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,34 @@ class SelfService:
         return rows
 
 
+# The small figures of the self-service page in one prepared statement (they took six
+# queries): the family's deductible taken this year (R-CL1: the claims app's ``FamilyYear``,
+# which also counts what a three-quarter or self-pay employee paid themselves; without a
+# row, the ledger's trust-fund payments of the year), the side account's balance and what
+# was paid out of it (the ledger's Vested Trust Fund account of the employee, if it exists:
+# a read never creates it), and every plan year's deductible.
+_FIGURES_SQL = """
+WITH side AS (
+    SELECT a.id FROM vesting_account a JOIN vesting_fund f ON f.id = a.fund_id
+     WHERE a.employee_id = %(employee)s AND f.employer_id = %(employer)s
+       AND f.kind = 'vested_trust'
+     ORDER BY a.id LIMIT 1
+)
+SELECT (SELECT absorbed FROM claims_familyyear
+         WHERE employee_id = %(employee)s AND policy_year = %(year)s) AS absorbed,
+       coalesce((SELECT b.balance FROM vesting_accountbalance b
+                   JOIN side ON side.id = b.account_id), 0) AS balance,
+       (SELECT coalesce(sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END),
+                        0)
+          FROM side JOIN vesting_posting p ON p.account_id = side.id
+          JOIN vesting_transaction t ON t.id = p.transaction_id
+          LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
+         WHERE coalesce(o.kind, t.kind) = ANY(%(refunds)s)) AS refunds,
+       ARRAY(SELECT start_year FROM accounts_planyear ORDER BY start_year) AS plan_years,
+       ARRAY(SELECT deductible FROM accounts_planyear ORDER BY start_year) AS deductibles
+"""
+
+
 def self_service(employee: Employee, *, today: date | None = None) -> SelfService:
     """The self-service page's data for ``employee`` (obtained from
     :func:`employee_for_self_service`, never from a request parameter)."""
@@ -135,10 +184,18 @@ def self_service(employee: Employee, *, today: date | None = None) -> SelfServic
         if segment.start <= as_of and (segment.end is None or segment.end >= as_of):
             tier = Tier(segment.tier)
     year = policy_year_of(as_of)
-    used, used_source = family_deductible_used(employee, year, as_of)
-    history, history_source = vesting_history(employee, segments, as_of)
+    params = {"employee": employee.pk, "employer": employee.employer_id, "year": year}
+    figures = prepared_dicts(_FIGURES_SQL, {**params, "refunds": list(REFUND_KINDS)})[0]
+    deductibles = dict(zip(figures["plan_years"], figures["deductibles"], strict=True))
+    ledger_years = _employee_years(employee, as_of)
+    if figures["absorbed"] is not None:
+        used, used_source = figures["absorbed"], "claims"
+    else:  # the FULL tier only: the ledger knows nothing of amounts the employee paid
+        used, used_source = ledger_years["claims"].get(year, ZERO), "ledger"
+    history, history_source = vesting_history(
+        employee, segments, as_of, deductibles=deductibles, ledger_years=ledger_years
+    )
     payouts, payouts_source = payout_schedule(employee, history)
-    side = ledger_side_account(employee)
     return SelfService(
         employee=employee,
         as_of=as_of,
@@ -146,59 +203,21 @@ def self_service(employee: Employee, *, today: date | None = None) -> SelfServic
         tier_label=TIER_LABELS[tier],
         segments=segments,
         policy_year=year,
-        deductible=deductible_of(year),
+        deductible=deductibles.get(year, DEFAULT_DEDUCTIBLE),
         deductible_used=used,
         deductible_source=used_source,
-        vested_balance=ledger.account_balance(side) if side else ZERO,
+        vested_balance=figures["balance"],
         history=history,
         history_source=history_source,
         payouts=payouts,
         payouts_source=payouts_source,
-        refunds_paid=_refunds_paid(employee),
+        refunds_paid=figures["refunds"],
         beneficiaries=list(
             BeneficiaryDesignation.objects.filter(employee=employee, revoked_on=None).order_by(
                 "-share_percent", "name"
             )
         ),
     )
-
-
-def ledger_side_account(employee: Employee) -> int | None:
-    """The id of the employee's side account in the Vested Trust Fund, if it exists (a
-    read: the ledger creates it on first use, which a page must not do)."""
-    from vesting.models import Account
-
-    return (
-        Account.objects.filter(
-            fund__kind=FundKind.VESTED_TRUST,
-            fund__employer_id=employee.employer_id,
-            employee=employee,
-        )
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
-def family_deductible_used(
-    employee: Employee, policy_year: int, as_of: date
-) -> tuple[Decimal, str]:
-    """What the family's deductible has taken this policy year (R-CL1).
-
-    From the claims app's ``FamilyYear.absorbed`` when it has a row for the family and
-    year (it also counts what a three-quarter or self-pay employee paid themselves).
-    Otherwise from the ledger: the trust fund's claim payments for this employee with a
-    date of service in the year, net of reversals (the FULL tier only: the ledger knows
-    nothing of amounts the employee paid).
-    """
-    value = (
-        FamilyYear.objects.filter(employee=employee, policy_year=policy_year)
-        .values_list("absorbed", flat=True)
-        .first()
-    )
-    if value is not None:
-        return value, "claims"
-    claims = _claims_by_year(employee, as_of)
-    return claims.get(policy_year, ZERO), "ledger"
 
 
 _EMPLOYEE_YEARS_SQL = """
@@ -251,12 +270,13 @@ def _employee_years(employee: Employee, as_of: date) -> dict[str, dict[int, Deci
     return result
 
 
-def _claims_by_year(employee: Employee, as_of: date) -> dict[int, Decimal]:
-    return dict(_employee_years(employee, as_of)["claims"])
-
-
 def vesting_history(
-    employee: Employee, segments: Iterable[CoverageSegment], as_of: date
+    employee: Employee,
+    segments: Iterable[CoverageSegment],
+    as_of: date,
+    *,
+    deductibles: Mapping[int, Decimal] | None = None,
+    ledger_years: Mapping[str, Mapping[int, Decimal]] | None = None,
 ) -> tuple[list[YearLine], str]:
     """The employee's per-year history: allotment, trust-fund claims, vested.
 
@@ -267,22 +287,25 @@ def vesting_history(
     the vested amount from the ledger (per policy year of the date of service / of the
     vested period, net of reversals and run-out recoveries). Status of a computed year:
     "vested" when the ledger shows a vesting transfer, "to district" for an unvested
-    transfer, else "in progress" (still running) or "pending".
+    transfer, else "in progress" (still running) or "pending". ``deductibles`` (every
+    plan year's) and ``ledger_years`` (:func:`_employee_years`) when the caller has read
+    them.
     """
     timeline = rule_segments(segments)
-    years = _employee_years(employee, as_of)
-    deductibles = dict(PlanYear.objects.values_list("start_year", "deductible"))
+    years = ledger_years if ledger_years is not None else _employee_years(employee, as_of)
+    if deductibles is None:
+        deductibles = dict(PlanYear.objects.values_list("start_year", "deductible"))
     first_covered = next((seg.start for seg in timeline if seg.tier is not Tier.NONE), None)
     current_year = policy_year_of(as_of)
     computed: dict[int, YearLine] = {}
     if first_covered is not None:
         last_day = min(as_of, employee.separation_date or as_of)
         for year in range(policy_year_of(first_covered), policy_year_of(last_day) + 1):
+            firsts = [add_months(policy_year_start(year), index) for index in range(12)]
             months = [
                 index
-                for index in range(12)
-                if add_months(policy_year_start(year), index) <= as_of
-                and _tier_on(timeline, add_months(policy_year_start(year), index)) is Tier.FULL
+                for index, first in enumerate(firsts)
+                if first <= as_of and tier_on(timeline, first) is Tier.FULL
             ]
             allotment = vesting_rules.allotment(months, deductibles.get(year, DEFAULT_DEDUCTIBLE))
             vested = years["vested"].get(year, ZERO)
@@ -311,12 +334,6 @@ def vesting_history(
             status=str(row.get_outcome_display()).lower(),
         )
     return [computed[year] for year in sorted(computed)], source
-
-
-def _tier_on(timeline: list[Any], day: date) -> Tier:
-    from accounts.rules import tier_on
-
-    return tier_on(timeline, day)
 
 
 def payout_schedule(
@@ -369,19 +386,3 @@ def payout_schedule(
         )
         for p in schedule
     ], "rules"
-
-
-def _refunds_paid(employee: Employee) -> Decimal:
-    side = ledger_side_account(employee)
-    if side is None:
-        return ZERO
-    sql = """
-        SELECT coalesce(sum(CASE WHEN p.direction = 'credit' THEN p.amount ELSE -p.amount END), 0)
-          FROM vesting_posting p
-          JOIN vesting_transaction t ON t.id = p.transaction_id
-          LEFT JOIN vesting_transaction o ON o.id = t.reverses_id
-         WHERE p.account_id = %(side)s AND coalesce(o.kind, t.kind) = ANY(%(refunds)s)
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"side": side, "refunds": list(REFUND_KINDS)})
-        return cursor.fetchone()[0]
