@@ -30,14 +30,13 @@ from claims.models import (
     Claim,
     ClaimLedgerEntry,
     ClaimTotal,
-    FamilyYear,
     Payee,
     PaymentRun,
     Remittance,
 )
 from claims.services import FamilyDeductible, family_status
 from claims.services.payment_runs import check_of
-from staywell.db import model_columns, model_from_row, prepared_dicts
+from staywell.db import model_columns, model_from_row, prepared_dicts, prepared_rows
 from staywell.money import ZERO
 from staywell.names import provider_key, similarity
 from staywell.roles import CLAIM_READERS, CLAIM_WRITERS, Role, has_role
@@ -286,13 +285,10 @@ def payee_list(search: str = "") -> QuerySet[Payee]:
 
 
 def latest_family_year(employee_id: int) -> int | None:
-    """The latest policy year in which the family has claims."""
-    return (
-        FamilyYear.objects.filter(employee_id=employee_id)
-        .order_by("-policy_year")
-        .values_list("policy_year", flat=True)
-        .first()
-    )
+    """The latest policy year in which the family has claims (a prepared statement: the
+    entry screen asks on every family it opens)."""
+    sql = "SELECT max(policy_year) FROM claims_familyyear WHERE employee_id = %s"
+    return prepared_rows(sql, [employee_id])[0][0]
 
 
 @dataclass(frozen=True)
