@@ -305,10 +305,10 @@ def test_list_paginates_50_a_page(clerk_client):
 def test_list_queries_do_not_grow_with_the_rows(clerk_client, django_assert_num_queries, size):
     _pool(size)
     clerk_client.get(reverse("accounts:employee_list"))  # warm the session
-    # The session comes from Redis and the user with its roles from one prepared statement
-    # (staywell.db.prepared_rows, not counted here); then the second-factor device;
+    # The session comes from Redis; the user with its roles, and the second-factor device,
+    # from prepared statements (staywell.db.prepared_rows, not counted here); then
     # employers, program codes (filters); count, page of rows.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = clerk_client.get(reverse("accounts:employee_list"))
     assert len(names(response)) == min(size, 50)
 
