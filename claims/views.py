@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -60,6 +61,8 @@ from staywell.sorting import Sorting
 from staywell.views import ach_download
 
 PAGE_SIZE = 50
+# The family's claims table: Jinja2 (staywell.templating), rendered with every claim entered.
+FAMILY_CLAIMS = "claims/_family_claims.html"
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,9 +140,8 @@ def _entry_context(
         saved = extra.get("saved")
         family = context.get("family")
         year = saved.policy_year if saved else (family.policy_year if family else None)
-        context["family_claims"] = family_claims_context(
-            request.user, employee.pk, year, family=family
-        )
+        fc = family_claims_context(request.user, employee.pk, year, family=family)
+        context["family_claims_html"] = render_to_string(FAMILY_CLAIMS, {"fc": fc}, request)
         record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
         focus = extra.get("focus")
         first_error = next((name for name in form.errors if name in form.fields), None)
@@ -348,7 +350,7 @@ def family_claims(request: HttpRequest, employee_id: int) -> HttpResponse:
         year = None
     context = {"fc": family_claims_context(request.user, employee.pk, year)}
     record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
-    return render(request, "claims/_family_claims.html", context)
+    return render(request, FAMILY_CLAIMS, context)
 
 
 INLINE_FORMS: dict[str, tuple[type[UswdsForm], str, str, str]] = {
@@ -380,7 +382,7 @@ def _inline_done(request: HttpRequest, claim: Claim, done: str) -> HttpResponse:
     """After a void or adjustment in place: the family's claims swapped in whole, and
     the entry screen told to refresh its preview."""
     fc = family_claims_context(request.user, claim.employee_id, claim.policy_year, done=done)
-    response = render(request, "claims/_family_claims.html", {"fc": fc})
+    response = render(request, FAMILY_CLAIMS, {"fc": fc})
     response["HX-Retarget"] = "#family-claims"
     response["HX-Reswap"] = "innerHTML"
     response["HX-Trigger"] = "family-claims-changed"

@@ -165,6 +165,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The few templates rendered with every claim entered (staywell.templating).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "staywell.templating.environment"},
+    },
 ]
 # Form widgets (every input of every form, each its own small template) are rendered with
 # Jinja2, Django's own widget templates for it: the same markup in half the time. The
