@@ -3,7 +3,7 @@ duplicate guard and the family's deductible for the year: reads only, nothing wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,7 +87,9 @@ def _dependent_name(dependent: Dependent) -> str:
 # employee on a spouse's retained policy (R-EL11) (d_), with that record's policyholder
 # (p_): one query. With the date of service, also the employee's tier on that day and the
 # plan year's numbers (used unless an R-EL11 spouse record moves the claim to another
-# family). The two kinds of dependent record are a lateral UNION, not one join on
+# family); with the day a claim is paid, whether that month is closed in each
+# policyholder's employer's ledger (``vesting.ledger.month_is_closed``, asked of every
+# claim entered). The two kinds of dependent record are a lateral UNION, not one join on
 # ``d.id = patient OR d.spouse_employee_id = e.id``: with that OR the prepared statement's
 # generic plan looked dear, and PostgreSQL planned it again for every claim
 # (``staywell.db.prepared_rows``).
@@ -104,7 +106,11 @@ SELECT e.id AS e_id, e.employer_id AS e_employer_id, e.number AS e_number,
          WHERE s.employee_id = e.id AND s.start_date <= %(day)s
            AND (s.end_date IS NULL OR s.end_date >= %(day)s)
          ORDER BY s.start_date DESC LIMIT 1) AS tier,
-       y.deductible, y.carrier_maximum
+       y.deductible, y.carrier_maximum,
+       EXISTS(SELECT 1 FROM vesting_monthclose m WHERE m.employer_id = e.employer_id
+                 AND m.year = %(paid_year)s AND m.month = %(paid_month)s) AS e_month_closed,
+       EXISTS(SELECT 1 FROM vesting_monthclose m WHERE m.employer_id = p.employer_id
+                 AND m.year = %(paid_year)s AND m.month = %(paid_month)s) AS p_month_closed
   FROM accounts_employee e
   LEFT JOIN LATERAL (
         SELECT id, employee_id, first_name, last_name, covered_from, ended_on, relationship,
@@ -132,7 +138,7 @@ SELECT (SELECT s.tier FROM accounts_coveragesegment s
 
 
 def _family_rows(
-    employee_id: int, patient_id: int | None, day: date | None
+    employee_id: int, patient_id: int | None, day: date | None, paid: date | None
 ) -> list[dict[str, Any]]:
     return prepared_rows(
         _FAMILY_SQL,
@@ -141,6 +147,8 @@ def _family_rows(
             "patient": patient_id,
             "day": day,
             "year": policy_year_of(day) if day else None,
+            "paid_year": paid.year if paid else None,
+            "paid_month": paid.month if paid else None,
         },
         row_factory=dict_row,
     )
@@ -305,6 +313,7 @@ def claim_validate(
     billed: Decimal | str | None,
     allowed: Decimal | str | None,
     today: date | None = None,
+    paid: date | None = None,
 ) -> ClaimDraft:
     """Check a claim's input; raise ``ValidationError`` naming every bad field.
 
@@ -313,16 +322,30 @@ def claim_validate(
     ``admin_claim_number`` (required, length), ``billed`` / ``allowed`` (R-CL2:
     ``claims.rules.validate_amounts``, with the plan year's carrier maximum).
 
-    Two queries (the clerk's screen previews on every keystroke): the family, then the
-    tier on the date of service with the plan year.
+    ``paid``: the day the claim will be paid, when known: whether its month is closed
+    in the policyholder's employer's ledger comes with the draft
+    (``ClaimDraft.paid_month_closed``; None without ``paid``).
+
+    One query (the clerk's screen previews on every keystroke): the family, the tier on
+    the date of service, the plan year; a second for the tier when an R-EL11 spouse
+    record moves the claim to another family.
     """
     fields = ClaimFields(
         employee, patient, date_of_service, provider, admin_claim_number, billed, allowed
     )
     patient_id = fields.patient_id
     employee_id = fields.employee_id
-    rows = _family_rows(employee_id, patient_id, date_of_service) if employee_id is not None else []
-    return _draft(fields, rows, today)
+    rows = (
+        _family_rows(employee_id, patient_id, date_of_service, paid)
+        if employee_id is not None
+        else []
+    )
+    draft = _draft(fields, rows, today)
+    if paid is None:
+        return draft
+    closed = {rows[0]["e_employer_id"]: rows[0]["e_month_closed"]}
+    closed |= {row["p_employer_id"]: row["p_month_closed"] for row in rows if row["p_id"]}
+    return replace(draft, paid_month_closed=closed[draft.policyholder.employer_id])
 
 
 @dataclass(frozen=True)

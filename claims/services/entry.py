@@ -29,7 +29,7 @@ from claims.services.checking import (
     claim_validate,
     find_duplicates,
 )
-from claims.services.dates import entry_date_errors, entry_dates
+from claims.services.dates import ClosedCheck, entry_date_errors, entry_dates
 from claims.services.payees import payee_for_claim, payee_name_of
 from claims.services.values import ClaimDraft, DuplicateClaimError, DuplicateMatch
 from staywell.db import model_from_row, prepared_rows
@@ -304,7 +304,7 @@ def _checked(
     category, category_error = parse_service_category(service_category)
     extra = {"service_category": category_error} if category_error else {}
     try:
-        draft = claim_validate(**fields, today=today)
+        draft = claim_validate(**fields, today=today, paid=paid_on or today)
     except ValidationError as error:
         date_errors = entry_date_errors(
             employer_id=None,
@@ -323,12 +323,31 @@ def _checked(
             received_on=received_on,
             paid_on=paid_on,
             today=today,
+            is_closed=_read_with_family(draft, paid_on or today),
         )
     except ValidationError as error:
         raise ValidationError({**error.message_dict, **extra}) from None
     if extra:
         raise ValidationError(extra)
     return draft, received, paid, category
+
+
+def _read_with_family(draft: ClaimDraft, paid: date) -> ClosedCheck:
+    """The closed-month check of ``entry_dates``: for the month of ``paid`` in the
+    policyholder's employer's ledger, what ``claim_validate`` read with the family (no
+    query of its own); for any other, the ledger's."""
+
+    def is_closed(employer_id: int, day: date) -> bool:
+        known = draft.paid_month_closed
+        if (
+            known is not None
+            and employer_id == draft.policyholder.employer_id
+            and (day.year, day.month) == (paid.year, paid.month)
+        ):
+            return known
+        return ledger.month_is_closed(employer_id, day)
+
+    return is_closed
 
 
 # The claim, its payment entry, its events and the family's new totals: one statement. It

@@ -67,6 +67,9 @@ class ClaimDraft:
     tier: Tier  # the family's tier on the date of service (R-CL4)
     deductible: Decimal  # the plan year's (R-CL1)
     denied_reason: str | None  # R-CL4: no coverage / the patient not on the policy
+    # Whether the month of the day it is paid is closed in the policyholder's employer's
+    # ledger, when read with the family (``claim_validate``'s ``paid``); None: not read.
+    paid_month_closed: bool | None = None
 
     @property
     def policy_year_label(self) -> str:

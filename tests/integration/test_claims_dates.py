@@ -16,7 +16,14 @@ from django.utils import timezone
 from accounts.models import PlanYear
 from claims import importer, services
 from claims.models import Claim, ClaimLedgerEntry
-from tests.factories import PremiumScheduleFactory, celery_eager, claims_family, enter_claim
+from tests.factories import (
+    PremiumScheduleFactory,
+    ProgramFactory,
+    celery_eager,
+    claims_family,
+    enter_claim,
+    retained_marriage,
+)
 from vesting import ledger
 from vesting.models import Transaction, TransactionKind
 
@@ -138,6 +145,22 @@ def test_a_date_paid_in_a_closed_month_is_refused(family):
         employee, D("80.00"), received_on=date(1984, 11, 20), paid_on=date(1984, 12, 3)
     )
     assert claim.payment_transaction.effective_date == date(1984, 12, 3)
+
+
+def test_R_EL11_the_closed_month_is_the_retained_familys_employers(family):
+    """A claim entered for Grace goes to Robert's family (R-EL11), in his employer's ledger:
+    his employer's closed month refuses it, hers does not matter. The month's close is read
+    with the family, in the same query."""
+    husband, wife = retained_marriage(wife_program=ProgramFactory())
+    assert husband.employer_id != wife.employer_id
+    close_november_1984(wife)  # her employer's November: not the ledger the claim goes to
+    claim = enter_claim(wife, D("80.00"), paid_on=date(1984, 11, 20), today=date(1984, 12, 3))
+    assert (claim.employee_id, claim.paid_on) == (husband.pk, date(1984, 11, 20))
+    close_november_1984(husband)
+    with pytest.raises(ValidationError) as error:
+        enter_claim(wife, D("50.00"), paid_on=date(1984, 11, 21), today=date(1984, 12, 3))
+    assert error.value.message_dict["paid_on"][0].startswith("November 1984 is closed")
+    assert Claim.objects.count() == 1
 
 
 def test_R_CL6_a_claim_of_a_past_year_is_paid_in_an_open_month(family):
