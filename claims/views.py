@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
@@ -141,7 +142,9 @@ def _entry_context(
         family = context.get("family")
         year = saved.policy_year if saved else (family.policy_year if family else None)
         fc = family_claims_context(request.user, employee.pk, year, family=family)
-        context["family_claims_html"] = render_to_string(FAMILY_CLAIMS, {"fc": fc}, request)
+        # Jinja2 escaped what it wrote; its backend answers a plain string.
+        html = render_to_string(FAMILY_CLAIMS, {"fc": fc}, request)
+        context["family_claims_html"] = mark_safe(html)  # noqa: S308
         record_read(request, Kind.FAMILY_CLAIMS, object_id=employee.pk, employee_id=employee.pk)
         focus = extra.get("focus")
         first_error = next((name for name in form.errors if name in form.fields), None)
