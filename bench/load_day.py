@@ -567,6 +567,21 @@ def check_rollover(report: dict, last_year: str) -> list[str]:
     return []
 
 
+def forget_pdfs() -> int:
+    """Forget the PDFs an earlier run rendered (``staywell.pdf`` keeps each for an hour
+    under its HTML's hash, and every run starts from the same day: a run within the hour
+    would be served the last one's statements without rendering them)."""
+    import redis
+    from django.conf import settings
+    from django.core.cache import cache
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=cache.make_key("pdf:*"), count=1000))
+    if keys:
+        client.delete(*keys)
+    return len(keys)
+
+
 def main() -> None:
     args = parse_args()
     os.environ["DATABASE_URL"] = url = fresh_database_url(RUN_DB)
@@ -590,6 +605,7 @@ def main() -> None:
 
     from accounts.rules import policy_year_label, policy_year_of
 
+    print(f"PDFs kept by an earlier run, forgotten: {forget_pdfs()}")
     tag = f"LOAD{secrets.token_hex(3).upper()}"
     work = Path(tempfile.mkdtemp(prefix="load-day-"))
     setup = setup_file(args, work, tag)
