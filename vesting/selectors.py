@@ -37,7 +37,6 @@ from vesting.models import (
     OPEN_PAYOUT_STATUSES,
     Account,
     Fund,
-    FundKind,
     MonthClose,
     Overpayment,
     Payout,
@@ -149,23 +148,29 @@ class SideAccountSummary:
         return sum((p.amount for p in self.payouts if p.open), ZERO)
 
 
+# The id of an employee's side account (their account in their employer's Vested Trust
+# Fund), NULL if it does not exist yet (a read never creates it: the ledger does, on first
+# use). A scalar subquery of the parameters ``employee`` and ``employer``, for statements
+# that read the account with other figures (here and the employee's own page).
+SIDE_ACCOUNT_ID_SQL = """(
+    SELECT a.id FROM vesting_account a JOIN vesting_fund f ON f.id = a.fund_id
+     WHERE a.employee_id = %(employee)s AND f.employer_id = %(employer)s
+       AND f.kind = 'vested_trust'
+     ORDER BY a.id LIMIT 1)"""
+
+
 @cache
 def _side_figures_sql() -> str:
     """The side account page's single rows in one prepared statement (they took five
     queries): the employee's Vested Trust Fund account (``a_``) with its fund (``f_``)
     and balance, the plan year (``y_``) and the continuation on file (``s_``)."""
     return f"""
-        SELECT acc.*, coalesce(b.balance, 0) AS balance, {model_columns(PlanYear, "y")},
-               sc.*
+        SELECT {model_columns(Account, "a")}, {model_columns(Fund, "f")},
+               coalesce(b.balance, 0) AS balance, {model_columns(PlanYear, "y")}, sc.*
           FROM (SELECT 1) AS one
-          LEFT JOIN LATERAL (
-                SELECT {model_columns(Account, "a")}, {model_columns(Fund, "f")}
-                  FROM vesting_account a JOIN vesting_fund f ON f.id = a.fund_id
-                 WHERE a.employee_id = %(employee)s AND f.employer_id = %(employer)s
-                   AND f.kind = '{FundKind.VESTED_TRUST.value}'
-                 ORDER BY a.id LIMIT 1
-               ) acc ON true
-          LEFT JOIN vesting_accountbalance b ON b.account_id = acc.a_id
+          LEFT JOIN vesting_account a ON a.id = {SIDE_ACCOUNT_ID_SQL}
+          LEFT JOIN vesting_fund f ON f.id = a.fund_id
+          LEFT JOIN vesting_accountbalance b ON b.account_id = a.id
           LEFT JOIN accounts_planyear y ON y.start_year = %(year)s
           LEFT JOIN LATERAL (
                 SELECT {model_columns(SeparationContinuation, "s")}

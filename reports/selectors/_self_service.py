@@ -47,6 +47,7 @@ from vesting.models import (
     TransactionKind,
     VestingLine,
 )
+from vesting.selectors import SIDE_ACCOUNT_ID_SQL
 
 
 @cache
@@ -152,13 +153,8 @@ class SelfService:
 # row, the ledger's trust-fund payments of the year), the side account's balance and what
 # was paid out of it (the ledger's Vested Trust Fund account of the employee, if it exists:
 # a read never creates it), and every plan year's deductible.
-_FIGURES_SQL = """
-WITH side AS (
-    SELECT a.id FROM vesting_account a JOIN vesting_fund f ON f.id = a.fund_id
-     WHERE a.employee_id = %(employee)s AND f.employer_id = %(employer)s
-       AND f.kind = 'vested_trust'
-     ORDER BY a.id LIMIT 1
-)
+_FIGURES_SQL = f"""
+WITH side AS (SELECT {SIDE_ACCOUNT_ID_SQL} AS id)
 SELECT (SELECT absorbed FROM claims_familyyear
          WHERE employee_id = %(employee)s AND policy_year = %(year)s) AS absorbed,
        coalesce((SELECT b.balance FROM vesting_accountbalance b
@@ -171,7 +167,7 @@ SELECT (SELECT absorbed FROM claims_familyyear
          WHERE coalesce(o.kind, t.kind) = ANY(%(refunds)s)) AS refunds,
        ARRAY(SELECT start_year FROM accounts_planyear ORDER BY start_year) AS plan_years,
        ARRAY(SELECT deductible FROM accounts_planyear ORDER BY start_year) AS deductibles
-"""
+"""  # noqa: S608 - a fixed SQL fragment; the values are bound
 
 
 def self_service(employee: Employee, *, today: date | None = None) -> SelfService:
@@ -275,8 +271,8 @@ def vesting_history(
     segments: Iterable[CoverageSegment],
     as_of: date,
     *,
-    deductibles: Mapping[int, Decimal] | None = None,
-    ledger_years: Mapping[str, Mapping[int, Decimal]] | None = None,
+    deductibles: Mapping[int, Decimal],
+    ledger_years: Mapping[str, Mapping[int, Decimal]],
 ) -> tuple[list[YearLine], str]:
     """The employee's per-year history: allotment, trust-fund claims, vested.
 
@@ -288,13 +284,11 @@ def vesting_history(
     vested period, net of reversals and run-out recoveries). Status of a computed year:
     "vested" when the ledger shows a vesting transfer, "to district" for an unvested
     transfer, else "in progress" (still running) or "pending". ``deductibles`` (every
-    plan year's) and ``ledger_years`` (:func:`_employee_years`) when the caller has read
-    them.
+    plan year's) and ``ledger_years`` (:func:`_employee_years`): read by the caller with
+    the page's other figures.
     """
     timeline = rule_segments(segments)
-    years = ledger_years if ledger_years is not None else _employee_years(employee, as_of)
-    if deductibles is None:
-        deductibles = dict(PlanYear.objects.values_list("start_year", "deductible"))
+    years = ledger_years
     first_covered = next((seg.start for seg in timeline if seg.tier is not Tier.NONE), None)
     current_year = policy_year_of(as_of)
     computed: dict[int, YearLine] = {}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import services as members
 from accounts.models import PlanYear
+from reports import selectors as report_selectors
 from tests.factories import (
     BeneficiaryDesignationFactory,
     EmployerFactory,
@@ -146,6 +147,24 @@ def test_R_VE9_other_separations_continue_at_most_three_months_paid_from_the_acc
     }
     payouts.payouts_process(today=date(1985, 4, 1))
     assert payouts.side_account_balance(two_years) == D("0.00")
+
+
+def test_R_VE9_the_employees_own_page_shows_the_account_and_what_it_paid_out(two_years):
+    """Self-service reads the side account's balance and its payouts with the page's other
+    figures (one statement): after three continuation premiums, and after the lump sums."""
+    members.employee_separate(
+        employee=two_years, separation_date=date(1984, 9, 30), reason="change_of_employer"
+    )
+    for month in (date(1984, 10, 1), date(1984, 11, 1), date(1984, 12, 1)):
+        payouts.continuation_premium_record(employee=two_years, month=month, amount=D("175.30"))
+    page = report_selectors.self_service(two_years, today=date(1984, 12, 15))
+    assert (page.vested_balance, page.refunds_paid) == (D("599.11"), D("525.90"))
+    payouts.payouts_process(today=date(1985, 4, 1))
+    page = report_selectors.self_service(two_years, today=date(1985, 4, 1))
+    assert (page.vested_balance, page.refunds_paid) == (D("0.00"), D("1125.01"))
+    other = hire(program=ProgramFactory(), hire_date=date(1984, 9, 1))  # no side account yet
+    page = report_selectors.self_service(other, today=date(1984, 12, 15))
+    assert (page.vested_balance, page.refunds_paid) == (D("0.00"), D("0.00"))
 
 
 def test_R_VE8_lump_sums_are_held_while_the_retiree_continues(two_years):
