@@ -12,8 +12,10 @@ request, a random family of 100,000 and a random amount, each thread seeded.
 
 Each round measures, for every connection count, the peer then the project, ``--seconds``
 each (interleaved, so that both see the same machine); the table gives the median over the
-rounds of requests/s (answers 2xx: a claim saved) and p95, and the project's share of the
-peer's requests/s. The project's database is ``staywell_bench_claims``
+rounds of requests/s (answers 2xx: a claim saved) and p95, the project's share of the
+peer's requests/s, and that share in each round (a round's two measures are a minute apart
+at most: on a shared machine whose speed moves, the rounds' shares say how far to trust
+the medians). The project's database is ``staywell_bench_claims``
 (``bench/bench_claims.py``'s pool of 100,000 employees and about 1,000,000 claims, built
 here when missing or with ``--fresh``); the peer's is ``staywell_bench_bare``, on the same
 PostgreSQL server.
@@ -277,15 +279,24 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print("  " + Path("/proc/loadavg").read_text().strip())
     print(f"\nmedians of {args.rounds} rounds")
-    print("connections | peer req/s | project req/s | project / peer | peer p95 | project p95")
+    print(
+        "connections | peer req/s | project req/s | project / peer | peer p95 | project p95 "
+        "| each round's project / peer"
+    )
     for c in counts:
-        peer_rps = statistics.median(r["rps"] for r in results[("peer", c)])
-        project_rps = statistics.median(r["rps"] for r in results[("project", c)])
-        peer_p95 = statistics.median(r["p95"] for r in results[("peer", c)])
-        project_p95 = statistics.median(r["p95"] for r in results[("project", c)])
+        peers, projects = results[("peer", c)], results[("project", c)]
+        peer_rps = statistics.median(r["rps"] for r in peers)
+        project_rps = statistics.median(r["rps"] for r in projects)
+        peer_p95 = statistics.median(r["p95"] for r in peers)
+        project_p95 = statistics.median(r["p95"] for r in projects)
+        rounds = " ".join(
+            f"{project['rps'] / peer['rps']:.0%}"
+            for peer, project in zip(peers, projects, strict=True)
+        )
         print(
             f"{c:>11} | {peer_rps:>10.0f} | {project_rps:>13.0f} | "
-            f"{project_rps / peer_rps:>13.0%} | {peer_p95:>5.1f} ms | {project_p95:>8.1f} ms"
+            f"{project_rps / peer_rps:>13.0%} | {peer_p95:>5.1f} ms | {project_p95:>8.1f} ms "
+            f"| {rounds}"
         )
 
 
