@@ -263,6 +263,27 @@ def test_claim_page_shows_split_ledger_and_audit(clerk_client, family):
     assert "Audit trail" in html and "Entered" in html
 
 
+def test_claim_page_shows_the_family_patient_payee_duplicate_and_who_voided(
+    clerk_client, clerk_user, family
+):
+    employee, spouse, _ = family
+    first = enter_claim(employee, D("120.00"), number="P-1")
+    claim = enter_claim(employee, D("80.00"), number="P-1", patient=spouse, confirm_duplicate=True)
+    assert claim.duplicate_of_id == first.pk
+    response = clerk_client.post(f"/claims/{claim.pk}/void/", {"void-reason": "Billed twice"})
+    assert response.status_code == 302
+    html = text(clerk_client.get(f"/claims/{claim.pk}/"))
+    assert f"Claim {claim.pk}: Voided" in html
+    assert "by clerk1: Billed twice" in html
+    assert (
+        f'Entered although it looked like <a class="usa-link" href="/claims/{first.pk}/">'
+        f"claim {first.pk}</a>"
+    ) in html
+    assert f"Castillo, Linda</a> · {employee.number} · {employee.employer.name}" in html
+    assert "Ramon Castillo (spouse)" in html
+    assert "Paid to (payee)</th><td>Ukiah Valley Medical Center</td>" in html
+
+
 def test_void_needs_a_reason_then_voids_and_shows_who(clerk_client, clerk_user, family):
     employee, _, _ = family
     claim = enter_claim(employee, D("120.00"))
