@@ -227,8 +227,10 @@ def claim_payment_accounts(
         "payees_kind": FundKind.PAYEES.value,
     }
     if len(wanted) == 1:
-        [(params["employer"], params["name"])] = wanted
-        rows = prepared_rows(_ONE_PAYMENT_ACCOUNTS_SQL, params)
+        [(employer, name)] = wanted
+        rows = prepared_rows(
+            _ONE_PAYMENT_ACCOUNTS_SQL, {**params, "employer": employer, "name": name}
+        )
     else:
         rows = prepared_rows(_PAYMENT_ACCOUNTS_SQL, params)
     if len(rows) < len(wanted) or any(t is None or p is None for _e, _n, t, p in rows):
