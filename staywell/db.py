@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -60,10 +61,23 @@ def model_columns(model: Any, alias: str) -> str:
 
 def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> Any:
     """A model instance from a row read by name (``dict_row``): the model's fields found
-    in ``row`` as ``prefix + field`` (the other fields load lazily when read).
+    in ``row`` as ``prefix + field`` (the other fields load lazily when read), each value
+    read as the ORM reads it (an encrypted field decrypted: ``staywell.crypto``).
     ``Model.from_db`` wants the values in the model's field order."""
-    names = [f.attname for f in model._meta.concrete_fields if prefix + f.attname in row]
-    return model.from_db(connection.alias, names, [row[prefix + name] for name in names])
+    fields = [f for f in model._meta.concrete_fields if prefix + f.attname in row]
+    values = []
+    for f in fields:
+        value = row[prefix + f.attname]
+        for converter in _converters(f):
+            value = converter(value, f, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+@cache
+def _converters(field: Any) -> list[Any]:
+    """What the ORM runs on the field's values read from the database (none for most)."""
+    return field.get_db_converters(connection)
 
 
 def parse_id(value: Any) -> int | None:

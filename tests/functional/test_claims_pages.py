@@ -284,6 +284,20 @@ def test_claim_page_shows_the_family_patient_payee_duplicate_and_who_voided(
     assert "Paid to (payee)</th><td>Ukiah Valley Medical Center</td>" in html
 
 
+def test_the_claims_payee_is_read_with_its_bank_account_decrypted(clerk_user, family):
+    employee, _, _ = family
+    claim = enter_claim(employee, D("120.00"))
+    payee = claim.payee
+    payee.routing_number, payee.account_number = "121000358", "000123456789"
+    payee.save()
+    read = selectors.claim_get_for_user(clerk_user, claim.pk)
+    assert read.payee.account_number == "000123456789"
+    assert read.payee.account_masked == "****6789"
+    read.payee.save()  # saved back as read: encrypted once, not twice
+    payee.refresh_from_db()
+    assert payee.account_number == "000123456789"
+
+
 def test_void_needs_a_reason_then_voids_and_shows_who(clerk_client, clerk_user, family):
     employee, _, _ = family
     claim = enter_claim(employee, D("120.00"))
