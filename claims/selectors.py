@@ -59,6 +59,9 @@ def claims_visible_to(user: Any) -> QuerySet[Claim]:
     return Claim.objects.none()
 
 
+_MAX_ID = 2**63 - 1  # a bigint's largest: a longer number is no claim's
+
+
 def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
     """One claim the user may see (:func:`claims_visible_to`), with what its page shows
     (its employer, policyholder, family year, patient, payee, payment, the claim it may
@@ -80,15 +83,9 @@ def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
     row = rows[0]
     claim: Claim = model_from_row(Claim, row, prefix="c_")
     for name, model, alias, _optional in _claim_related():
-        setattr(
-            claim,
-            name,
-            model_from_row(model, row, prefix=f"{alias}_") if row[f"{alias}_id"] else None,
-        )
+        found = row[f"{alias}_id"] is not None
+        setattr(claim, name, model_from_row(model, row, prefix=f"{alias}_") if found else None)
     return claim
-
-
-_MAX_ID = 2**63 - 1  # a bigint's largest: a longer number is no claim's
 
 
 @cache

@@ -64,20 +64,24 @@ def model_from_row(model: Any, row: Mapping[str, Any], *, prefix: str = "") -> A
     in ``row`` as ``prefix + field`` (the other fields load lazily when read), each value
     read as the ORM reads it (an encrypted field decrypted: ``staywell.crypto``).
     ``Model.from_db`` wants the values in the model's field order."""
-    fields = [f for f in model._meta.concrete_fields if prefix + f.attname in row]
-    values = []
-    for f in fields:
-        value = row[prefix + f.attname]
-        for converter in _converters(f):
-            value = converter(value, f, connection)
-        values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    names = [f.attname for f in model._meta.concrete_fields if prefix + f.attname in row]
+    values = [row[prefix + name] for name in names]
+    converters = _converters(model)  # none for most models
+    for index, name in enumerate(names if converters else ()):
+        for field, converter in converters.get(name, ()):
+            values[index] = converter(values[index], field, connection)
+    return model.from_db(connection.alias, names, values)
 
 
 @cache
-def _converters(field: Any) -> list[Any]:
-    """What the ORM runs on the field's values read from the database (none for most)."""
-    return field.get_db_converters(connection)
+def _converters(model: Any) -> dict[str, list[tuple[Any, Any]]]:
+    """What the ORM runs on a field's values read from the database, by field (only the
+    fields that have some: an encrypted field's decryption)."""
+    return {
+        f.attname: [(f, converter) for converter in f.get_db_converters(connection)]
+        for f in model._meta.concrete_fields
+        if f.get_db_converters(connection)
+    }
 
 
 def parse_id(value: Any) -> int | None:
