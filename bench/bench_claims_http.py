@@ -278,7 +278,12 @@ def main() -> None:
             server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     print("  " + Path("/proc/loadavg").read_text().strip())
-    print(f"\nmedians of {args.rounds} rounds")
+    print_table(results, counts, args.rounds)
+
+
+def print_table(results: dict[tuple[str, int], list[dict]], counts: list[int], rounds: int) -> None:
+    """The medians over the rounds, and each round's share of the peer."""
+    print(f"\nmedians of {rounds} rounds")
     print(
         "connections | peer req/s | project req/s | project / peer | peer p95 | project p95 "
         "| each round's project / peer"
@@ -289,14 +294,14 @@ def main() -> None:
         project_rps = statistics.median(r["rps"] for r in projects)
         peer_p95 = statistics.median(r["p95"] for r in peers)
         project_p95 = statistics.median(r["p95"] for r in projects)
-        rounds = " ".join(
+        shares = " ".join(
             f"{project['rps'] / peer['rps']:.0%}"
             for peer, project in zip(peers, projects, strict=True)
         )
         print(
             f"{c:>11} | {peer_rps:>10.0f} | {project_rps:>13.0f} | "
             f"{project_rps / peer_rps:>13.0%} | {peer_p95:>5.1f} ms | {project_p95:>8.1f} ms "
-            f"| {rounds}"
+            f"| {shares}"
         )
 
 
