@@ -50,13 +50,22 @@ def can_write(user: Any) -> bool:
     return has_role(user, *CLAIM_WRITERS)
 
 
+def _own_family_only(user: Any) -> bool | None:
+    """Who may see claims (module doc): False, every claim (claim readers); True, the
+    user's own family's only (an employee); None, none."""
+    if has_role(user, *CLAIM_READERS):
+        return False
+    if has_role(user, Role.EMPLOYEE):
+        return True
+    return None
+
+
 def claims_visible_to(user: Any) -> QuerySet[Claim]:
     """Every claim for claim readers; an employee's own family's; none otherwise."""
-    if has_role(user, *CLAIM_READERS):
-        return Claim.objects.all()
-    if has_role(user, Role.EMPLOYEE):
-        return Claim.objects.filter(employee__user=user)
-    return Claim.objects.none()
+    own_only = _own_family_only(user)
+    if own_only is None:
+        return Claim.objects.none()
+    return Claim.objects.filter(employee__user=user) if own_only else Claim.objects.all()
 
 
 _MAX_ID = 2**63 - 1  # a bigint's largest: a longer number is no claim's
@@ -68,15 +77,12 @@ def claim_get_for_user(user: Any, claim_id: Any) -> Claim:
     duplicate, who entered and who voided it); else Http404. One prepared statement: the
     ORM's ten-table join was planned again on every claim page and every void (6 ms and
     more, ten times its run)."""
-    if has_role(user, *CLAIM_READERS):
-        sql = _claim_sql(own_only=False)
-    elif has_role(user, Role.EMPLOYEE):
-        sql = _claim_sql(own_only=True)
-    else:
-        raise Http404("No such claim.")
+    own_only = _own_family_only(user)
     pk = parse_id(claim_id)
     rows = (
-        prepared_dicts(sql, {"id": pk, "user": user.pk}) if pk is not None and pk <= _MAX_ID else []
+        prepared_dicts(_claim_sql(own_only=own_only), {"id": pk, "user": user.pk})
+        if own_only is not None and pk is not None and pk <= _MAX_ID
+        else []
     )
     if not rows:
         raise Http404("No such claim.")
@@ -261,15 +267,12 @@ def family_year_claims(user: Any, employee_id: int, policy_year: int) -> list[Cl
     (:func:`claims_visible_to`), each with its payee, the last entered first (the one
     just saved leads): the entry screen's and employee page's list. One prepared
     statement: the ORM compiled the query again on every entry screen and save."""
-    if has_role(user, *CLAIM_READERS):
-        sql = _family_year_claims_sql(own_only=False)
-    elif has_role(user, Role.EMPLOYEE):
-        sql = _family_year_claims_sql(own_only=True)
-    else:
+    own_only = _own_family_only(user)
+    if own_only is None:
         return []
     params = {"employee": employee_id, "year": policy_year, "user": user.pk}
     claims = []
-    for row in prepared_dicts(sql, params):
+    for row in prepared_dicts(_family_year_claims_sql(own_only=own_only), params):
         claim: Claim = model_from_row(Claim, row, prefix="c_")
         claim.payee = model_from_row(Payee, row, prefix="p_") if row["p_id"] else None
         claims.append(claim)
