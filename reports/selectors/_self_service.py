@@ -288,7 +288,6 @@ def vesting_history(
     the page's other figures.
     """
     timeline = rule_segments(segments)
-    years = ledger_years
     first_covered = next((seg.start for seg in timeline if seg.tier is not Tier.NONE), None)
     current_year = policy_year_of(as_of)
     computed: dict[int, YearLine] = {}
@@ -302,9 +301,9 @@ def vesting_history(
                 if first <= as_of and tier_on(timeline, first) is Tier.FULL
             ]
             allotment = vesting_rules.allotment(months, deductibles.get(year, DEFAULT_DEDUCTIBLE))
-            vested = years["vested"].get(year, ZERO)
-            unvested = years["unvested"].get(year, ZERO)
-            claims = years["claims"].get(year, ZERO)
+            vested = ledger_years["vested"].get(year, ZERO)
+            unvested = ledger_years["unvested"].get(year, ZERO)
+            claims = ledger_years["claims"].get(year, ZERO)
             if not (allotment or vested or claims or unvested):
                 continue
             status = (
