@@ -11,14 +11,26 @@ at once. Nothing stale can be served: any change to what the document says chang
 HTML, and so its key. The document holds health and money data: it is kept encrypted
 (Fernet, the key of ``staywell.crypto``). A cache that cannot be reached only costs the
 rendering.
+
+WeasyPrint's layout is CPU work that no one waits on as keenly as a clerk waits on a saved
+claim: it runs in a thread of its own whose niceness is ``PDF_NICENESS`` above the
+process's (Linux gives each thread its own priority, and raising one's niceness needs no
+privilege), so that a web worker laying out a statement yields the cores to the requests
+of the other workers and to the database. Decision: one such thread per process, so
+that a process lays out one PDF at a time (a sync web worker serves one request at a
+time anyway); the request thread waits for it, holding no lock and no transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
@@ -31,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 PDF_CACHE_SECONDS = 60 * 60
 PDF_CACHE_MAX_BYTES = 2_000_000  # a larger document (a long register) is not kept
+PDF_NICENESS = 10  # how much nicer than its process the layout thread runs (at most 19)
+
+T = TypeVar("T")
+_low_priority: tuple[int, ThreadPoolExecutor] | None = None  # (the process's pid, its pool)
 
 
 def render_pdf(template_name: str, context: dict[str, Any], *, printed_on: date) -> bytes:
@@ -41,10 +57,31 @@ def render_pdf(template_name: str, context: dict[str, Any], *, printed_on: date)
     if pdf is None:
         from weasyprint import HTML  # imported lazily: loading Pango takes a moment
 
-        pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+        pdf = at_low_priority(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf)
         if len(pdf) <= PDF_CACHE_MAX_BYTES:
             _keep(key, pdf)
     return pdf
+
+
+def at_low_priority(function: Callable[[], T]) -> T:
+    """``function()`` run in this process's low-priority thread (see the module doc); its
+    result, or its exception, as if called here."""
+    global _low_priority
+    if _low_priority is None or _low_priority[0] != os.getpid():  # none yet, or forked
+        executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="pdf", initializer=_lower_priority
+        )
+        _low_priority = (os.getpid(), executor)
+    return _low_priority[1].submit(function).result()
+
+
+def _lower_priority() -> None:
+    thread = threading.get_native_id()
+    try:
+        niceness = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + PDF_NICENESS))
+    except OSError:  # not Linux, or not allowed: the layout runs at the process's priority
+        logger.info("PDF layout thread at the process's priority", exc_info=True)
 
 
 def cache_key(html: str) -> str:

@@ -109,3 +109,24 @@ def test_the_same_document_again_comes_from_the_cache_encrypted(tmp_path, settin
     html = render_to_string("statement.html", {"amount": amount, "printed_on": date(1986, 7, 15)})
     kept = cache.get(pdf_module.cache_key(html))
     assert kept is not None and b"%PDF" not in kept and amount.encode() not in kept
+
+
+def test_pdfs_are_laid_out_at_a_lower_cpu_priority_than_the_request_thread():
+    """staywell.pdf: WeasyPrint's layout runs in a thread ``PDF_NICENESS`` nicer than the
+    process, so that other workers' requests get the cores first; the caller keeps its own
+    priority and gets the layout's exception as if it had called it."""
+    import os
+    import threading
+
+    import pytest
+
+    from staywell.pdf import PDF_NICENESS, at_low_priority
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    here = niceness()
+    assert at_low_priority(niceness) == min(19, here + PDF_NICENESS)
+    assert niceness() == here
+    with pytest.raises(ZeroDivisionError):
+        at_low_priority(lambda: 1 / 0)
