@@ -398,6 +398,11 @@ VESTING_ROLLOVER_STALE_SECONDS = env_int("STAYWELL_ROLLOVER_STALE_SECONDS", 300)
 # Employees (about) per rollover batch: one database transaction, during which claim
 # payments of the batch's employers wait (vesting.rollover).
 VESTING_ROLLOVER_BATCH_EMPLOYEES = env_int("STAYWELL_ROLLOVER_BATCH_EMPLOYEES", 20_000)
+# Parallel workers PostgreSQL may add to each of a rollover batch's statements. 0: a batch
+# uses one core of the database server, and the people entering claims the others (with 2
+# parallel workers a batch took every core of a 2-core server, and the claims entered
+# meanwhile waited; bench/load_day.py). Raise it on a server with cores to spare.
+VESTING_ROLLOVER_PARALLEL_WORKERS = env_int("STAYWELL_ROLLOVER_PARALLEL_WORKERS", 0)
 # An 835's claims are entered in up to this many streams at the same time, each of
 # independent employers, a thread and a database connection each, and each of at least
 # the second number of claims (claims.remittance); 1: one after the other. Three kept

@@ -642,8 +642,13 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
     ids = sorted(set(employer_ids))
     with db_transaction.atomic():
         with connection.cursor() as cursor:  # one worker per employer-year, even when two run
-            # The pool's claims are aggregated in memory, not in temporary files.
-            cursor.execute("SET LOCAL work_mem = '128MB'")
+            # The pool's claims are aggregated in memory, not in temporary files; with
+            # settings.VESTING_ROLLOVER_PARALLEL_WORKERS (0: one core of the server).
+            cursor.execute(
+                "SELECT set_config('work_mem', '128MB', true), "
+                "set_config('max_parallel_workers_per_gather', %s, true)",
+                [str(settings.VESTING_ROLLOVER_PARALLEL_WORKERS)],
+            )
             cursor.execute(
                 """
                 SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))

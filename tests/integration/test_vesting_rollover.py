@@ -327,3 +327,30 @@ def test_R_VE3_the_pool_vests_in_batches_of_employees_each_reported_as_it_ends(s
     assert seen == [2, 3]
     assert (run.status, run.employers_done, run.employees_vested) == ("completed", 3, 6)
     assert run.amount_vested == D("500.00") * 6 - D("123.45") * 3
+
+
+def test_a_rollover_batch_runs_with_the_parallel_workers_set(settings, monkeypatch):
+    """A batch's statements run with settings.VESTING_ROLLOVER_PARALLEL_WORKERS (0 by
+    default: one core of the database server; the others serve the people working)."""
+    pool(employers=2)
+    real_lines_write = rollover.lines_write
+    seen = []
+
+    def lines_write(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            seen.append(cursor.fetchone()[0])
+        return real_lines_write(**kwargs)
+
+    monkeypatch.setattr(rollover, "lines_write", lines_write)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        before = cursor.fetchone()[0]
+    assert before != "0"  # PostgreSQL's own default (2) outside the batch
+    settings.VESTING_ROLLOVER_BATCH_EMPLOYEES = 4  # one batch an employer
+    run = rollover.rollover_execute(start(1983).pk)
+    assert run.status == "completed"
+    settings.VESTING_ROLLOVER_PARALLEL_WORKERS = 3
+    run = rollover.rollover_execute(start(1984).pk)
+    assert run.status == "completed"
+    assert seen == ["0", "0", "3", "3"]
