@@ -642,13 +642,7 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
     ids = sorted(set(employer_ids))
     with db_transaction.atomic():
         with connection.cursor() as cursor:  # one worker per employer-year, even when two run
-            # The pool's claims are aggregated in memory, not in temporary files; with
-            # settings.VESTING_ROLLOVER_PARALLEL_WORKERS (0: one core of the server).
-            cursor.execute(
-                "SELECT set_config('work_mem', '128MB', true), "
-                "set_config('max_parallel_workers_per_gather', %s, true)",
-                [str(settings.VESTING_ROLLOVER_PARALLEL_WORKERS)],
-            )
+            _batch_settings(cursor)
             cursor.execute(
                 """
                 SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
@@ -717,6 +711,16 @@ def rollover_batch(*, run_id: int, year: int, employer_ids: Sequence[int]) -> di
             )
         _record_steps(run_id, year, [results[e] for e in ids])
     return results
+
+
+def _batch_settings(cursor: Any) -> None:
+    """For the batch's transaction: the pool's claims aggregated in memory, not in
+    temporary files; settings.VESTING_ROLLOVER_PARALLEL_WORKERS (0: one core of the server)."""
+    cursor.execute(
+        "SELECT set_config('work_mem', '128MB', true), "
+        "set_config('max_parallel_workers_per_gather', %s, true)",
+        [str(settings.VESTING_ROLLOVER_PARALLEL_WORKERS)],
+    )
 
 
 def _record_steps(run_id: int, year: int, results: Sequence[StepResult]) -> None:
